@@ -1,0 +1,1 @@
+//! In-process adapters: the priority job queue, the event bus, the system clock and UUIDv7 ids.

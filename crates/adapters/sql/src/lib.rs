@@ -1,0 +1,1 @@
+//! sea-orm adapter: users, rooms, memberships, messages, sessions and dead letters on SQLite, PostgreSQL or MySQL.

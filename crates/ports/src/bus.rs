@@ -1,0 +1,93 @@
+//! The event bus port: how an event raised on one node reaches the WebSocket gateway of every
+//! node.
+//!
+//! Each node subscribes once and routes events to its own connections; nobody subscribes per
+//! connection. Events are facts that already happened (a message is stored, a membership
+//! began), published only after the store committed them.
+
+use std::pin::Pin;
+
+use async_trait::async_trait;
+use chat_domain::{Message, MessageId, Room, SessionId, UserId, Username};
+use futures_util::Stream;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// A user as other users see them in passing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserSummary {
+    /// The user.
+    pub id: UserId,
+    /// Their handle.
+    pub username: Username,
+}
+
+/// A room as one member sees it in their room list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomView {
+    /// The room.
+    pub room: Room,
+    /// Both members of a private room; empty for a group (it pages its members).
+    pub members: Vec<UserSummary>,
+    /// How many members it has.
+    pub member_count: u32,
+    /// The newest message, if any.
+    pub last_message: Option<Message>,
+    /// Messages above this member's read marker.
+    pub unread_count: u64,
+}
+
+/// Something every node's gateway must hear about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum BusEvent {
+    /// A message was stored: every connection of every member gets it.
+    MessageCreated {
+        /// The stored message.
+        message: Message,
+    },
+    /// `user_id` became a member of `room`: their connections start receiving its events.
+    RoomJoined {
+        /// The new member.
+        user_id: UserId,
+        /// The room as they see it.
+        room: Box<RoomView>,
+    },
+    /// The persistence job for `pending_id` found the same `client_msg_id` already stored:
+    /// whoever waits for `pending_id` gets `original` instead of a new message.
+    SendDeduplicated {
+        /// The id the retried send was accepted under.
+        pending_id: MessageId,
+        /// The message stored the first time.
+        original: Message,
+    },
+    /// A login was revoked: its connections close with 1008.
+    SessionRevoked {
+        /// The revoked login.
+        session_id: SessionId,
+    },
+}
+
+/// The events a subscription yields, in publication order.
+pub type EventStream = Pin<Box<dyn Stream<Item = BusEvent> + Send>>;
+
+/// What can go wrong on the bus.
+#[derive(Debug, Error)]
+pub enum BusError {
+    /// The backing service failed; retrying later may succeed.
+    #[error("event bus unavailable: {0}")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Publish-subscribe of [`BusEvent`]s across every node of a deployment.
+///
+/// Implementations MUST deliver every event published after a subscription began to that
+/// subscription, once, and the events of one publisher in the order it published them.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait EventBus: Send + Sync {
+    /// Publishes `event` to every subscription.
+    async fn publish(&self, event: &BusEvent) -> Result<(), BusError>;
+    /// A new subscription (one per node).
+    async fn subscribe(&self) -> Result<EventStream, BusError>;
+}

@@ -1,0 +1,39 @@
+//! The ports of chat-system: every trait the use cases need from the outside world.
+//!
+//! One narrow trait per aggregate (users, rooms and memberships, messages, sessions, dead
+//! letters), plus the job queue, the event bus, the password hasher, the token issuer, the clock
+//! and the id generator. Each trait's docs state the contract its adapters MUST keep; the
+//! `chat-contract` crate holds that contract as a test suite run against every adapter.
+//!
+//! With the `mocks` feature (or in this crate's own tests) each trait also has a mockall
+//! `Mock*` twin, which is how the use cases are tested.
+
+pub mod bus;
+pub mod clock;
+pub mod dead_letters;
+pub mod error;
+pub mod messages;
+pub mod queue;
+pub mod rooms;
+pub mod security;
+pub mod sessions;
+pub mod users;
+
+pub use bus::{BusError, BusEvent, EventBus, EventStream, RoomView, UserSummary};
+pub use clock::{Clock, IdGenerator};
+pub use dead_letters::{DeadLetter, DeadLetterStore};
+pub use error::StoreError;
+pub use messages::{Appended, HistoryCursor, MessageStore};
+pub use queue::{JobPayload, JobQueue, LeasedJob, NewJob, Priority, QueueError};
+pub use rooms::{MemberProfile, NewPrivateRoom, PrivateRoomOutcome, RoomStore, UserRoom};
+pub use security::{AccessClaims, IssuedAccessToken, PasswordHash, PasswordHasher, TokenError, TokenIssuer};
+pub use sessions::{RotateOutcome, Session, SessionStore};
+pub use users::{NewUser, UserCredentials, UserStore};
+
+#[cfg(any(test, feature = "mocks"))]
+pub use {
+    bus::MockEventBus, clock::MockClock, clock::MockIdGenerator, dead_letters::MockDeadLetterStore,
+    messages::MockMessageStore, queue::MockJobQueue, rooms::MockRoomStore,
+    security::MockPasswordHasher, security::MockTokenIssuer, sessions::MockSessionStore,
+    users::MockUserStore,
+};

@@ -1,0 +1,69 @@
+//! The message store port.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use chat_domain::{ClientMsgId, Message, MessageId, NewMessage, RoomId, Seq, UserId};
+
+use crate::StoreError;
+
+/// Which slice of a room's history to read. Every page comes back oldest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HistoryCursor {
+    /// The newest messages.
+    Latest,
+    /// The last messages with a seq below this one.
+    Before(Seq),
+    /// The first messages with a seq above this one.
+    After(Seq),
+}
+
+/// What `append_batch` did with one message of the batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Appended {
+    /// Stored now, with the seq it was given.
+    Created(Message),
+    /// Its `(room, sender, client_msg_id)` was already stored: this is that original message,
+    /// and nothing new was written.
+    Duplicate(Message),
+}
+
+impl Appended {
+    /// The stored message, new or original.
+    pub fn message(&self) -> &Message {
+        match self {
+            Self::Created(message) | Self::Duplicate(message) => message,
+        }
+    }
+}
+
+/// Durable store of messages, and the allocator of their seqs.
+///
+/// Implementations MUST:
+/// - give the messages of one room consecutive seqs in batch order, right after the room's
+///   highest seq, so seqs start at 1 and never gap or repeat, also when batches race;
+/// - write a batch at once (one transaction or one bulk write): this is the group commit the
+///   persistence worker relies on, and a batch that fails stores none of its messages;
+/// - return [`Appended::Duplicate`] with the original for a message whose
+///   `(room, sender, client_msg_id)` is already stored or appears earlier in the same batch.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait MessageStore: Send + Sync {
+    /// Stores `batch`, assigning seqs; one result per message, in batch order.
+    async fn append_batch(&self, batch: &[NewMessage]) -> Result<Vec<Appended>, StoreError>;
+    /// The message `sender` stored in `room` under `client_msg_id`, if any.
+    async fn find_by_client_msg_id(
+        &self,
+        room: RoomId,
+        sender: UserId,
+        client_msg_id: &ClientMsgId,
+    ) -> Result<Option<Message>, StoreError>;
+    /// The message with this id in `room`, if any.
+    async fn find_in_room(&self, room: RoomId, id: MessageId) -> Result<Option<Message>, StoreError>;
+    /// Up to `limit` messages of `room` at `cursor`, oldest first.
+    async fn page(&self, room: RoomId, cursor: HistoryCursor, limit: u32) -> Result<Vec<Message>, StoreError>;
+    /// The newest message of each of `rooms` that has one.
+    async fn latest_in_rooms(&self, rooms: &[RoomId]) -> Result<HashMap<RoomId, Message>, StoreError>;
+    /// Answers when the store is reachable (readiness).
+    async fn ping(&self) -> Result<(), StoreError>;
+}

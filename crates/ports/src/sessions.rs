@@ -1,0 +1,64 @@
+//! The sessions port: logins and their rotating refresh tokens.
+//!
+//! A session is one login. Each refresh spends the presented refresh token and issues the next;
+//! presenting a spent token means it was stolen or replayed, so the whole session (every token
+//! descended from the login) is revoked. Stores keep only hashes of refresh tokens.
+
+use async_trait::async_trait;
+use chat_domain::{SessionId, Timestamp, UserId};
+
+use crate::StoreError;
+
+/// One login.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// Stable id; access tokens carry it.
+    pub id: SessionId,
+    /// Who logged in.
+    pub user_id: UserId,
+    /// When.
+    pub created_at: Timestamp,
+    /// The last refresh.
+    pub last_used_at: Timestamp,
+    /// When it was revoked (logout or token reuse), if it was.
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl Session {
+    /// Whether tokens of this session are still honoured.
+    pub fn is_active(&self) -> bool {
+        self.revoked_at.is_none()
+    }
+}
+
+/// What presenting a refresh token led to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RotateOutcome {
+    /// The token was current: it is now spent and `next_hash` is the session's current token.
+    Rotated(Session),
+    /// The token had been spent before: the session is now revoked.
+    Reused(Session),
+    /// The token belongs to a session that was already revoked.
+    Revoked(Session),
+    /// No session has ever issued this token.
+    Unknown,
+}
+
+/// Durable store of sessions and the hashes of their refresh tokens.
+///
+/// Implementations MUST make `rotate` atomic: when two calls present the same current token at
+/// once, exactly one returns `Rotated` and the other `Reused` (which revokes the session).
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Stores a new session whose current refresh token hashes to `token_hash`.
+    async fn create(&self, session: &Session, token_hash: &str) -> Result<(), StoreError>;
+    /// Spends the token hashing to `presented_hash` and makes `next_hash` current (see [`RotateOutcome`]).
+    async fn rotate(&self, presented_hash: &str, next_hash: &str, now: Timestamp) -> Result<RotateOutcome, StoreError>;
+    /// Revokes the session that issued the token hashing to `token_hash`; `None` if no session did.
+    async fn revoke_by_token(&self, token_hash: &str, now: Timestamp) -> Result<Option<Session>, StoreError>;
+    /// The session with this id.
+    async fn find(&self, id: SessionId) -> Result<Option<Session>, StoreError>;
+    /// Deletes sessions revoked before `before` and spent tokens issued before it; returns how many rows went.
+    async fn prune(&self, before: Timestamp) -> Result<u64, StoreError>;
+}

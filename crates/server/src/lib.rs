@@ -1,0 +1,1 @@
+//! The chat-server binary: settings, telemetry, wiring, workers and graceful shutdown.

@@ -1,0 +1,1 @@
+//! sea-orm migrations of chat-system's SQL schema.
