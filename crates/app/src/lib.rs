@@ -1,1 +1,23 @@
-//! Use cases of chat-system: accounts, private chat with lazy rooms, history, and the persistence worker.
+//! The use cases of chat-system, written against the ports only.
+//!
+//! - [`auth`]: register, login, refresh-token rotation, logout, access-token checks.
+//! - [`users`]: profiles and search.
+//! - [`messaging`]: sending (with lazy private rooms), room lists and history.
+//! - [`worker`]: the job workers: group-committed message persistence, event publication
+//!   retries, housekeeping, backoff and dead letters.
+//! - [`events`]: the per-node pump that takes events off the bus, settles waiting sends and
+//!   hands the rest to the local WebSocket gateway.
+//!
+//! Every service takes its ports as `Arc<dyn Port>` through [`Ports`], so the server wires real
+//! adapters and the tests wire mockall mocks.
+
+pub mod auth;
+pub mod config;
+pub mod events;
+pub mod messaging;
+pub mod ports;
+pub mod users;
+pub mod worker;
+
+pub use config::AppConfig;
+pub use ports::Ports;

@@ -1,0 +1,38 @@
+//! Checking access tokens.
+
+use chat_ports::AccessClaims;
+use thiserror::Error;
+
+use super::AuthService;
+
+/// Why a request is not authenticated.
+#[derive(Debug, Error)]
+pub enum AuthError {
+    /// Missing, malformed, badly signed, expired, or of a revoked login.
+    #[error("invalid or expired access token")]
+    Unauthenticated,
+    /// A store failed.
+    #[error("service unavailable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl AuthService {
+    /// The claims of a valid access token: a signature check only, no store round trip.
+    pub fn authenticate(&self, access_token: &str) -> Result<AccessClaims, AuthError> {
+        self.ports
+            .tokens
+            .verify_access(access_token)
+            .map_err(|_| AuthError::Unauthenticated)
+    }
+
+    /// Like [`authenticate`](Self::authenticate), and also refuses tokens of a revoked login.
+    /// Used where a long-lived resource is opened (a WebSocket), where one lookup is cheap.
+    pub async fn authenticate_live(&self, access_token: &str) -> Result<AccessClaims, AuthError> {
+        let claims = self.authenticate(access_token)?;
+        match self.ports.sessions.find(claims.session_id).await {
+            Ok(Some(session)) if session.is_active() && session.user_id == claims.user_id => Ok(claims),
+            Ok(_) => Err(AuthError::Unauthenticated),
+            Err(error) => Err(AuthError::Unavailable(Box::new(error))),
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! Accounts and logins: register, login, refresh-token rotation, logout, and checking access
+//! tokens.
+//!
+//! A login is a session; its refresh tokens rotate on every use and a replayed (spent) one
+//! revokes the whole session, which also closes its WebSocket connections through a
+//! `SessionRevoked` event. Access tokens are short-lived and stateless, checked by signature.
+
+mod authenticate;
+mod login;
+mod refresh;
+mod register;
+
+use chat_domain::{Password, User};
+use chat_ports::{IssuedAccessToken, PasswordHash};
+use tokio::sync::OnceCell;
+
+use crate::Ports;
+
+pub use authenticate::AuthError;
+pub use login::LoginError;
+pub use refresh::{LogoutError, RefreshError};
+pub use register::RegisterError;
+
+/// A fresh pair of tokens and the user they belong to.
+#[derive(Debug, Clone)]
+pub struct TokenPair {
+    /// The signed-in user.
+    pub user: User,
+    /// Short-lived, stateless bearer token.
+    pub access: IssuedAccessToken,
+    /// Opaque, single-use token to get the next pair.
+    pub refresh_token: String,
+}
+
+/// The account and login use cases.
+#[derive(Debug)]
+pub struct AuthService {
+    ports: Ports,
+    /// A hash of a password nobody has, checked when the username is unknown so that a miss
+    /// costs as much bcrypt time as a wrong password and timing does not tell which.
+    decoy_hash: OnceCell<PasswordHash>,
+}
+
+impl AuthService {
+    /// A service over `ports`.
+    pub fn new(ports: Ports) -> Self {
+        Self { ports, decoy_hash: OnceCell::new() }
+    }
+
+    async fn decoy_hash(&self) -> Option<&PasswordHash> {
+        self.decoy_hash
+            .get_or_try_init(|| async {
+                let decoy = Password::parse("decoy-password-nobody-has".to_owned())
+                    .map_err(|_| chat_ports::TokenError::Internal("decoy password".into()))?;
+                self.ports.hasher.hash(&decoy).await
+            })
+            .await
+            .ok()
+    }
+}

@@ -1,0 +1,95 @@
+//! Refresh-token rotation and logout.
+
+use chat_ports::{BusEvent, RotateOutcome, Session};
+use thiserror::Error;
+
+use super::{AuthService, TokenPair};
+
+/// Why a refresh was refused.
+#[derive(Debug, Error)]
+pub enum RefreshError {
+    /// Unknown, spent or revoked token (a spent one also revoked its session).
+    #[error("invalid refresh token")]
+    InvalidToken,
+    /// A store or the signer failed.
+    #[error("service unavailable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Why a logout was refused.
+#[derive(Debug, Error)]
+pub enum LogoutError {
+    /// No session ever issued this token.
+    #[error("invalid refresh token")]
+    InvalidToken,
+    /// A store failed.
+    #[error("service unavailable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl AuthService {
+    /// Spends `refresh_token` and issues the next pair of the same session.
+    ///
+    /// A token that was already spent means someone replayed it: the session is revoked (every
+    /// token descended from its login stops working and its connections close).
+    pub async fn refresh(&self, refresh_token: &str) -> Result<TokenPair, RefreshError> {
+        let unavailable = |e: Box<dyn std::error::Error + Send + Sync>| RefreshError::Unavailable(e);
+        let presented = self.ports.tokens.hash_refresh_token(refresh_token);
+        let next_token = self.ports.tokens.new_refresh_token();
+        let next_hash = self.ports.tokens.hash_refresh_token(&next_token);
+        let now = self.ports.clock.now();
+        let outcome = self
+            .ports
+            .sessions
+            .rotate(&presented, &next_hash, now)
+            .await
+            .map_err(|e| unavailable(Box::new(e)))?;
+        let session = match outcome {
+            RotateOutcome::Rotated(session) => session,
+            RotateOutcome::Reused(session) => {
+                tracing::warn!(session_id = %session.id, "refresh token reused; session revoked");
+                self.announce_revocation(&session).await;
+                return Err(RefreshError::InvalidToken);
+            }
+            RotateOutcome::Revoked(_) | RotateOutcome::Unknown => {
+                return Err(RefreshError::InvalidToken)
+            }
+        };
+        let user = self
+            .ports
+            .users
+            .find_by_id(session.user_id)
+            .await
+            .map_err(|e| unavailable(Box::new(e)))?
+            .ok_or(RefreshError::InvalidToken)?;
+        let access = self
+            .ports
+            .tokens
+            .issue_access(user.id, session.id)
+            .map_err(|e| unavailable(Box::new(e)))?;
+        Ok(TokenPair { user, access, refresh_token: next_token })
+    }
+
+    /// Ends the session that issued `refresh_token` and closes its connections.
+    pub async fn logout(&self, refresh_token: &str) -> Result<(), LogoutError> {
+        let hash = self.ports.tokens.hash_refresh_token(refresh_token);
+        let now = self.ports.clock.now();
+        match self.ports.sessions.revoke_by_token(&hash, now).await {
+            Ok(Some(session)) => {
+                self.announce_revocation(&session).await;
+                Ok(())
+            }
+            Ok(None) => Err(LogoutError::InvalidToken),
+            Err(error) => Err(LogoutError::Unavailable(Box::new(error))),
+        }
+    }
+
+    /// Tells every node to close the session's connections. The revocation itself is already
+    /// durable, so a bus failure is logged, not returned: the next connect is refused anyway.
+    async fn announce_revocation(&self, session: &Session) {
+        let event = BusEvent::SessionRevoked { session_id: session.id };
+        if let Err(error) = self.ports.bus.publish(&event).await {
+            tracing::error!(%error, session_id = %session.id, "could not announce session revocation");
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! Sending a message, to a room or lazily to a user.
+//!
+//! Guarantees (each raced in the contract and end-to-end tests):
+//! - exactly one private room per pair of users, also when both send their first message at
+//!   the same instant: the room store's unique pair key decides, and the loser reuses the
+//!   winner's room;
+//! - a retried `(sender, client_msg_id)` in a room yields the original message and stores
+//!   nothing new: answered from the store when already committed, and deduplicated inside the
+//!   group commit when the retry races the original;
+//! - the call returns only once the message is committed, so whatever was acknowledged
+//!   survives a crash.
+
+use chat_domain::{
+    BodyError, ClientMsgId, Message, MessageBody, MessageId, NewMessage, PrivatePair, Room,
+    RoomId, RoomKind, UserId,
+};
+use chat_ports::{JobPayload, NewJob, NewPrivateRoom, Priority, StoreError};
+use thiserror::Error;
+
+use super::{MembershipError, MessagingService};
+
+/// Where a message goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendTarget {
+    /// The private room with this user, created by the first message.
+    User(UserId),
+    /// A room the sender belongs to.
+    Room(RoomId),
+}
+
+/// A message as a client submits it.
+#[derive(Debug, Clone)]
+pub struct SendRequest {
+    /// The id the message will have (from [`MessagingService::new_message_id`]).
+    pub id: MessageId,
+    /// The author.
+    pub sender: UserId,
+    /// The destination.
+    pub target: SendTarget,
+    /// The raw text (trimmed and checked here).
+    pub body: String,
+    /// The client's idempotency key.
+    pub client_msg_id: Option<String>,
+    /// The message this one answers.
+    pub reply_to: Option<MessageId>,
+}
+
+/// A committed send.
+#[derive(Debug, Clone)]
+pub struct SendOutcome {
+    /// The room it went to (new if this send created it).
+    pub room: Room,
+    /// The stored message; the original one when this was a retry.
+    pub message: Message,
+    /// False when the `client_msg_id` had been stored before and nothing new was written.
+    pub created: bool,
+}
+
+/// Why a send was refused.
+#[derive(Debug, Error)]
+pub enum SendError {
+    /// Empty or too long.
+    #[error(transparent)]
+    InvalidBody(#[from] BodyError),
+    /// The `client_msg_id` is empty, too long or has control characters.
+    #[error("invalid client_msg_id")]
+    InvalidClientMsgId,
+    /// A private message to oneself.
+    #[error("you cannot message yourself")]
+    SelfMessage,
+    /// The recipient does not exist.
+    #[error("user not found")]
+    UserNotFound,
+    /// The room does not exist or the sender is not a member.
+    #[error("room not found")]
+    RoomNotFound,
+    /// `reply_to` names no message of this room.
+    #[error("reply_to names no message of this room")]
+    ReplyNotFound,
+    /// The message could not be committed in time; retrying with the same `client_msg_id` is safe.
+    #[error("message store unavailable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+fn unavailable(error: impl std::error::Error + Send + Sync + 'static) -> SendError {
+    SendError::Unavailable(Box::new(error))
+}
+
+impl From<MembershipError> for SendError {
+    fn from(error: MembershipError) -> Self {
+        match error {
+            MembershipError::NotAMember => Self::RoomNotFound,
+            MembershipError::Store(error) => unavailable(error),
+        }
+    }
+}
+
+#[derive(Debug, Error)]
+#[error("the message was not committed within the time limit")]
+struct CommitTimeout;
+
+impl MessagingService {
+    /// Validates, routes and durably stores one message; see the module docs for guarantees.
+    pub async fn send(&self, request: SendRequest) -> Result<SendOutcome, SendError> {
+        let body = MessageBody::parse(&request.body, self.config.max_body_chars)?;
+        let client_msg_id = request
+            .client_msg_id
+            .as_deref()
+            .map(ClientMsgId::parse)
+            .transpose()
+            .map_err(|_| SendError::InvalidClientMsgId)?;
+        let room = match request.target {
+            SendTarget::User(recipient) => self.private_room_with(request.sender, recipient).await?,
+            SendTarget::Room(room_id) => {
+                self.require_membership(room_id, request.sender).await?;
+                self.ports
+                    .rooms
+                    .find_room(room_id)
+                    .await
+                    .map_err(unavailable)?
+                    .ok_or(SendError::RoomNotFound)?
+            }
+        };
+        if let Some(key) = &client_msg_id {
+            let stored = self
+                .ports
+                .messages
+                .find_by_client_msg_id(room.id, request.sender, key)
+                .await
+                .map_err(unavailable)?;
+            if let Some(original) = stored {
+                return Ok(SendOutcome { room, message: original, created: false });
+            }
+        }
+        if let Some(reply_to) = request.reply_to {
+            let found = self.ports.messages.find_in_room(room.id, reply_to).await.map_err(unavailable)?;
+            if found.is_none() {
+                return Err(SendError::ReplyNotFound);
+            }
+        }
+        let message = NewMessage {
+            id: request.id,
+            room_id: room.id,
+            sender_id: request.sender,
+            body,
+            client_msg_id,
+            reply_to: request.reply_to,
+            created_at: self.ports.clock.now(),
+        };
+        let stored = self.persist(message).await?;
+        let created = stored.id == request.id;
+        Ok(SendOutcome { room, message: stored, created })
+    }
+
+    /// The private room of `sender` and `recipient`, created now if this is their first message.
+    async fn private_room_with(&self, sender: UserId, recipient: UserId) -> Result<Room, SendError> {
+        let pair = PrivatePair::new(sender, recipient).map_err(|_| SendError::SelfMessage)?;
+        if self.ports.users.find_by_id(recipient).await.map_err(unavailable)?.is_none() {
+            return Err(SendError::UserNotFound);
+        }
+        if let Some(room) = self.ports.rooms.find_private_room(&pair).await.map_err(unavailable)? {
+            return Ok(room);
+        }
+        let room = Room {
+            id: RoomId::from_uuid(self.ports.ids.new_id()),
+            kind: RoomKind::Private,
+            name: None,
+            created_at: self.ports.clock.now(),
+        };
+        // Racing first messages both get here; the store keeps one room and hands it to both.
+        let outcome = self
+            .ports
+            .rooms
+            .create_private_room(&NewPrivateRoom { room, pair })
+            .await
+            .map_err(unavailable)?;
+        Ok(outcome.room().clone())
+    }
+
+    /// Enqueues the message's persistence and waits until a worker committed it.
+    async fn persist(&self, message: NewMessage) -> Result<Message, SendError> {
+        let waiter = self.pending.register(message.id);
+        let job = NewJob {
+            id: chat_domain::JobId::from_uuid(self.ports.ids.new_id()),
+            payload: JobPayload::PersistMessage { message },
+            priority: Priority::Interactive,
+            delay: std::time::Duration::ZERO,
+            attempts: 0,
+        };
+        self.ports.queue.enqueue(job).await.map_err(unavailable)?;
+        match tokio::time::timeout(self.config.send_commit_timeout, waiter.wait()).await {
+            Ok(Some(stored)) => Ok(stored),
+            Ok(None) | Err(_) => Err(unavailable(CommitTimeout)),
+        }
+    }
+}
+
+impl From<StoreError> for SendError {
+    fn from(error: StoreError) -> Self {
+        unavailable(error)
+    }
+}

@@ -1,0 +1,143 @@
+//! The job workers: a pool of tasks that take jobs off the priority queue and run them.
+//!
+//! Message persistence is the hot path: a worker reserves up to a batch of ready jobs, and all
+//! the `PersistMessage` jobs among them are written in one group commit. Publication order
+//! equals commit order on a node because each worker holds the node's publish lock from the
+//! commit until its events are on the bus; with the single SQLite writer this costs nothing,
+//! and on a server database it still lets batches grow under load.
+//!
+//! A failed job is retried after an exponential backoff that is really waited for (the queue
+//! holds it back), and after `job_max_attempts` it becomes a dead letter in the metadata
+//! database. On shutdown the workers keep going until the queue is drained.
+
+mod backoff;
+mod dead_letters;
+mod persist;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chat_ports::{DeadLetter, JobPayload, LeasedJob};
+use tokio::sync::{watch, Mutex};
+use tokio::task::JoinHandle;
+
+use crate::messaging::PendingSends;
+use crate::{AppConfig, Ports};
+
+pub use backoff::backoff_delay;
+pub use dead_letters::{DeadLetterError, DeadLetterService};
+
+/// How long an idle worker waits on the queue before it rechecks for shutdown.
+const IDLE_WAIT: Duration = Duration::from_millis(250);
+
+/// Runs jobs; cheap to share between the tasks of the pool.
+#[derive(Debug)]
+pub struct JobWorkers {
+    ports: Ports,
+    config: AppConfig,
+    pending: Arc<PendingSends>,
+    /// Held from a group commit until its events are published (see the module docs).
+    publish_order: Mutex<()>,
+}
+
+impl JobWorkers {
+    /// Workers over `ports`, settling the sends registered in `pending`.
+    pub fn new(ports: Ports, config: AppConfig, pending: Arc<PendingSends>) -> Arc<Self> {
+        Arc::new(Self { ports, config, pending, publish_order: Mutex::new(()) })
+    }
+
+    /// Starts `count` workers. When `shutdown` turns true they finish the jobs still queued
+    /// and then stop; await the handles to know the queue is drained.
+    pub fn spawn(self: &Arc<Self>, count: usize, shutdown: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
+        (0..count.max(1))
+            .map(|_| {
+                let workers = Arc::clone(self);
+                let shutdown = shutdown.clone();
+                tokio::spawn(async move { workers.run(shutdown).await })
+            })
+            .collect()
+    }
+
+    async fn run(&self, shutdown: watch::Receiver<bool>) {
+        loop {
+            let stopping = *shutdown.borrow();
+            match self.ports.queue.reserve(self.config.worker_batch_size, IDLE_WAIT).await {
+                Ok(jobs) if !jobs.is_empty() => self.handle(jobs).await,
+                Ok(_) if stopping => match self.ports.queue.pending().await {
+                    Ok(0) | Err(_) => break,
+                    // Jobs waiting out a backoff: keep serving them until they are done.
+                    Ok(_) => {}
+                },
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::error!(%error, "job queue unavailable; retrying");
+                    tokio::time::sleep(IDLE_WAIT).await;
+                }
+            }
+        }
+    }
+
+    /// Runs one reservation's jobs: the persistence jobs together, the others one by one.
+    pub async fn handle(&self, jobs: Vec<LeasedJob>) {
+        let (persist, others): (Vec<_>, Vec<_>) = jobs
+            .into_iter()
+            .partition(|job| matches!(job.payload, JobPayload::PersistMessage { .. }));
+        if !persist.is_empty() {
+            self.persist_batch(persist).await;
+        }
+        for job in others {
+            let result = match &job.payload {
+                JobPayload::PublishEvent { event } => {
+                    self.ports.bus.publish(event).await.map_err(|e| e.to_string())
+                }
+                JobPayload::PruneSessions { before } => {
+                    self.ports.sessions.prune(*before).await.map(|_| ()).map_err(|e| e.to_string())
+                }
+                JobPayload::PersistMessage { .. } => Ok(()),
+            };
+            match result {
+                Ok(()) => self.complete(&job).await,
+                Err(error) => self.fail(&job, error).await,
+            }
+        }
+    }
+
+    async fn complete(&self, job: &LeasedJob) {
+        if let Err(error) = self.ports.queue.complete(job.id).await {
+            // The lease will time out and the job run again; handlers are idempotent.
+            tracing::warn!(%error, job_id = %job.id, "could not complete job");
+        }
+    }
+
+    /// Retries `job` after its backoff, or turns it into a dead letter after its last attempt.
+    async fn fail(&self, job: &LeasedJob, error: String) {
+        if job.attempt < self.config.job_max_attempts {
+            let delay = backoff_delay(&self.config, job.attempt);
+            tracing::warn!(job_id = %job.id, attempt = job.attempt, ?delay, %error, "job failed; will retry");
+            if let Err(queue_error) = self.ports.queue.retry(job.id, delay).await {
+                tracing::error!(%queue_error, job_id = %job.id, "could not reschedule job");
+            }
+            return;
+        }
+        tracing::error!(job_id = %job.id, attempts = job.attempt, %error, "job failed for good; dead-lettered");
+        let letter = DeadLetter {
+            id: job.id,
+            payload: job.payload.clone(),
+            priority: job.priority,
+            attempts: job.attempt,
+            error,
+            failed_at: self.ports.clock.now(),
+        };
+        match self.ports.dead_letters.insert(&letter).await {
+            Ok(()) => self.complete(job).await,
+            Err(store_error) => {
+                // Never drop a job we could not record: try again later.
+                tracing::error!(%store_error, job_id = %job.id, "could not store dead letter");
+                let delay = backoff_delay(&self.config, job.attempt);
+                if let Err(queue_error) = self.ports.queue.retry(job.id, delay).await {
+                    tracing::error!(%queue_error, job_id = %job.id, "could not reschedule job");
+                }
+            }
+        }
+    }
+}

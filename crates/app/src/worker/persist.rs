@@ -1,0 +1,127 @@
+//! Group-committed message persistence and the publication that follows it.
+
+use std::collections::HashMap;
+
+use chat_domain::{Message, NewMessage, RoomId, RoomKind, Seq, UserId};
+use chat_ports::{Appended, BusEvent, JobPayload, LeasedJob, NewJob, Priority, RoomView, UserSummary};
+
+use super::JobWorkers;
+
+impl JobWorkers {
+    /// Commits every message of `jobs` in one write, then publishes them in seq order.
+    ///
+    /// If the batch write fails, each message is retried alone, so one bad message cannot
+    /// hold back the others; only the ones that fail alone are retried later.
+    pub(super) async fn persist_batch(&self, jobs: Vec<LeasedJob>) {
+        let messages: Vec<NewMessage> = jobs
+            .iter()
+            .filter_map(|job| match &job.payload {
+                JobPayload::PersistMessage { message } => Some(message.clone()),
+                _ => None,
+            })
+            .collect();
+        let _order = self.publish_order.lock().await;
+        match self.ports.messages.append_batch(&messages).await {
+            Ok(results) => self.publish_committed(&jobs, results).await,
+            Err(error) if jobs.len() > 1 => {
+                tracing::warn!(%error, size = jobs.len(), "group commit failed; writing one by one");
+                for (job, message) in jobs.iter().zip(messages) {
+                    match self.ports.messages.append_batch(std::slice::from_ref(&message)).await {
+                        Ok(results) => self.publish_committed(std::slice::from_ref(job), results).await,
+                        Err(error) => self.fail(job, error.to_string()).await,
+                    }
+                }
+            }
+            Err(error) => {
+                for job in &jobs {
+                    self.fail(job, error.to_string()).await;
+                }
+            }
+        }
+    }
+
+    /// Announces what a commit stored and settles the waiting sends.
+    async fn publish_committed(&self, jobs: &[LeasedJob], results: Vec<Appended>) {
+        let mut read_up_to: HashMap<(RoomId, UserId), Seq> = HashMap::new();
+        for (job, result) in jobs.iter().zip(results) {
+            let pending_id = match &job.payload {
+                JobPayload::PersistMessage { message } => message.id,
+                _ => continue,
+            };
+            match result {
+                Appended::Created(message) => {
+                    if message.seq == Seq(1) {
+                        self.announce_private_room(&message).await;
+                    }
+                    let marker = read_up_to.entry((message.room_id, message.sender_id)).or_default();
+                    *marker = (*marker).max(message.seq);
+                    self.publish(BusEvent::MessageCreated { message: message.clone() }).await;
+                    self.pending.settle(pending_id, &message);
+                }
+                Appended::Duplicate(original) => {
+                    self.pending.settle(pending_id, &original);
+                    self.publish(BusEvent::SendDeduplicated { pending_id, original }).await;
+                }
+            }
+            self.complete(job).await;
+        }
+        // Sending a message means having read the room up to it.
+        for ((room, user), seq) in read_up_to {
+            if let Err(error) = self.ports.rooms.mark_read(room, user, seq).await {
+                tracing::warn!(%error, %room, "could not advance the sender's read marker");
+            }
+        }
+    }
+
+    /// The first message of a private room is what makes the room exist for its two users:
+    /// tell both, before the message itself is published.
+    async fn announce_private_room(&self, first: &Message) {
+        let room = match self.ports.rooms.find_room(first.room_id).await {
+            Ok(Some(room)) if room.kind == RoomKind::Private => room,
+            Ok(_) => return,
+            Err(error) => {
+                tracing::warn!(%error, room = %first.room_id, "could not load the new private room");
+                return;
+            }
+        };
+        let members = match self.ports.rooms.list_members(room.id).await {
+            Ok(members) => members,
+            Err(error) => {
+                tracing::warn!(%error, room = %room.id, "could not load the new room's members");
+                return;
+            }
+        };
+        let summaries: Vec<UserSummary> = members
+            .iter()
+            .map(|m| UserSummary { id: m.user.id, username: m.user.username.clone() })
+            .collect();
+        for member in &members {
+            let view = RoomView {
+                room: room.clone(),
+                members: summaries.clone(),
+                member_count: u32::try_from(summaries.len()).unwrap_or(u32::MAX),
+                last_message: None,
+                unread_count: 0,
+            };
+            self.publish(BusEvent::RoomJoined { user_id: member.user.id, room: Box::new(view) }).await;
+        }
+    }
+
+    /// Publishes `event`; if the bus fails, a `PublishEvent` job retries it with backoff.
+    async fn publish(&self, event: BusEvent) {
+        let Err(error) = self.ports.bus.publish(&event).await else {
+            return;
+        };
+        tracing::warn!(%error, "event bus unavailable; queueing the event for retry");
+        let job = NewJob {
+            id: chat_domain::JobId::from_uuid(self.ports.ids.new_id()),
+            payload: JobPayload::PublishEvent { event },
+            priority: Priority::Normal,
+            delay: self.config.job_backoff_base,
+            attempts: 0,
+        };
+        if let Err(error) = self.ports.queue.enqueue(job).await {
+            tracing::error!(%error, "could not queue an event for retry; it is in the store for catch-up");
+        }
+    }
+}
