@@ -48,7 +48,10 @@ pub async fn run_event_pump(
 fn settle(pending: &PendingSends, event: &BusEvent) {
     match event {
         BusEvent::MessageCreated { message } => pending.settle(message.id, message),
-        BusEvent::SendDeduplicated { pending_id, original } => pending.settle(*pending_id, original),
+        BusEvent::SendDeduplicated {
+            pending_id,
+            original,
+        } => pending.settle(*pending_id, original),
         BusEvent::RoomJoined { .. } | BusEvent::SessionRevoked { .. } => {}
     }
 }

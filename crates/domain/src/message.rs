@@ -14,7 +14,9 @@ use crate::{MessageId, RoomId, Timestamp, UserId};
 pub const DEFAULT_MAX_BODY_CHARS: usize = 4000;
 
 /// A message's position in its room: 1, 2, 3, ... without gaps.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Seq(pub u64);
 

@@ -149,13 +149,20 @@ mod tests {
     #[test]
     fn usernames_with_other_characters_are_refused() {
         for bad in ["al ice", "alice!", "élise", "a/b/c"] {
-            assert_eq!(Username::parse(bad), Err(UsernameError::Characters), "{bad}");
+            assert_eq!(
+                Username::parse(bad),
+                Err(UsernameError::Characters),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn passwords_are_measured_in_bytes() {
-        assert_eq!(Password::parse("short".into()), Err(PasswordError::TooShort));
+        assert_eq!(
+            Password::parse("short".into()),
+            Err(PasswordError::TooShort)
+        );
         assert!(Password::parse("x".repeat(72)).is_ok());
         assert_eq!(Password::parse("x".repeat(73)), Err(PasswordError::TooLong));
         // 24 three-byte characters are 72 bytes; one more is too long.

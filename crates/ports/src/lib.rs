@@ -26,7 +26,9 @@ pub use error::StoreError;
 pub use messages::{Appended, HistoryCursor, MessageStore};
 pub use queue::{JobPayload, JobQueue, LeasedJob, NewJob, Priority, QueueError};
 pub use rooms::{MemberProfile, NewPrivateRoom, PrivateRoomOutcome, RoomStore, UserRoom};
-pub use security::{AccessClaims, IssuedAccessToken, PasswordHash, PasswordHasher, TokenError, TokenIssuer};
+pub use security::{
+    AccessClaims, IssuedAccessToken, PasswordHash, PasswordHasher, TokenError, TokenIssuer,
+};
 pub use sessions::{RotateOutcome, Session, SessionStore};
 pub use users::{NewUser, UserCredentials, UserStore};
 

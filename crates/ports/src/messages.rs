@@ -59,11 +59,23 @@ pub trait MessageStore: Send + Sync {
         client_msg_id: &ClientMsgId,
     ) -> Result<Option<Message>, StoreError>;
     /// The message with this id in `room`, if any.
-    async fn find_in_room(&self, room: RoomId, id: MessageId) -> Result<Option<Message>, StoreError>;
+    async fn find_in_room(
+        &self,
+        room: RoomId,
+        id: MessageId,
+    ) -> Result<Option<Message>, StoreError>;
     /// Up to `limit` messages of `room` at `cursor`, oldest first.
-    async fn page(&self, room: RoomId, cursor: HistoryCursor, limit: u32) -> Result<Vec<Message>, StoreError>;
+    async fn page(
+        &self,
+        room: RoomId,
+        cursor: HistoryCursor,
+        limit: u32,
+    ) -> Result<Vec<Message>, StoreError>;
     /// The newest message of each of `rooms` that has one.
-    async fn latest_in_rooms(&self, rooms: &[RoomId]) -> Result<HashMap<RoomId, Message>, StoreError>;
+    async fn latest_in_rooms(
+        &self,
+        rooms: &[RoomId],
+    ) -> Result<HashMap<RoomId, Message>, StoreError>;
     /// Answers when the store is reachable (readiness).
     async fn ping(&self) -> Result<(), StoreError>;
 }

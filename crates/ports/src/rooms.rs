@@ -59,13 +59,20 @@ pub struct UserRoom {
 #[async_trait]
 pub trait RoomStore: Send + Sync {
     /// Creates the pair's private room with both memberships, or returns the one it has.
-    async fn create_private_room(&self, room: &NewPrivateRoom) -> Result<PrivateRoomOutcome, StoreError>;
+    async fn create_private_room(
+        &self,
+        room: &NewPrivateRoom,
+    ) -> Result<PrivateRoomOutcome, StoreError>;
     /// The private room of this pair, if they have one.
     async fn find_private_room(&self, pair: &PrivatePair) -> Result<Option<Room>, StoreError>;
     /// The room with this id.
     async fn find_room(&self, id: RoomId) -> Result<Option<Room>, StoreError>;
     /// `user`'s membership of `room`, if any.
-    async fn find_membership(&self, room: RoomId, user: UserId) -> Result<Option<Membership>, StoreError>;
+    async fn find_membership(
+        &self,
+        room: RoomId,
+        user: UserId,
+    ) -> Result<Option<Membership>, StoreError>;
     /// Every member of `room` with their profile, in join order.
     async fn list_members(&self, room: RoomId) -> Result<Vec<MemberProfile>, StoreError>;
     /// Every room `user` belongs to, with their membership.
@@ -73,5 +80,11 @@ pub trait RoomStore: Send + Sync {
     /// Raises `user`'s read marker in `room` to `seq`; never lowers it. `NotFound` without membership.
     async fn mark_read(&self, room: RoomId, user: UserId, seq: Seq) -> Result<(), StoreError>;
     /// Adds `user` to `room` with `role` (used by groups); `Conflict` if already a member.
-    async fn add_member(&self, room: RoomId, user: UserId, role: Role, at: Timestamp) -> Result<(), StoreError>;
+    async fn add_member(
+        &self,
+        room: RoomId,
+        user: UserId,
+        role: Role,
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
 }

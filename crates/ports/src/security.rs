@@ -72,7 +72,11 @@ pub enum TokenError {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait TokenIssuer: Send + Sync {
     /// Signs an access token for `user` under `session`.
-    fn issue_access(&self, user: UserId, session: SessionId) -> Result<IssuedAccessToken, TokenError>;
+    fn issue_access(
+        &self,
+        user: UserId,
+        session: SessionId,
+    ) -> Result<IssuedAccessToken, TokenError>;
     /// Checks signature, kind and expiry of an access token.
     fn verify_access(&self, token: &str) -> Result<AccessClaims, TokenError>;
     /// A new random refresh token.

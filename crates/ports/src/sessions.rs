@@ -54,9 +54,18 @@ pub trait SessionStore: Send + Sync {
     /// Stores a new session whose current refresh token hashes to `token_hash`.
     async fn create(&self, session: &Session, token_hash: &str) -> Result<(), StoreError>;
     /// Spends the token hashing to `presented_hash` and makes `next_hash` current (see [`RotateOutcome`]).
-    async fn rotate(&self, presented_hash: &str, next_hash: &str, now: Timestamp) -> Result<RotateOutcome, StoreError>;
+    async fn rotate(
+        &self,
+        presented_hash: &str,
+        next_hash: &str,
+        now: Timestamp,
+    ) -> Result<RotateOutcome, StoreError>;
     /// Revokes the session that issued the token hashing to `token_hash`; `None` if no session did.
-    async fn revoke_by_token(&self, token_hash: &str, now: Timestamp) -> Result<Option<Session>, StoreError>;
+    async fn revoke_by_token(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<Session>, StoreError>;
     /// The session with this id.
     async fn find(&self, id: SessionId) -> Result<Option<Session>, StoreError>;
     /// Deletes sessions revoked before `before` and spent tokens issued before it; returns how many rows went.

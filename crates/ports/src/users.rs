@@ -35,7 +35,10 @@ pub trait UserStore: Send + Sync {
     /// The account with this id.
     async fn find_by_id(&self, id: UserId) -> Result<Option<User>, StoreError>;
     /// The account with this username and its password hash.
-    async fn find_credentials(&self, username: &Username) -> Result<Option<UserCredentials>, StoreError>;
+    async fn find_credentials(
+        &self,
+        username: &Username,
+    ) -> Result<Option<UserCredentials>, StoreError>;
     /// Up to `limit` accounts whose username starts with `prefix`, in username order.
     async fn search_by_prefix(&self, prefix: &str, limit: u32) -> Result<Vec<User>, StoreError>;
 }

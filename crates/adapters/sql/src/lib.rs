@@ -1,1 +1,30 @@
-//! sea-orm adapter: users, rooms, memberships, messages, sessions and dead letters on SQLite, PostgreSQL or MySQL.
+//! sea-orm adapter: users, rooms, memberships, messages, sessions and dead letters on SQLite,
+//! PostgreSQL or MySQL/MariaDB.
+//!
+//! Start with [`SqlDatabase::connect`], run [`SqlDatabase::migrate`], then take the stores it
+//! hands out ([`SqlDatabase::users`], [`SqlDatabase::rooms`], ...), each an `Arc` of a type that
+//! implements one port of `chat-ports`. All stores of one [`SqlDatabase`] share its connections.
+//!
+//! Layout: [`connection`] opens the database (and holds the SQLite durability and
+//! single-writer decisions); one module per store (`users`, `rooms`, `messages` with `append`
+//! for the group commit, `sessions`, `dead_letters`); `entity` maps tables to rows; `decode`
+//! and `error` turn rows and driver errors into domain values and
+//! [`StoreError`](chat_ports::StoreError)s, so no sea-orm type crosses this crate's boundary.
+
+mod append;
+pub mod connection;
+mod dead_letters;
+mod decode;
+mod entity;
+mod error;
+mod messages;
+mod rooms;
+mod sessions;
+mod users;
+
+pub use connection::{SqlBackend, SqlDatabase, DEFAULT_MAX_CONNECTIONS};
+pub use dead_letters::SqlDeadLetterStore;
+pub use messages::SqlMessageStore;
+pub use rooms::SqlRoomStore;
+pub use sessions::SqlSessionStore;
+pub use users::SqlUserStore;

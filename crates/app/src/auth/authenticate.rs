@@ -30,7 +30,9 @@ impl AuthService {
     pub async fn authenticate_live(&self, access_token: &str) -> Result<AccessClaims, AuthError> {
         let claims = self.authenticate(access_token)?;
         match self.ports.sessions.find(claims.session_id).await {
-            Ok(Some(session)) if session.is_active() && session.user_id == claims.user_id => Ok(claims),
+            Ok(Some(session)) if session.is_active() && session.user_id == claims.user_id => {
+                Ok(claims)
+            }
             Ok(_) => Err(AuthError::Unauthenticated),
             Err(error) => Err(AuthError::Unavailable(Box::new(error))),
         }

@@ -35,17 +35,38 @@ impl AuthService {
         };
         let refresh_token = self.ports.tokens.new_refresh_token();
         let refresh_hash = self.ports.tokens.hash_refresh_token(&refresh_token);
-        self.ports.sessions.create(&session, &refresh_hash).await.map_err(unavailable)?;
-        let access = self.ports.tokens.issue_access(user.id, session.id).map_err(unavailable)?;
-        Ok(TokenPair { user, access, refresh_token })
+        self.ports
+            .sessions
+            .create(&session, &refresh_hash)
+            .await
+            .map_err(unavailable)?;
+        let access = self
+            .ports
+            .tokens
+            .issue_access(user.id, session.id)
+            .map_err(unavailable)?;
+        Ok(TokenPair {
+            user,
+            access,
+            refresh_token,
+        })
     }
 
     /// The user whose password this is. Every failing path runs one bcrypt verification, so
     /// an unknown username and a wrong password take about the same time.
-    async fn check_credentials(&self, username: &str, password: String) -> Result<User, LoginError> {
+    async fn check_credentials(
+        &self,
+        username: &str,
+        password: String,
+    ) -> Result<User, LoginError> {
         let password = Password::parse(password).ok();
         let credentials = match Username::parse(username) {
-            Ok(name) => self.ports.users.find_credentials(&name).await.map_err(unavailable)?,
+            Ok(name) => self
+                .ports
+                .users
+                .find_credentials(&name)
+                .await
+                .map_err(unavailable)?,
             Err(_) => None,
         };
         let decoy_password = || Password::parse("wrong-password-for-decoy".to_owned()).ok();

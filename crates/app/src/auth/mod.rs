@@ -44,7 +44,10 @@ pub struct AuthService {
 impl AuthService {
     /// A service over `ports`.
     pub fn new(ports: Ports) -> Self {
-        Self { ports, decoy_hash: OnceCell::new() }
+        Self {
+            ports,
+            decoy_hash: OnceCell::new(),
+        }
     }
 
     async fn decoy_hash(&self) -> Option<&PasswordHash> {

@@ -33,7 +33,8 @@ impl AuthService {
     /// A token that was already spent means someone replayed it: the session is revoked (every
     /// token descended from its login stops working and its connections close).
     pub async fn refresh(&self, refresh_token: &str) -> Result<TokenPair, RefreshError> {
-        let unavailable = |e: Box<dyn std::error::Error + Send + Sync>| RefreshError::Unavailable(e);
+        let unavailable =
+            |e: Box<dyn std::error::Error + Send + Sync>| RefreshError::Unavailable(e);
         let presented = self.ports.tokens.hash_refresh_token(refresh_token);
         let next_token = self.ports.tokens.new_refresh_token();
         let next_hash = self.ports.tokens.hash_refresh_token(&next_token);
@@ -67,7 +68,11 @@ impl AuthService {
             .tokens
             .issue_access(user.id, session.id)
             .map_err(|e| unavailable(Box::new(e)))?;
-        Ok(TokenPair { user, access, refresh_token: next_token })
+        Ok(TokenPair {
+            user,
+            access,
+            refresh_token: next_token,
+        })
     }
 
     /// Ends the session that issued `refresh_token` and closes its connections.
@@ -87,7 +92,9 @@ impl AuthService {
     /// Tells every node to close the session's connections. The revocation itself is already
     /// durable, so a bus failure is logged, not returned: the next connect is refused anyway.
     async fn announce_revocation(&self, session: &Session) {
-        let event = BusEvent::SessionRevoked { session_id: session.id };
+        let event = BusEvent::SessionRevoked {
+            session_id: session.id,
+        };
         if let Err(error) = self.ports.bus.publish(&event).await {
             tracing::error!(%error, session_id = %session.id, "could not announce session revocation");
         }

@@ -39,7 +39,15 @@ impl AuthService {
             username,
             created_at: self.ports.clock.now(),
         };
-        match self.ports.users.insert(&NewUser { user: user.clone(), password_hash }).await {
+        match self
+            .ports
+            .users
+            .insert(&NewUser {
+                user: user.clone(),
+                password_hash,
+            })
+            .await
+        {
             Ok(()) => Ok(user),
             Err(StoreError::Conflict(_)) => Err(RegisterError::UsernameTaken),
             Err(other) => Err(RegisterError::Unavailable(Box::new(other))),

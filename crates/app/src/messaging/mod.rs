@@ -36,7 +36,11 @@ impl MessagingService {
     /// A service over `ports`; `pending` is the node's registry of sends awaiting their commit,
     /// shared with the workers and the event pump.
     pub fn new(ports: Ports, config: AppConfig, pending: Arc<PendingSends>) -> Self {
-        Self { ports, config, pending }
+        Self {
+            ports,
+            config,
+            pending,
+        }
     }
 
     /// A fresh message id, for callers that must know it before sending (the WebSocket gateway
@@ -47,7 +51,11 @@ impl MessagingService {
 
     /// Fails with `RoomNotFound` unless `user` belongs to `room`: non-members cannot tell a
     /// room they may not see from one that does not exist.
-    async fn require_membership(&self, room: RoomId, user: UserId) -> Result<chat_domain::Membership, MembershipError> {
+    async fn require_membership(
+        &self,
+        room: RoomId,
+        user: UserId,
+    ) -> Result<chat_domain::Membership, MembershipError> {
         match self.ports.rooms.find_membership(room, user).await {
             Ok(Some(membership)) => Ok(membership),
             Ok(None) => Err(MembershipError::NotAMember),

@@ -49,7 +49,11 @@ impl PendingSends {
     pub fn register(self: &Arc<Self>, id: MessageId) -> SendWaiter {
         let (sender, receiver) = oneshot::channel();
         self.lock().insert(id, sender);
-        SendWaiter { id, registry: Arc::clone(self), receiver }
+        SendWaiter {
+            id,
+            registry: Arc::clone(self),
+            receiver,
+        }
     }
 
     /// Settles the wait for `id` with `message`; a no-op when nobody here waits for it.

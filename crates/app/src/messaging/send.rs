@@ -11,8 +11,8 @@
 //!   survives a crash.
 
 use chat_domain::{
-    BodyError, ClientMsgId, Message, MessageBody, MessageId, NewMessage, PrivatePair, Room,
-    RoomId, RoomKind, UserId,
+    BodyError, ClientMsgId, Message, MessageBody, MessageId, NewMessage, PrivatePair, Room, RoomId,
+    RoomKind, UserId,
 };
 use chat_ports::{JobPayload, NewJob, NewPrivateRoom, Priority, StoreError};
 use thiserror::Error;
@@ -110,7 +110,9 @@ impl MessagingService {
             .transpose()
             .map_err(|_| SendError::InvalidClientMsgId)?;
         let room = match request.target {
-            SendTarget::User(recipient) => self.private_room_with(request.sender, recipient).await?,
+            SendTarget::User(recipient) => {
+                self.private_room_with(request.sender, recipient).await?
+            }
             SendTarget::Room(room_id) => {
                 self.require_membership(room_id, request.sender).await?;
                 self.ports
@@ -129,11 +131,20 @@ impl MessagingService {
                 .await
                 .map_err(unavailable)?;
             if let Some(original) = stored {
-                return Ok(SendOutcome { room, message: original, created: false });
+                return Ok(SendOutcome {
+                    room,
+                    message: original,
+                    created: false,
+                });
             }
         }
         if let Some(reply_to) = request.reply_to {
-            let found = self.ports.messages.find_in_room(room.id, reply_to).await.map_err(unavailable)?;
+            let found = self
+                .ports
+                .messages
+                .find_in_room(room.id, reply_to)
+                .await
+                .map_err(unavailable)?;
             if found.is_none() {
                 return Err(SendError::ReplyNotFound);
             }
@@ -149,16 +160,37 @@ impl MessagingService {
         };
         let stored = self.persist(message).await?;
         let created = stored.id == request.id;
-        Ok(SendOutcome { room, message: stored, created })
+        Ok(SendOutcome {
+            room,
+            message: stored,
+            created,
+        })
     }
 
     /// The private room of `sender` and `recipient`, created now if this is their first message.
-    async fn private_room_with(&self, sender: UserId, recipient: UserId) -> Result<Room, SendError> {
+    async fn private_room_with(
+        &self,
+        sender: UserId,
+        recipient: UserId,
+    ) -> Result<Room, SendError> {
         let pair = PrivatePair::new(sender, recipient).map_err(|_| SendError::SelfMessage)?;
-        if self.ports.users.find_by_id(recipient).await.map_err(unavailable)?.is_none() {
+        if self
+            .ports
+            .users
+            .find_by_id(recipient)
+            .await
+            .map_err(unavailable)?
+            .is_none()
+        {
             return Err(SendError::UserNotFound);
         }
-        if let Some(room) = self.ports.rooms.find_private_room(&pair).await.map_err(unavailable)? {
+        if let Some(room) = self
+            .ports
+            .rooms
+            .find_private_room(&pair)
+            .await
+            .map_err(unavailable)?
+        {
             return Ok(room);
         }
         let room = Room {

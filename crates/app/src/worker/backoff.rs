@@ -24,7 +24,9 @@ mod tests {
             job_backoff_max: Duration::from_secs(1),
             ..AppConfig::default()
         };
-        let delays: Vec<_> = (1..=6).map(|a| backoff_delay(&config, a).as_millis()).collect();
+        let delays: Vec<_> = (1..=6)
+            .map(|a| backoff_delay(&config, a).as_millis())
+            .collect();
         assert_eq!(delays, vec![100, 200, 400, 800, 1000, 1000]);
     }
 }

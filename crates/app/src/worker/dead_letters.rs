@@ -39,7 +39,12 @@ impl DeadLetterService {
 
     /// Puts a dead letter back on the queue with a fresh set of attempts.
     pub async fn replay(&self, id: JobId) -> Result<(), DeadLetterError> {
-        let letter = self.ports.dead_letters.take(id).await?.ok_or(DeadLetterError::NotFound)?;
+        let letter = self
+            .ports
+            .dead_letters
+            .take(id)
+            .await?
+            .ok_or(DeadLetterError::NotFound)?;
         let job = NewJob {
             id: letter.id,
             payload: letter.payload.clone(),

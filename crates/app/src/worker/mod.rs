@@ -43,12 +43,21 @@ pub struct JobWorkers {
 impl JobWorkers {
     /// Workers over `ports`, settling the sends registered in `pending`.
     pub fn new(ports: Ports, config: AppConfig, pending: Arc<PendingSends>) -> Arc<Self> {
-        Arc::new(Self { ports, config, pending, publish_order: Mutex::new(()) })
+        Arc::new(Self {
+            ports,
+            config,
+            pending,
+            publish_order: Mutex::new(()),
+        })
     }
 
     /// Starts `count` workers. When `shutdown` turns true they finish the jobs still queued
     /// and then stop; await the handles to know the queue is drained.
-    pub fn spawn(self: &Arc<Self>, count: usize, shutdown: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
+    pub fn spawn(
+        self: &Arc<Self>,
+        count: usize,
+        shutdown: watch::Receiver<bool>,
+    ) -> Vec<JoinHandle<()>> {
         (0..count.max(1))
             .map(|_| {
                 let workers = Arc::clone(self);
@@ -61,7 +70,12 @@ impl JobWorkers {
     async fn run(&self, shutdown: watch::Receiver<bool>) {
         loop {
             let stopping = *shutdown.borrow();
-            match self.ports.queue.reserve(self.config.worker_batch_size, IDLE_WAIT).await {
+            match self
+                .ports
+                .queue
+                .reserve(self.config.worker_batch_size, IDLE_WAIT)
+                .await
+            {
                 Ok(jobs) if !jobs.is_empty() => self.handle(jobs).await,
                 Ok(_) if stopping => match self.ports.queue.pending().await {
                     Ok(0) | Err(_) => break,
@@ -87,12 +101,19 @@ impl JobWorkers {
         }
         for job in others {
             let result = match &job.payload {
-                JobPayload::PublishEvent { event } => {
-                    self.ports.bus.publish(event).await.map_err(|e| e.to_string())
-                }
-                JobPayload::PruneSessions { before } => {
-                    self.ports.sessions.prune(*before).await.map(|_| ()).map_err(|e| e.to_string())
-                }
+                JobPayload::PublishEvent { event } => self
+                    .ports
+                    .bus
+                    .publish(event)
+                    .await
+                    .map_err(|e| e.to_string()),
+                JobPayload::PruneSessions { before } => self
+                    .ports
+                    .sessions
+                    .prune(*before)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string()),
                 JobPayload::PersistMessage { .. } => Ok(()),
             };
             match result {

@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 
 use chat_domain::{Message, NewMessage, RoomId, RoomKind, Seq, UserId};
-use chat_ports::{Appended, BusEvent, JobPayload, LeasedJob, NewJob, Priority, RoomView, UserSummary};
+use chat_ports::{
+    Appended, BusEvent, JobPayload, LeasedJob, NewJob, Priority, RoomView, UserSummary,
+};
 
 use super::JobWorkers;
 
@@ -26,8 +28,16 @@ impl JobWorkers {
             Err(error) if jobs.len() > 1 => {
                 tracing::warn!(%error, size = jobs.len(), "group commit failed; writing one by one");
                 for (job, message) in jobs.iter().zip(messages) {
-                    match self.ports.messages.append_batch(std::slice::from_ref(&message)).await {
-                        Ok(results) => self.publish_committed(std::slice::from_ref(job), results).await,
+                    match self
+                        .ports
+                        .messages
+                        .append_batch(std::slice::from_ref(&message))
+                        .await
+                    {
+                        Ok(results) => {
+                            self.publish_committed(std::slice::from_ref(job), results)
+                                .await
+                        }
                         Err(error) => self.fail(job, error.to_string()).await,
                     }
                 }
@@ -53,14 +63,23 @@ impl JobWorkers {
                     if message.seq == Seq(1) {
                         self.announce_private_room(&message).await;
                     }
-                    let marker = read_up_to.entry((message.room_id, message.sender_id)).or_default();
+                    let marker = read_up_to
+                        .entry((message.room_id, message.sender_id))
+                        .or_default();
                     *marker = (*marker).max(message.seq);
-                    self.publish(BusEvent::MessageCreated { message: message.clone() }).await;
+                    self.publish(BusEvent::MessageCreated {
+                        message: message.clone(),
+                    })
+                    .await;
                     self.pending.settle(pending_id, &message);
                 }
                 Appended::Duplicate(original) => {
                     self.pending.settle(pending_id, &original);
-                    self.publish(BusEvent::SendDeduplicated { pending_id, original }).await;
+                    self.publish(BusEvent::SendDeduplicated {
+                        pending_id,
+                        original,
+                    })
+                    .await;
                 }
             }
             self.complete(job).await;
@@ -93,7 +112,10 @@ impl JobWorkers {
         };
         let summaries: Vec<UserSummary> = members
             .iter()
-            .map(|m| UserSummary { id: m.user.id, username: m.user.username.clone() })
+            .map(|m| UserSummary {
+                id: m.user.id,
+                username: m.user.username.clone(),
+            })
             .collect();
         for member in &members {
             let view = RoomView {
@@ -103,7 +125,11 @@ impl JobWorkers {
                 last_message: None,
                 unread_count: 0,
             };
-            self.publish(BusEvent::RoomJoined { user_id: member.user.id, room: Box::new(view) }).await;
+            self.publish(BusEvent::RoomJoined {
+                user_id: member.user.id,
+                room: Box::new(view),
+            })
+            .await;
         }
     }
 

@@ -1,0 +1,243 @@
+//! `append_batch`: the group commit of messages and the allocation of their seqs.
+//!
+//! One batch is one transaction, so the persistence worker pays one durable commit for many
+//! messages. Inside it:
+//! 1. look up what is already stored, by idempotency key `(room, sender, client_msg_id)` and
+//!    by message id (a persistence job that is retried after its commit carries the same id);
+//! 2. decide per message: duplicate of a stored one, duplicate of an earlier one in the batch,
+//!    or new;
+//! 3. per room, in room-id order so two batches never lock rooms in opposite orders (which
+//!    PostgreSQL and MySQL would resolve by killing one as a deadlock victim):
+//!    `UPDATE rooms SET last_seq = last_seq + n`, which also locks the room's row until commit,
+//!    so racing batches take consecutive, gapless ranges; then read `last_seq` back in the same
+//!    transaction (portable: MySQL has no `RETURNING`);
+//! 4. insert the new rows with multi-row inserts.
+//!
+//! A racing writer can store the same key between step 1 and step 4; the unique index then
+//! rejects the insert, the transaction rolls back, and the batch runs again, now seeing the
+//! racer's row as a duplicate. Deadlock and serialization failures are retried the same way.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chat_domain::{ClientMsgId, Message, MessageId, NewMessage, RoomId, Seq, UserId};
+use chat_ports::{Appended, StoreError};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
+    QuerySelect, TransactionTrait,
+};
+
+use crate::decode;
+use crate::entity::{messages, rooms};
+use crate::error::{is_retryable, store_err};
+
+/// Runs of one batch before a persistent race or deadlock is reported.
+const MAX_ATTEMPTS: u32 = 5;
+
+/// Messages looked up per duplicate query (each adds up to four bound parameters).
+const LOOKUP_CHUNK: usize = 100;
+
+/// Rows per multi-row insert (ten parameters each): well inside every backend's limit.
+const INSERT_CHUNK: usize = 500;
+
+/// The idempotency key of a message.
+type Key = (RoomId, UserId, ClientMsgId);
+
+/// Why one run of a batch stopped.
+enum Failure {
+    /// The database refused; maybe worth another run.
+    Db(DbErr),
+    /// A verdict that another run would not change.
+    Store(StoreError),
+}
+
+impl From<DbErr> for Failure {
+    fn from(err: DbErr) -> Self {
+        Self::Db(err)
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(err: StoreError) -> Self {
+        Self::Store(err)
+    }
+}
+
+/// What to do with one message of the batch.
+enum Plan {
+    /// Store it with this seq.
+    New(Seq),
+    /// Already stored: report this.
+    Stored(Message),
+    /// Same message as the one at this earlier index of the batch.
+    SameAs(usize),
+}
+
+/// Stores `batch` in one transaction on the writer `db`; see the module docs.
+pub(crate) async fn append_batch(db: &DatabaseConnection, batch: &[NewMessage]) -> Result<Vec<Appended>, StoreError> {
+    if batch.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut attempt = 1;
+    loop {
+        match run(db, batch).await {
+            Ok(appended) => return Ok(appended),
+            Err(Failure::Db(err)) if is_retryable(&err) && attempt < MAX_ATTEMPTS => {
+                tracing::debug!(attempt, error = %err, "message batch raced another writer; running it again");
+                attempt += 1;
+            }
+            Err(Failure::Db(err)) => return Err(store_err(err, "message already stored")),
+            Err(Failure::Store(err)) => return Err(err),
+        }
+    }
+}
+
+/// One run of the batch: commits everything or nothing.
+async fn run(db: &DatabaseConnection, batch: &[NewMessage]) -> Result<Vec<Appended>, Failure> {
+    let txn = db.begin().await?;
+    let stored = find_stored(&txn, batch).await?;
+    let mut plans = plan(batch, &stored)?;
+    allocate_seqs(&txn, batch, &mut plans).await?;
+    let rows: Vec<_> = batch
+        .iter()
+        .zip(&plans)
+        .filter_map(|(new, plan)| match plan {
+            Plan::New(seq) => Some(messages::new_row(new, *seq)),
+            Plan::Stored(_) | Plan::SameAs(_) => None,
+        })
+        .collect();
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(INSERT_CHUNK).collect();
+        messages::Entity::insert_many(chunk).exec_without_returning(&txn).await?;
+    }
+    txn.commit().await?;
+    Ok(results(batch, plans))
+}
+
+/// Stored messages that share an id or an idempotency key with a message of `batch`.
+async fn find_stored(txn: &DatabaseTransaction, batch: &[NewMessage]) -> Result<Vec<Message>, Failure> {
+    let mut found = Vec::new();
+    for chunk in batch.chunks(LOOKUP_CHUNK) {
+        let mut matches = Condition::any().add(messages::Column::Id.is_in(chunk.iter().map(|m| m.id.to_string())));
+        for new in chunk {
+            if let Some(client_msg_id) = &new.client_msg_id {
+                matches = matches.add(
+                    Condition::all()
+                        .add(messages::Column::RoomId.eq(new.room_id.to_string()))
+                        .add(messages::Column::SenderId.eq(new.sender_id.to_string()))
+                        .add(messages::Column::ClientMsgId.eq(client_msg_id.as_str())),
+                );
+            }
+        }
+        for row in messages::Entity::find().filter(matches).all(txn).await? {
+            found.push(row.into_message()?);
+        }
+    }
+    Ok(found)
+}
+
+/// Decides, in batch order, which messages are new and which repeat an earlier one.
+fn plan(batch: &[NewMessage], stored: &[Message]) -> Result<Vec<Plan>, StoreError> {
+    let stored_by_id: HashMap<MessageId, &Message> = stored.iter().map(|m| (m.id, m)).collect();
+    let stored_by_key: HashMap<Key, &Message> = stored
+        .iter()
+        .filter_map(|m| Some(((m.room_id, m.sender_id, m.client_msg_id.clone()?), m)))
+        .collect();
+    let mut first_by_id: HashMap<MessageId, usize> = HashMap::new();
+    let mut first_by_key: HashMap<Key, usize> = HashMap::new();
+    let mut plans = Vec::with_capacity(batch.len());
+    for (index, new) in batch.iter().enumerate() {
+        let key = new.client_msg_id.clone().map(|c| (new.room_id, new.sender_id, c));
+        let by_key = key.as_ref().and_then(|k| stored_by_key.get(k)).copied();
+        let plan = if let Some(original) = by_key.or_else(|| stored_by_id.get(&new.id).copied()) {
+            ensure_same_message(new, original.room_id, original.sender_id)?;
+            Plan::Stored(original.clone())
+        } else if let Some(&first) = key.as_ref().and_then(|k| first_by_key.get(k)).or(first_by_id.get(&new.id)) {
+            ensure_same_message(new, batch[first].room_id, batch[first].sender_id)?;
+            Plan::SameAs(first)
+        } else {
+            first_by_id.insert(new.id, index);
+            if let Some(key) = key {
+                first_by_key.insert(key, index);
+            }
+            Plan::New(Seq::ZERO)
+        };
+        plans.push(plan);
+    }
+    Ok(plans)
+}
+
+/// A message id reused for another room or sender is not a retry but a caller bug.
+fn ensure_same_message(new: &NewMessage, room: RoomId, sender: UserId) -> Result<(), StoreError> {
+    if new.room_id == room && new.sender_id == sender {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict(format!("message id {} already used elsewhere", new.id)))
+    }
+}
+
+/// Takes a range of seqs per room for the new messages and writes them into `plans`.
+async fn allocate_seqs(txn: &DatabaseTransaction, batch: &[NewMessage], plans: &mut [Plan]) -> Result<(), Failure> {
+    // A BTreeMap iterates in room-id order: every transaction locks rooms in the same order.
+    let mut counts: BTreeMap<RoomId, i64> = BTreeMap::new();
+    for (new, plan) in batch.iter().zip(plans.iter()) {
+        if matches!(plan, Plan::New(_)) {
+            *counts.entry(new.room_id).or_default() += 1;
+        }
+    }
+    if counts.is_empty() {
+        return Ok(());
+    }
+    for (room, count) in &counts {
+        let updated = rooms::Entity::update_many()
+            .col_expr(rooms::Column::LastSeq, Expr::col(rooms::Column::LastSeq).add(*count))
+            .filter(rooms::Column::Id.eq(room.to_string()))
+            .exec(txn)
+            .await?;
+        if updated.rows_affected == 0 {
+            // A batch for a room that does not exist stores nothing at all.
+            return Err(Failure::Store(StoreError::NotFound));
+        }
+    }
+    let last_seqs: Vec<(String, i64)> = rooms::Entity::find()
+        .select_only()
+        .column(rooms::Column::Id)
+        .column(rooms::Column::LastSeq)
+        .filter(rooms::Column::Id.is_in(counts.keys().map(RoomId::to_string)))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    // The next seq to hand out in each room: right after the seqs taken before this batch.
+    let mut next: HashMap<RoomId, Seq> = HashMap::with_capacity(counts.len());
+    for (room, last_seq) in last_seqs {
+        let room: RoomId = decode::parse(&room, "room id")?;
+        let taken = counts.get(&room).copied().unwrap_or_default();
+        next.insert(room, decode::seq(last_seq - taken + 1, "room last_seq")?);
+    }
+    for (new, plan) in batch.iter().zip(plans.iter_mut()) {
+        if let Plan::New(seq) = plan {
+            let room_next = next
+                .get_mut(&new.room_id)
+                .ok_or_else(|| StoreError::corrupt(format!("room {} vanished during the batch", new.room_id)))?;
+            *seq = *room_next;
+            *room_next = room_next.next();
+        }
+    }
+    Ok(())
+}
+
+/// The outcome of each message, once the batch is committed.
+fn results(batch: &[NewMessage], plans: Vec<Plan>) -> Vec<Appended> {
+    let mut appended: Vec<Appended> = Vec::with_capacity(batch.len());
+    for (new, plan) in batch.iter().zip(plans) {
+        let outcome = match plan {
+            Plan::New(seq) => Appended::Created(new.clone().into_message(seq)),
+            Plan::Stored(original) => Appended::Duplicate(original),
+            // `first` is always an earlier index, so it is already in `appended`.
+            Plan::SameAs(first) => Appended::Duplicate(appended[first].message().clone()),
+        };
+        appended.push(outcome);
+    }
+    appended
+}

@@ -1,0 +1,137 @@
+//! [`SqlMessageStore`]: messages in the `messages` table.
+//!
+//! Writing (the group commit and seq allocation) lives in [`crate::append`]; this module holds
+//! the reads. Every history read is a range over the unique `(room_id, seq)` index, so a page
+//! costs the same at seq 10 as at seq 10 million.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use chat_domain::{ClientMsgId, Message, MessageId, NewMessage, RoomId, UserId};
+use chat_ports::{Appended, HistoryCursor, MessageStore, StoreError};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use crate::connection::Handles;
+use crate::entity::{messages, rooms};
+use crate::error::unavailable;
+use crate::{append, decode};
+
+/// Rooms asked for in one `latest_in_rooms` query; stays far below every backend's limit on
+/// bound parameters.
+const ROOMS_PER_QUERY: usize = 500;
+
+/// Messages on SQLite, PostgreSQL or MySQL.
+#[derive(Debug, Clone)]
+pub struct SqlMessageStore {
+    db: Handles,
+}
+
+impl SqlMessageStore {
+    pub(crate) fn new(db: Handles) -> Self {
+        Self { db }
+    }
+}
+
+/// Decodes every row, failing on the first that cannot be read.
+fn decode_all(rows: Vec<messages::Model>) -> Result<Vec<Message>, StoreError> {
+    rows.into_iter().map(messages::Model::into_message).collect()
+}
+
+#[async_trait]
+impl MessageStore for SqlMessageStore {
+    /// Stores `batch`, assigning seqs; one result per message, in batch order.
+    async fn append_batch(&self, batch: &[NewMessage]) -> Result<Vec<Appended>, StoreError> {
+        append::append_batch(&self.db.write, batch).await
+    }
+
+    /// The message `sender` stored in `room` under `client_msg_id`, if any.
+    async fn find_by_client_msg_id(
+        &self,
+        room: RoomId,
+        sender: UserId,
+        client_msg_id: &ClientMsgId,
+    ) -> Result<Option<Message>, StoreError> {
+        messages::Entity::find()
+            .filter(messages::Column::RoomId.eq(room.to_string()))
+            .filter(messages::Column::SenderId.eq(sender.to_string()))
+            .filter(messages::Column::ClientMsgId.eq(client_msg_id.as_str()))
+            .one(&self.db.read)
+            .await
+            .map_err(unavailable)?
+            .map(messages::Model::into_message)
+            .transpose()
+    }
+
+    /// The message with this id in `room`, if any.
+    async fn find_in_room(&self, room: RoomId, id: MessageId) -> Result<Option<Message>, StoreError> {
+        messages::Entity::find_by_id(id.to_string())
+            .filter(messages::Column::RoomId.eq(room.to_string()))
+            .one(&self.db.read)
+            .await
+            .map_err(unavailable)?
+            .map(messages::Model::into_message)
+            .transpose()
+    }
+
+    /// Up to `limit` messages of `room` at `cursor`, oldest first.
+    async fn page(&self, room: RoomId, cursor: HistoryCursor, limit: u32) -> Result<Vec<Message>, StoreError> {
+        let in_room = messages::Entity::find().filter(messages::Column::RoomId.eq(room.to_string()));
+        // Latest and Before read the newest `limit` rows backwards down the index, then turn
+        // them around; After reads forwards.
+        let (query, newest_first) = match cursor {
+            HistoryCursor::Latest => (in_room.order_by_desc(messages::Column::Seq), true),
+            HistoryCursor::Before(seq) => (
+                in_room
+                    .filter(messages::Column::Seq.lt(decode::seq_to_db(seq)))
+                    .order_by_desc(messages::Column::Seq),
+                true,
+            ),
+            HistoryCursor::After(seq) => (
+                in_room
+                    .filter(messages::Column::Seq.gt(decode::seq_to_db(seq)))
+                    .order_by_asc(messages::Column::Seq),
+                false,
+            ),
+        };
+        let rows = query
+            .limit(u64::from(limit))
+            .all(&self.db.read)
+            .await
+            .map_err(unavailable)?;
+        let mut page = decode_all(rows)?;
+        if newest_first {
+            page.reverse();
+        }
+        Ok(page)
+    }
+
+    /// The newest message of each of `rooms` that has one.
+    async fn latest_in_rooms(&self, rooms: &[RoomId]) -> Result<HashMap<RoomId, Message>, StoreError> {
+        let mut latest = HashMap::with_capacity(rooms.len());
+        // One query per chunk (one in practice): the newest message of a room is the one whose
+        // seq is the room's `last_seq`, found through the `(room_id, seq)` index.
+        for chunk in rooms.chunks(ROOMS_PER_QUERY) {
+            let rows = messages::Entity::find()
+                .inner_join(rooms::Entity)
+                .filter(rooms::Column::Id.is_in(chunk.iter().map(RoomId::to_string)))
+                .filter(
+                    Expr::col((rooms::Entity, rooms::Column::LastSeq))
+                        .equals((messages::Entity, messages::Column::Seq)),
+                )
+                .all(&self.db.read)
+                .await
+                .map_err(unavailable)?;
+            for message in decode_all(rows)? {
+                latest.insert(message.room_id, message);
+            }
+        }
+        Ok(latest)
+    }
+
+    /// Answers when the store is reachable (readiness).
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.db.write.ping().await.map_err(unavailable)?;
+        self.db.read.ping().await.map_err(unavailable)
+    }
+}

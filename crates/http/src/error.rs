@@ -1,0 +1,189 @@
+//! [`ApiError`]: the one error every handler returns, and how each use-case error becomes a
+//! status and a stable `code`.
+//!
+//! The body is always `{"error": {"code": "<snake_case>", "message": "<text>"}}`. Codes are a
+//! contract with clients, so each variant has exactly one and they never change. Failures of
+//! the machinery (a store, the queue, the signer) become `503 store_unavailable`: the source
+//! chain is logged where the error is converted and never reaches the client.
+//!
+//! The `From` impls for the app crate's error enums live in [`convert`](self::convert) so
+//! this file stays about the wire shape.
+
+mod convert;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use chat_domain::{BodyError, PasswordError, UsernameError};
+use serde::Serialize;
+use thiserror::Error;
+
+/// An error as a client sees it: a status, a stable snake_case code and a message.
+#[derive(Debug, Error)]
+pub enum ApiError {
+    /// Malformed JSON, a missing field, a wrong type, a bad query or path.
+    #[error("{0}")]
+    InvalidRequest(String),
+    /// The request body is over the configured limit.
+    #[error("request body is larger than {limit} bytes")]
+    PayloadTooLarge {
+        /// The limit in force, in bytes.
+        limit: usize,
+    },
+    /// The username breaks the rules.
+    #[error(transparent)]
+    InvalidUsername(UsernameError),
+    /// The password breaks the rules.
+    #[error(transparent)]
+    InvalidPassword(PasswordError),
+    /// Someone already has this username.
+    #[error("username is taken")]
+    UsernameTaken,
+    /// Unknown user or wrong password (deliberately indistinguishable).
+    #[error("invalid username or password")]
+    InvalidCredentials,
+    /// An unknown, spent or revoked refresh token.
+    #[error("invalid refresh token")]
+    InvalidToken,
+    /// A missing, malformed or expired access token.
+    #[error("missing or invalid access token")]
+    Unauthorized,
+    /// An empty or too long message body.
+    #[error(transparent)]
+    InvalidBody(BodyError),
+    /// A `client_msg_id` that is empty, too long or has control characters.
+    #[error("invalid client_msg_id")]
+    InvalidClientMsgId,
+    /// A private message to oneself.
+    #[error("you cannot message yourself")]
+    CannotMessageSelf,
+    /// No such user.
+    #[error("user not found")]
+    UserNotFound,
+    /// No such room, or one the caller is not a member of.
+    #[error("room not found")]
+    RoomNotFound,
+    /// `reply_to` is not a message of this room.
+    #[error("reply_to names no message of this room")]
+    InvalidReplyTo,
+    /// A history page size outside `1..=100`.
+    #[error("{0}")]
+    InvalidLimit(String),
+    /// No route has this path.
+    #[error("no such route")]
+    NotFound,
+    /// The route exists but not with this method.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// A store or other dependency failed; already logged with its source chain.
+    #[error("the service is temporarily unavailable; try again")]
+    Unavailable,
+    /// The server itself is misconfigured; already logged.
+    #[error("internal error")]
+    Internal,
+}
+
+/// The JSON envelope: `{"error": {...}}`.
+#[derive(Debug, Serialize)]
+struct ErrorEnvelope<'a> {
+    error: ErrorBody<'a>,
+}
+
+/// `{"code", "message"}`.
+#[derive(Debug, Serialize)]
+struct ErrorBody<'a> {
+    code: &'a str,
+    message: String,
+}
+
+impl ApiError {
+    /// The stable snake_case code clients match on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidRequest(_) => "invalid_request",
+            Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::InvalidUsername(_) => "invalid_username",
+            Self::InvalidPassword(_) => "invalid_password",
+            Self::UsernameTaken => "username_taken",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::InvalidToken => "invalid_token",
+            Self::Unauthorized => "unauthorized",
+            Self::InvalidBody(_) => "invalid_body",
+            Self::InvalidClientMsgId => "invalid_client_msg_id",
+            Self::CannotMessageSelf => "cannot_message_self",
+            Self::UserNotFound => "user_not_found",
+            Self::RoomNotFound => "room_not_found",
+            Self::InvalidReplyTo => "invalid_reply_to",
+            Self::InvalidLimit(_) => "invalid_limit",
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::Unavailable => "store_unavailable",
+            Self::Internal => "internal_error",
+        }
+    }
+
+    /// A 400 `invalid_request` with `message`.
+    pub fn invalid_request(message: impl Into<String>) -> Self {
+        Self::InvalidRequest(message.into())
+    }
+
+    /// A 503 for a failed dependency: logs `source` and its whole chain, returns
+    /// [`ApiError::Unavailable`], which tells the client nothing about it.
+    pub fn unavailable(source: &(dyn std::error::Error + 'static)) -> Self {
+        tracing::error!(error = %error_chain(source), "request failed: dependency unavailable");
+        Self::Unavailable
+    }
+}
+
+/// `outer: cause: root cause`, for one log line.
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut current = error.source();
+    while let Some(cause) = current {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        current = cause.source();
+    }
+    text
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::InvalidRequest(_)
+            | Self::InvalidUsername(_)
+            | Self::InvalidPassword(_)
+            | Self::InvalidBody(_)
+            | Self::InvalidClientMsgId
+            | Self::CannotMessageSelf
+            | Self::InvalidReplyTo
+            | Self::InvalidLimit(_) => StatusCode::BAD_REQUEST,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UsernameTaken => StatusCode::CONFLICT,
+            Self::InvalidCredentials | Self::InvalidToken | Self::Unauthorized => {
+                StatusCode::UNAUTHORIZED
+            }
+            Self::UserNotFound | Self::RoomNotFound | Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code());
+        if matches!(self, Self::Unauthorized) {
+            // RFC 6750: a 401 for a bearer-protected resource names the scheme.
+            response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        response.json(ErrorEnvelope {
+            error: ErrorBody {
+                code: self.code(),
+                message: self.to_string(),
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test, with its location
+mod tests;

@@ -1,0 +1,102 @@
+//! Messages over HTTP: the private send (`POST /users/{id}/messages`, which creates the
+//! room on the first message), the send into a room, and paging a room's history.
+//!
+//! A send answers only once its message is committed (the use case waits for the group
+//! commit), so a 201 or 200 means durable. 201 is a new message; 200 returns the original of
+//! a retried `client_msg_id`, whatever the new body said.
+
+use actix_web::{web, HttpResponse};
+use chat_app::messaging::{SendOutcome, SendTarget};
+
+use super::{parse_room_id, parse_user_id, resource};
+use crate::dto::{
+    HistoryQuery, MessageDto, MessagePageResponse, MessageResponse, PrivateMessageResponse,
+    RoomDto, SendMessageRequest,
+};
+use crate::extract::AuthenticatedUser;
+use crate::{ApiError, AppState};
+
+/// Registers the message routes.
+pub(super) fn configure(config: &mut web::ServiceConfig) {
+    config
+        .service(resource("/users/{id}/messages", "POST").route(web::post().to(send_private)))
+        .service(
+            resource("/rooms/{id}/messages", "GET, POST")
+                .route(web::get().to(history))
+                .route(web::post().to(send_to_room)),
+        );
+}
+
+/// `POST /users/{id}/messages` → `{"room", "message"}`; the room as the sender sees it.
+async fn send_private(
+    caller: AuthenticatedUser,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: web::Json<SendMessageRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let target = SendTarget::User(parse_user_id(&id)?);
+    let outcome = send(&state, caller, target, body.into_inner()).await?;
+    // The outcome carries the bare room; the client wants its member view (names, unread).
+    let room = state
+        .messaging
+        .get_room(caller.user_id, outcome.room.id)
+        .await?;
+    let response = PrivateMessageResponse {
+        room: RoomDto::from(&room),
+        message: MessageDto::from(&outcome.message),
+    };
+    Ok(created_or_ok(&outcome).json(response))
+}
+
+/// `POST /rooms/{id}/messages` → `{"message"}`.
+async fn send_to_room(
+    caller: AuthenticatedUser,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: web::Json<SendMessageRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let target = SendTarget::Room(parse_room_id(&id)?);
+    let outcome = send(&state, caller, target, body.into_inner()).await?;
+    Ok(created_or_ok(&outcome).json(MessageResponse {
+        message: MessageDto::from(&outcome.message),
+    }))
+}
+
+/// `GET /rooms/{id}/messages?before=&after=&limit=` → `{"messages", "has_more"}`, oldest first.
+async fn history(
+    caller: AuthenticatedUser,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    query: web::Query<HistoryQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let room = parse_room_id(&id)?;
+    let (cursor, limit) = query.cursor()?;
+    let page = state
+        .messaging
+        .history(caller.user_id, room, cursor, limit)
+        .await?;
+    let messages = page.messages.iter().map(MessageDto::from).collect();
+    Ok(HttpResponse::Ok().json(MessagePageResponse {
+        messages,
+        has_more: page.has_more,
+    }))
+}
+
+/// Runs the send use case with a fresh message id.
+async fn send(
+    state: &AppState,
+    caller: AuthenticatedUser,
+    target: SendTarget,
+    body: SendMessageRequest,
+) -> Result<SendOutcome, ApiError> {
+    let request = body.into_send(state.messaging.new_message_id(), caller.user_id, target)?;
+    Ok(state.messaging.send(request).await?)
+}
+
+fn created_or_ok(outcome: &SendOutcome) -> actix_web::HttpResponseBuilder {
+    if outcome.created {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    }
+}

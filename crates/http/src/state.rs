@@ -1,0 +1,68 @@
+//! What every handler shares.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chat_app::auth::AuthService;
+use chat_app::messaging::MessagingService;
+use chat_app::users::UserService;
+
+use crate::ws::Gateway;
+
+/// Answers whether this node's stores respond (`/readyz`).
+#[async_trait]
+pub trait Readiness: Send + Sync {
+    /// `Ok` when every store answers; otherwise which one did not.
+    async fn check(&self) -> Result<(), String>;
+}
+
+/// Limits of the delivery layer.
+#[derive(Debug, Clone)]
+pub struct HttpLimits {
+    /// Largest JSON request body, in bytes.
+    pub max_json_bytes: usize,
+    /// Largest WebSocket frame a client may send, in bytes (bigger closes with 1009).
+    pub max_ws_frame_bytes: usize,
+    /// Events buffered per connection before it counts as a slow consumer (closed with 1013).
+    pub ws_outbound_buffer: usize,
+    /// How often the server pings an idle connection.
+    pub ws_ping_interval: Duration,
+    /// How long without any frame from the client before the connection is dropped.
+    pub ws_client_timeout: Duration,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        Self {
+            max_json_bytes: 64 * 1024,
+            max_ws_frame_bytes: 64 * 1024,
+            ws_outbound_buffer: 1024,
+            ws_ping_interval: Duration::from_secs(20),
+            ws_client_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// The services and settings handlers use; cloned into every actix worker.
+#[derive(Clone)]
+pub struct AppState {
+    /// Accounts and tokens.
+    pub auth: Arc<AuthService>,
+    /// Profiles and search.
+    pub users: Arc<UserService>,
+    /// Sending, rooms and history.
+    pub messaging: Arc<MessagingService>,
+    /// This node's WebSocket connections.
+    pub gateway: Arc<Gateway>,
+    /// Store health for `/readyz`.
+    pub readiness: Arc<dyn Readiness>,
+    /// Limits.
+    pub limits: HttpLimits,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").field("limits", &self.limits).finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,254 @@
+//! This node's registry of WebSocket connections and the router of bus events to them.
+//!
+//! Guarantees:
+//! - a connection gets the events of every room its user belongs to, including rooms joined
+//!   after it connected: it is registered *before* its room list is read, events that arrive
+//!   meanwhile wait in a backlog and are replayed (filtered by the list) once it is attached,
+//!   and a `RoomJoined` adds the room to every connection of the user before any later event;
+//! - a slow consumer never holds up the others: each connection has a bounded buffer filled
+//!   with `try_send`, and a connection whose buffer is full is closed with 1013;
+//! - routing runs on the single event-pump task, in bus order, under one std `Mutex` that is
+//!   never held across an await.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use chat_app::events::LocalDelivery;
+use chat_domain::{RoomId, SessionId, UserId};
+use chat_ports::BusEvent;
+use tokio::sync::{mpsc, watch};
+
+use super::outbound::{CloseSignal, Outbound};
+use super::protocol::{message_event, room_joined_event};
+use crate::dto::{MessageDto, RoomDto};
+
+/// Identifies one connection on this node.
+pub type ConnectionId = u64;
+
+/// What a freshly registered connection is handed.
+#[derive(Debug)]
+pub struct Registration {
+    /// Its id, for `attach_rooms` and `unregister`.
+    pub id: ConnectionId,
+    /// Its outbound buffer, for its own frames (acks, errors, pongs).
+    pub sender: mpsc::Sender<Outbound>,
+    /// What its writer drains.
+    pub receiver: mpsc::Receiver<Outbound>,
+    /// Set to `Some` (by the gateway or the connection itself) when the connection must
+    /// close, with the close code to use.
+    pub close: Arc<watch::Sender<Option<CloseSignal>>>,
+}
+
+#[derive(Debug)]
+struct Connection {
+    user_id: UserId,
+    session_id: SessionId,
+    sender: mpsc::Sender<Outbound>,
+    close: Arc<watch::Sender<Option<CloseSignal>>>,
+    rooms: HashSet<RoomId>,
+    /// `Some` until the room list is attached: events that may concern the connection.
+    backlog: Option<Vec<(RoomId, Outbound)>>,
+}
+
+#[derive(Debug, Default)]
+struct Registry {
+    next_id: ConnectionId,
+    connections: HashMap<ConnectionId, Connection>,
+    by_user: HashMap<UserId, HashSet<ConnectionId>>,
+    by_room: HashMap<RoomId, HashSet<ConnectionId>>,
+    by_session: HashMap<SessionId, HashSet<ConnectionId>>,
+    shutting_down: bool,
+}
+
+/// The WebSocket gateway of this node.
+#[derive(Debug)]
+pub struct Gateway {
+    registry: Mutex<Registry>,
+    buffer: usize,
+}
+
+impl Gateway {
+    /// A gateway whose connections buffer up to `buffer` outbound events each.
+    pub fn new(buffer: usize) -> Arc<Self> {
+        Arc::new(Self { registry: Mutex::new(Registry::default()), buffer: buffer.max(1) })
+    }
+
+    /// Registers a connection of `user` under `session`; `None` once shutting down.
+    pub fn register(&self, user_id: UserId, session_id: SessionId) -> Option<Registration> {
+        let (sender, receiver) = mpsc::channel(self.buffer);
+        let close = Arc::new(watch::channel(None).0);
+        let mut registry = self.lock();
+        if registry.shutting_down {
+            return None;
+        }
+        registry.next_id += 1;
+        let id = registry.next_id;
+        registry.by_user.entry(user_id).or_default().insert(id);
+        registry.by_session.entry(session_id).or_default().insert(id);
+        registry.connections.insert(
+            id,
+            Connection {
+                user_id,
+                session_id,
+                sender: sender.clone(),
+                close: Arc::clone(&close),
+                rooms: HashSet::new(),
+                backlog: Some(Vec::new()),
+            },
+        );
+        Some(Registration { id, sender, receiver, close })
+    }
+
+    /// Subscribes a registered connection to `rooms` and replays what arrived meanwhile.
+    pub fn attach_rooms(&self, id: ConnectionId, rooms: Vec<RoomId>) {
+        let mut registry = self.lock();
+        let Some(connection) = registry.connections.get_mut(&id) else {
+            return;
+        };
+        let backlog = connection.backlog.take().unwrap_or_default();
+        connection.rooms.extend(rooms.iter().copied());
+        for room in rooms {
+            registry.by_room.entry(room).or_default().insert(id);
+        }
+        for (room, item) in backlog {
+            let joined = matches!(item, Outbound::RoomJoined { .. });
+            let member = registry.connections.get(&id).is_some_and(|c| c.rooms.contains(&room));
+            if joined && !member {
+                registry.subscribe(id, room);
+                registry.push(id, item);
+            } else if !joined && member {
+                registry.push(id, item);
+            }
+        }
+    }
+
+    /// Forgets a connection (its socket is gone).
+    pub fn unregister(&self, id: ConnectionId) {
+        self.lock().remove(id);
+    }
+
+    /// Closes every connection with 1001 and refuses new ones.
+    pub fn shutdown(&self) {
+        let mut registry = self.lock();
+        registry.shutting_down = true;
+        let ids: Vec<ConnectionId> = registry.connections.keys().copied().collect();
+        for id in ids {
+            registry.close(id, CloseSignal::GoingAway);
+        }
+    }
+
+    /// How many connections this node holds.
+    pub fn connection_count(&self) -> usize {
+        self.lock().connections.len()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Registry> {
+        // Every mutation leaves the maps consistent before anything can panic, so a poisoned
+        // lock still guards a usable registry.
+        self.registry.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl LocalDelivery for Gateway {
+    fn deliver(&self, event: &BusEvent) {
+        match event {
+            BusEvent::MessageCreated { message } => {
+                let dto = Arc::new(MessageDto::from(message));
+                let item = Outbound::Message {
+                    id: message.id,
+                    room_id: message.room_id,
+                    seq: message.seq,
+                    json: message_event(&dto),
+                    dto,
+                };
+                self.lock().deliver_to_room(message.room_id, item);
+            }
+            BusEvent::RoomJoined { user_id, room } => {
+                let item = Outbound::RoomJoined { json: room_joined_event(&RoomDto::from(room.as_ref())) };
+                self.lock().deliver_room_joined(*user_id, room.room.id, item);
+            }
+            BusEvent::SessionRevoked { session_id } => {
+                let mut registry = self.lock();
+                let ids: Vec<ConnectionId> =
+                    registry.by_session.get(session_id).into_iter().flatten().copied().collect();
+                for id in ids {
+                    registry.close(id, CloseSignal::Revoked);
+                }
+            }
+            BusEvent::SendDeduplicated { .. } => {}
+        }
+    }
+}
+
+impl Registry {
+    fn deliver_to_room(&mut self, room: RoomId, item: Outbound) {
+        let targets: Vec<ConnectionId> = self.by_room.get(&room).into_iter().flatten().copied().collect();
+        for id in targets {
+            self.push(id, item.clone());
+        }
+        for connection in self.connections.values_mut() {
+            if let Some(backlog) = connection.backlog.as_mut() {
+                backlog.push((room, item.clone()));
+            }
+        }
+    }
+
+    fn deliver_room_joined(&mut self, user: UserId, room: RoomId, item: Outbound) {
+        let targets: Vec<ConnectionId> = self.by_user.get(&user).into_iter().flatten().copied().collect();
+        for id in targets {
+            let Some(connection) = self.connections.get_mut(&id) else { continue };
+            if let Some(backlog) = connection.backlog.as_mut() {
+                backlog.push((room, item.clone()));
+            } else if connection.rooms.insert(room) {
+                self.by_room.entry(room).or_default().insert(id);
+                self.push(id, item.clone());
+            }
+        }
+    }
+
+    fn subscribe(&mut self, id: ConnectionId, room: RoomId) {
+        if let Some(connection) = self.connections.get_mut(&id) {
+            connection.rooms.insert(room);
+            self.by_room.entry(room).or_default().insert(id);
+        }
+    }
+
+    /// Queues `item` for a connection; a full buffer marks a slow consumer, closed with 1013.
+    fn push(&mut self, id: ConnectionId, item: Outbound) {
+        let Some(connection) = self.connections.get(&id) else { return };
+        match connection.sender.try_send(item) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                tracing::info!(connection = id, user = %connection.user_id, "slow consumer; closing with 1013");
+                self.close(id, CloseSignal::SlowConsumer);
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => self.remove(id),
+        }
+    }
+
+    fn close(&mut self, id: ConnectionId, signal: CloseSignal) {
+        if let Some(connection) = self.connections.get(&id) {
+            // The writer may be gone already; then there is nobody left to tell.
+            let _ = connection.close.send(Some(signal));
+        }
+        self.remove(id);
+    }
+
+    fn remove(&mut self, id: ConnectionId) {
+        let Some(connection) = self.connections.remove(&id) else { return };
+        drop_from(&mut self.by_user, connection.user_id, id);
+        drop_from(&mut self.by_session, connection.session_id, id);
+        for room in connection.rooms {
+            drop_from(&mut self.by_room, room, id);
+        }
+    }
+}
+
+fn drop_from<K: std::hash::Hash + Eq>(index: &mut HashMap<K, HashSet<ConnectionId>>, key: K, id: ConnectionId) {
+    if let Some(set) = index.get_mut(&key) {
+        set.remove(&id);
+        if set.is_empty() {
+            index.remove(&key);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! The WebSocket gateway at `GET /api/v1/ws`.
+//!
+//! One authenticated connection per device carries the events of all the user's rooms. Each
+//! connection is a reader task (client frames to use cases) and a writer task (the only one
+//! that writes to the socket), joined by a bounded buffer that the [`Gateway`] fills from the
+//! bus. See `docs/protocol.md` for the frames and `docs/architecture.md` for the ordering
+//! guarantees, which [`gateway`] and [`writer`] document where they are kept.
+
+pub mod gateway;
+pub mod outbound;
+pub mod protocol;
+pub mod reader;
+pub mod writer;
+
+use std::sync::Arc;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use chat_ports::AccessClaims;
+
+pub use gateway::Gateway;
+
+use crate::{ApiError, AppState};
+use outbound::CloseSignal;
+use reader::Reader;
+use writer::{LastHeard, Writer};
+
+/// Upgrades an authenticated request to a WebSocket; without a valid token the answer is 401,
+/// before any upgrade.
+pub async fn ws_connect(
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let token = bearer_token(&request)
+        .or_else(|| query_token(&request))
+        .ok_or(ApiError::Unauthorized)?;
+    let claims = state.auth.authenticate_live(&token).await?;
+    let (response, session, stream) = actix_ws::handle(&request, payload)
+        .map_err(|e| ApiError::invalid_request(format!("not a WebSocket upgrade: {e}")))?;
+    let stream = stream
+        .max_frame_size(state.limits.max_ws_frame_bytes)
+        .aggregate_continuations()
+        .max_continuation_size(state.limits.max_ws_frame_bytes);
+    actix_web::rt::spawn(serve(state.into_inner(), claims, session, stream));
+    Ok(response)
+}
+
+/// Runs one connection from registration to close.
+async fn serve(
+    state: Arc<AppState>,
+    claims: AccessClaims,
+    session: actix_ws::Session,
+    stream: actix_ws::AggregatedMessageStream,
+) {
+    let Some(registration) = state.gateway.register(claims.user_id, claims.session_id) else {
+        let _ = session.close(Some(CloseSignal::GoingAway.reason())).await;
+        return;
+    };
+    let connection = registration.id;
+    let rooms = match state.messaging.room_ids(claims.user_id).await {
+        Ok(rooms) => rooms,
+        Err(error) => {
+            tracing::error!(%error, "could not load the rooms of a new connection");
+            state.gateway.unregister(connection);
+            let _ = session.close(Some(CloseSignal::Internal.reason())).await;
+            return;
+        }
+    };
+    state.gateway.attach_rooms(connection, rooms);
+
+    let last_heard = LastHeard::new();
+    let close = registration.close;
+    let writer = Writer::new(session.clone());
+    let writer_task = actix_web::rt::spawn(writer.run(
+        registration.receiver,
+        close.subscribe(),
+        Arc::clone(&last_heard),
+        state.limits.clone(),
+    ));
+    let reader = Reader {
+        user_id: claims.user_id,
+        messaging: Arc::clone(&state.messaging),
+        outbound: registration.sender,
+        close: Arc::clone(&close),
+        last_heard,
+    };
+    // The reader ends when the client goes; a close decided elsewhere (revoked login, slow
+    // consumer, shutdown, oversize frame) ends it too.
+    tokio::select! {
+        _ = reader.run(stream, session) => {}
+        _ = wait_closed(close.subscribe()) => {}
+    }
+    state.gateway.unregister(connection);
+    if close.borrow().is_none() {
+        close.send_replace(Some(CloseSignal::GoingAway));
+    }
+    // Let the writer flush what it has and send the close frame.
+    let _ = writer_task.await;
+}
+
+async fn wait_closed(mut close: tokio::sync::watch::Receiver<Option<CloseSignal>>) {
+    while close.borrow_and_update().is_none() {
+        if close.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+fn bearer_token(request: &HttpRequest) -> Option<String> {
+    let header = request.headers().get(actix_web::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let token = header.strip_prefix("Bearer ").or_else(|| header.strip_prefix("bearer "))?;
+    Some(token.trim().to_owned())
+}
+
+fn query_token(request: &HttpRequest) -> Option<String> {
+    web::Query::<std::collections::HashMap<String, String>>::from_query(request.query_string())
+        .ok()?
+        .get("access_token")
+        .cloned()
+}

@@ -1,0 +1,147 @@
+//! The WebSocket wire protocol: client frames in, server frames out, one JSON object per text
+//! frame, each with a `type`.
+//!
+//! Parsing is two-step (any JSON object first, then the frame its `type` names) so that every
+//! bad frame gets a precise `error` event instead of a dropped connection.
+
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::dto::{MessageDto, RoomDto};
+
+/// A `send` frame: a message to a user (`to`, private and lazy) or to a room (`room_id`).
+#[derive(Debug, Deserialize)]
+pub struct SendFrame {
+    /// The client's correlation id, echoed in the `ack` or `error`.
+    #[serde(rename = "ref")]
+    pub reference: Option<String>,
+    /// Recipient user id (private chat).
+    pub to: Option<String>,
+    /// Target room id.
+    pub room_id: Option<String>,
+    /// Message text.
+    pub body: String,
+    /// Idempotency key.
+    pub client_msg_id: Option<String>,
+    /// Message answered.
+    pub reply_to: Option<String>,
+}
+
+/// What a client may send.
+#[derive(Debug)]
+pub enum ClientFrame {
+    /// Send a message.
+    Send(SendFrame),
+    /// Liveness check; answered with `pong`.
+    Ping,
+}
+
+/// A frame the server could not take, as the `error` event will describe it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameError {
+    /// The `ref` of the frame, when it could be read.
+    pub reference: Option<String>,
+    /// Stable snake_case code.
+    pub code: &'static str,
+    /// Human-readable explanation.
+    pub message: String,
+}
+
+impl FrameError {
+    fn new(reference: Option<String>, code: &'static str, message: impl Into<String>) -> Self {
+        Self { reference, code, message: message.into() }
+    }
+}
+
+/// Parses one text frame.
+pub fn parse_client_frame(text: &str) -> Result<ClientFrame, FrameError> {
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| FrameError::new(None, "invalid_request", format!("malformed JSON: {e}")))?;
+    let reference = value.get("ref").and_then(Value::as_str).map(str::to_owned);
+    let Some(kind) = value.get("type").and_then(Value::as_str) else {
+        return Err(FrameError::new(reference, "invalid_request", "a frame needs a string `type`"));
+    };
+    match kind {
+        "ping" => Ok(ClientFrame::Ping),
+        "send" => serde_json::from_value::<SendFrame>(value)
+            .map(ClientFrame::Send)
+            .map_err(|e| FrameError::new(reference, "invalid_request", format!("bad send frame: {e}"))),
+        other => Err(FrameError::new(
+            reference,
+            "unknown_type",
+            format!("unknown frame type `{}`", other.chars().take(64).collect::<String>()),
+        )),
+    }
+}
+
+/// `{"type": "message", "message"}`, serialized once and shared by every recipient.
+pub fn message_event(message: &MessageDto) -> Arc<str> {
+    Arc::from(json!({ "type": "message", "message": message }).to_string())
+}
+
+/// `{"type": "room_joined", "room"}`.
+pub fn room_joined_event(room: &RoomDto) -> Arc<str> {
+    Arc::from(json!({ "type": "room_joined", "room": room }).to_string())
+}
+
+/// `{"type": "ack", "ref", "message"}`.
+pub fn ack_event(reference: Option<&str>, message: &MessageDto) -> String {
+    json!({ "type": "ack", "ref": reference, "message": message }).to_string()
+}
+
+/// `{"type": "error", "ref", "code", "message"}`.
+pub fn error_event(error: &FrameError) -> String {
+    json!({ "type": "error", "ref": error.reference, "code": error.code, "message": error.message })
+        .to_string()
+}
+
+/// `{"type": "pong"}`.
+pub fn pong_event() -> String {
+    json!({ "type": "pong" }).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn malformed_json_is_an_invalid_request() {
+        let error = parse_client_frame("{not json").unwrap_err();
+        assert_eq!(error.code, "invalid_request");
+    }
+
+    #[test]
+    fn unknown_types_are_named_as_such_and_keep_the_ref() {
+        let error = parse_client_frame(r#"{"type":"dance","ref":"r1"}"#).unwrap_err();
+        assert_eq!(error.code, "unknown_type");
+        assert_eq!(error.reference.as_deref(), Some("r1"));
+    }
+
+    #[test]
+    fn a_send_without_body_is_an_invalid_request() {
+        let error = parse_client_frame(r#"{"type":"send","ref":"r2","to":"x"}"#).unwrap_err();
+        assert_eq!(error.code, "invalid_request");
+        assert_eq!(error.reference.as_deref(), Some("r2"));
+    }
+
+    #[test]
+    fn non_object_frames_are_invalid_requests() {
+        for text in ["[]", "42", "\"send\"", "null"] {
+            assert_eq!(parse_client_frame(text).unwrap_err().code, "invalid_request", "{text}");
+        }
+    }
+
+    #[test]
+    fn a_well_formed_send_parses() {
+        let frame = parse_client_frame(
+            r#"{"type":"send","ref":"r","room_id":"abc","body":"hi","client_msg_id":"c1"}"#,
+        )
+        .unwrap();
+        let ClientFrame::Send(send) = frame else { panic!("expected a send") };
+        assert_eq!(send.room_id.as_deref(), Some("abc"));
+        assert_eq!(send.body, "hi");
+        assert_eq!(send.reference.as_deref(), Some("r"));
+    }
+}

@@ -1,0 +1,154 @@
+//! A connection's reader: turns client frames into use-case calls.
+//!
+//! Sends run as their own tasks so a message waiting for its commit never stops the reader
+//! from answering pings; a per-connection semaphore bounds how many are in flight, which
+//! pushes back on a client that floods the server.
+
+use std::sync::Arc;
+
+use actix_ws::{AggregatedMessage, AggregatedMessageStream, ProtocolError};
+use chat_app::messaging::{MessagingService, SendRequest, SendTarget};
+use chat_domain::{MessageId, RoomId, UserId};
+use tokio::sync::{mpsc, watch, Semaphore};
+
+use super::outbound::{CloseSignal, Outbound};
+use super::protocol::{error_event, parse_client_frame, pong_event, ClientFrame, FrameError, SendFrame};
+use super::writer::LastHeard;
+use crate::dto::MessageDto;
+use crate::ApiError;
+
+/// Sends one connection may have waiting for their commit at once.
+const MAX_SENDS_IN_FLIGHT: usize = 64;
+
+/// Everything the reader needs.
+#[derive(Debug)]
+pub struct Reader {
+    /// Who is connected.
+    pub user_id: UserId,
+    /// The use cases.
+    pub messaging: Arc<MessagingService>,
+    /// The connection's outbound buffer.
+    pub outbound: mpsc::Sender<Outbound>,
+    /// Tells the writer to close.
+    pub close: Arc<watch::Sender<Option<CloseSignal>>>,
+    /// Liveness, shared with the writer.
+    pub last_heard: Arc<LastHeard>,
+}
+
+impl Reader {
+    /// Reads until the client closes, breaks the protocol, or the connection is closed.
+    pub async fn run(self, mut stream: AggregatedMessageStream, mut session: actix_ws::Session) {
+        let in_flight = Arc::new(Semaphore::new(MAX_SENDS_IN_FLIGHT));
+        while let Some(frame) = stream.recv().await {
+            self.last_heard.touch();
+            let frame = match frame {
+                Ok(frame) => frame,
+                Err(error) => {
+                    let signal = match error {
+                        ProtocolError::Overflow => CloseSignal::TooBig,
+                        _ => CloseSignal::ProtocolError,
+                    };
+                    tracing::debug!(%error, "closing connection after a protocol error");
+                    let _ = self.close.send(Some(signal));
+                    return;
+                }
+            };
+            match frame {
+                AggregatedMessage::Text(text) => {
+                    if !self.handle_text(&text, &in_flight).await {
+                        return;
+                    }
+                }
+                AggregatedMessage::Binary(_) => {
+                    let error = FrameError {
+                        reference: None,
+                        code: "invalid_request",
+                        message: "binary frames are not supported; send JSON text frames".into(),
+                    };
+                    if self.outbound.send(Outbound::Text(error_event(&error))).await.is_err() {
+                        return;
+                    }
+                }
+                AggregatedMessage::Ping(bytes) => {
+                    if session.pong(&bytes).await.is_err() {
+                        return;
+                    }
+                }
+                AggregatedMessage::Pong(_) => {}
+                AggregatedMessage::Close(_) => return,
+            }
+        }
+    }
+
+    /// Handles one text frame; false once the connection is gone.
+    async fn handle_text(&self, text: &str, in_flight: &Arc<Semaphore>) -> bool {
+        let reply = match parse_client_frame(text) {
+            Ok(ClientFrame::Ping) => Outbound::Text(pong_event()),
+            Ok(ClientFrame::Send(frame)) => match self.prepare_send(frame) {
+                Ok((request, reference)) => return self.start_send(request, reference, in_flight).await,
+                Err(error) => Outbound::Text(error_event(&error)),
+            },
+            Err(error) => Outbound::Text(error_event(&error)),
+        };
+        self.outbound.send(reply).await.is_ok()
+    }
+
+    fn prepare_send(&self, frame: SendFrame) -> Result<(SendRequest, Option<String>), FrameError> {
+        let reference = frame.reference;
+        let fail = |code: &'static str, message: &str| FrameError {
+            reference: reference.clone(),
+            code,
+            message: message.to_owned(),
+        };
+        let target = match (frame.to.as_deref(), frame.room_id.as_deref()) {
+            (Some(to), None) => SendTarget::User(
+                to.parse::<UserId>().map_err(|_| fail("user_not_found", "user not found"))?,
+            ),
+            (None, Some(room)) => SendTarget::Room(
+                room.parse::<RoomId>().map_err(|_| fail("room_not_found", "room not found"))?,
+            ),
+            _ => return Err(fail("invalid_request", "a send needs exactly one of `to` and `room_id`")),
+        };
+        let reply_to = frame
+            .reply_to
+            .as_deref()
+            .map(str::parse::<MessageId>)
+            .transpose()
+            .map_err(|_| fail("invalid_reply_to", "reply_to names no message of this room"))?;
+        let request = SendRequest {
+            id: self.messaging.new_message_id(),
+            sender: self.user_id,
+            target,
+            body: frame.body,
+            client_msg_id: frame.client_msg_id,
+            reply_to,
+        };
+        Ok((request, reference))
+    }
+
+    async fn start_send(&self, request: SendRequest, reference: Option<String>, in_flight: &Arc<Semaphore>) -> bool {
+        let id = request.id;
+        // Announced before the send starts, so it is ahead of the echo in the writer's buffer.
+        if self.outbound.send(Outbound::Expect { id, reference }).await.is_err() {
+            return false;
+        }
+        let Ok(permit) = Arc::clone(in_flight).acquire_owned().await else {
+            return false;
+        };
+        let messaging = Arc::clone(&self.messaging);
+        let outbound = self.outbound.clone();
+        tokio::spawn(async move {
+            let result = match messaging.send(request).await {
+                Ok(outcome) => Ok(Arc::new(MessageDto::from(&outcome.message))),
+                Err(error) => {
+                    let api = ApiError::from(error);
+                    Err(FrameError { reference: None, code: api.code(), message: api.to_string() })
+                }
+            };
+            // The connection may have closed meanwhile; the message is stored either way.
+            let _ = outbound.send(Outbound::Settled { id, result }).await;
+            drop(permit);
+        });
+        true
+    }
+}

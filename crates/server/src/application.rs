@@ -1,0 +1,172 @@
+//! One running node: HTTP and WebSocket serving, the job workers, the event pump, and the
+//! orderly shutdown that ties them together.
+//!
+//! Shutdown order (SIGINT or SIGTERM): WebSocket connections are closed with 1001, the HTTP
+//! server stops accepting and finishes in-flight requests (sends still waiting for their
+//! commit get it, because the workers are still running), then the workers drain the queue,
+//! and only then does the process exit.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::{App, HttpServer};
+use anyhow::Context;
+use chat_app::auth::AuthService;
+use chat_app::events::run_event_pump;
+use chat_app::messaging::{MessagingService, PendingSends};
+use chat_app::users::UserService;
+use chat_app::worker::JobWorkers;
+use chat_app::AppConfig;
+use chat_http::{AppState, Gateway, HttpLimits};
+use chat_ports::{JobPayload, NewJob, Priority};
+use tokio::sync::watch;
+
+use crate::settings::Settings;
+use crate::wiring::{self, StoreReadiness};
+
+/// How often expired sessions and spent refresh tokens are pruned.
+const PRUNE_INTERVAL: Duration = Duration::from_secs(3600);
+/// How long spent refresh tokens and revoked sessions are kept.
+const SESSION_RETENTION_MILLIS: i64 = 30 * 24 * 3600 * 1000;
+
+/// Runs a node until SIGINT or SIGTERM, then shuts it down in order.
+pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let wiring = wiring::connect(&settings).await?;
+    let ports = wiring.ports.clone();
+    let config = AppConfig { max_body_chars: settings.max_body_chars, ..AppConfig::default() };
+    let limits = HttpLimits { max_ws_frame_bytes: settings.max_ws_frame_bytes, ..HttpLimits::default() };
+    let pending = PendingSends::new();
+    let (shutdown_sender, shutdown) = watch::channel(false);
+
+    // Subscribe before serving, so no event published after the first request is missed.
+    let events = ports.bus.subscribe().await.context("subscribing to the event bus")?;
+    let gateway = Gateway::new(limits.ws_outbound_buffer);
+    let pump = tokio::spawn(run_event_pump(
+        Arc::clone(&ports.bus),
+        events,
+        Arc::clone(&pending),
+        gateway.clone(),
+        shutdown.clone(),
+    ));
+    let workers = JobWorkers::new(ports.clone(), config.clone(), Arc::clone(&pending));
+    let worker_handles = workers.spawn(settings.workers, shutdown.clone());
+    let pruner = tokio::spawn(prune_sessions_periodically(ports.clone(), shutdown.clone()));
+
+    let state = AppState {
+        auth: Arc::new(AuthService::new(ports.clone())),
+        users: Arc::new(UserService::new(ports.clone())),
+        messaging: Arc::new(MessagingService::new(ports.clone(), config, Arc::clone(&pending))),
+        gateway: Arc::clone(&gateway),
+        readiness: Arc::new(StoreReadiness { database: Arc::clone(&wiring.database) }),
+        limits,
+    };
+    let listener = TcpListener::bind(settings.http_addr)
+        .with_context(|| format!("binding {}", settings.http_addr))?;
+    let address = listener.local_addr().context("reading the bound address")?;
+    let grace = settings.shutdown_grace;
+    let server = HttpServer::new(move || App::new().configure(chat_http::configure(state.clone())))
+        .listen(listener)
+        .context("listening")?
+        .disable_signals()
+        .shutdown_timeout(grace.as_secs())
+        .run();
+    let handle = server.handle();
+    let server_task = tokio::spawn(server);
+    tracing::info!(%address, database = %redact(&settings.database_url), "chat-server started");
+    // The one line on stdout: scripts and the end-to-end tests read the port from it.
+    println!("chat-server listening on {address}");
+
+    tokio::select! {
+        signal = shutdown_signal() => tracing::info!(signal, "shutting down"),
+        result = server_task => {
+            result.context("HTTP server task")?.context("HTTP server")?;
+            tracing::warn!("HTTP server stopped on its own; shutting down");
+        }
+    }
+    gateway.shutdown();
+    handle.stop(true).await;
+    let _ = shutdown_sender.send(true);
+    let drained = tokio::time::timeout(grace, futures_join(worker_handles)).await;
+    if drained.is_err() {
+        tracing::warn!(pending = ?ports.queue.pending().await.ok(), "shutdown grace ran out before the queue drained");
+    }
+    pruner.abort();
+    pump.abort();
+    tracing::info!("chat-server stopped");
+    Ok(())
+}
+
+async fn futures_join(handles: Vec<tokio::task::JoinHandle<()>>) {
+    for handle in handles {
+        let _ = handle.await;
+    }
+}
+
+/// Enqueues a background pruning job now and then; user-facing jobs overtake it.
+async fn prune_sessions_periodically(ports: chat_app::Ports, mut shutdown: watch::Receiver<bool>) {
+    let mut ticker = tokio::time::interval(PRUNE_INTERVAL);
+    loop {
+        tokio::select! {
+            _ = shutdown.changed() => return,
+            _ = ticker.tick() => {
+                let job = NewJob {
+                    id: chat_domain::JobId::from_uuid(ports.ids.new_id()),
+                    payload: JobPayload::PruneSessions { before: ports.clock.now().plus_millis(-SESSION_RETENTION_MILLIS) },
+                    priority: Priority::Background,
+                    delay: Duration::ZERO,
+                    attempts: 0,
+                };
+                if let Err(error) = ports.queue.enqueue(job).await {
+                    tracing::warn!(%error, "could not schedule session pruning");
+                }
+            }
+        }
+    }
+}
+
+/// Resolves with the name of the first SIGINT or SIGTERM.
+async fn shutdown_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => "SIGINT",
+                _ = term.recv() => "SIGTERM",
+            },
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                "SIGINT"
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "SIGINT"
+    }
+}
+
+/// The database URL without its password, for logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            let user = credentials.split(':').next().unwrap_or("");
+            format!("{}{}:***{}", &url[..scheme + 3], user, &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn database_passwords_never_reach_the_logs() {
+        assert_eq!(redact("postgres://chat:s3cret@db:5432/chat"), "postgres://chat:***@db:5432/chat");
+        assert_eq!(redact("sqlite://./data/chat.db?mode=rwc"), "sqlite://./data/chat.db?mode=rwc");
+    }
+}

@@ -1,1 +1,0 @@
-//! The chat-server binary: settings, telemetry, wiring, workers and graceful shutdown.

@@ -1,0 +1,210 @@
+//! A WebSocket client that speaks the JSON event protocol of `GET /api/v1/ws`.
+//!
+//! Reads skip protocol-level ping and pong frames (tungstenite answers pings by itself) so a
+//! test only sees JSON events and the close frame. `expect_event` is strict on purpose: the next
+//! event must have the given type, which is how the tests check ordering (`room_joined` before
+//! `message`, `ack` before the echo).
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use super::app::TestApp;
+use super::EVENT_TIMEOUT;
+
+/// What came out of the socket next.
+#[derive(Debug)]
+pub enum Frame {
+    /// A JSON text frame.
+    Event(Value),
+    /// The server closed the connection; the close code if it sent a close frame.
+    Closed(Option<u16>),
+    /// Nothing within the timeout.
+    Timeout,
+}
+
+/// One open WebSocket connection.
+#[derive(Debug)]
+pub struct WsClient {
+    stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+impl TestApp {
+    /// Opens a connection authenticated with `Authorization: Bearer <token>`.
+    pub async fn ws_connect(&self, token: &str) -> WsClient {
+        let mut request = self
+            .ws_url
+            .as_str()
+            .into_client_request()
+            .expect("a valid ws url");
+        request.headers_mut().insert(
+            "Authorization",
+            HeaderValue::from_str(&format!("Bearer {token}")).expect("header value"),
+        );
+        let (stream, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .unwrap_or_else(|e| panic!("WebSocket upgrade failed: {e:?}"));
+        WsClient { stream }
+    }
+
+    /// Opens a connection authenticated with `?access_token=<token>` (what browsers do).
+    pub async fn ws_connect_query(&self, token: &str) -> WsClient {
+        let url = format!("{}?access_token={token}", self.ws_url);
+        let (stream, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .unwrap_or_else(|e| panic!("WebSocket upgrade failed: {e:?}"));
+        WsClient { stream }
+    }
+
+    /// Tries an upgrade that must be refused; returns the HTTP status and body of the refusal.
+    ///
+    /// `authorization` is the raw `Authorization` header, `query` is appended to the url.
+    pub async fn ws_refused(&self, authorization: Option<&str>, query: &str) -> (u16, String) {
+        let mut request = format!("{}{query}", self.ws_url)
+            .into_client_request()
+            .expect("a valid ws url");
+        if let Some(value) = authorization {
+            request.headers_mut().insert(
+                "Authorization",
+                HeaderValue::from_str(value).expect("header value"),
+            );
+        }
+        match tokio_tungstenite::connect_async(request).await {
+            Ok(_) => panic!(
+                "the upgrade was accepted (authorization {authorization:?}, query {query:?})"
+            ),
+            Err(WsError::Http(response)) => {
+                let body = response
+                    .body()
+                    .as_ref()
+                    .map(|b| String::from_utf8_lossy(b).into_owned())
+                    .unwrap_or_default();
+                (response.status().as_u16(), body)
+            }
+            Err(other) => panic!("expected an HTTP refusal, got {other:?}"),
+        }
+    }
+}
+
+impl WsClient {
+    /// Sends `value` as one text frame.
+    pub async fn send_json(&mut self, value: &Value) {
+        self.send_text(&value.to_string()).await;
+    }
+
+    /// Sends `text` as one text frame, whatever it contains.
+    pub async fn send_text(&mut self, text: &str) {
+        self.stream
+            .send(Message::text(text))
+            .await
+            .expect("sending a WebSocket frame");
+    }
+
+    /// The next JSON event, the close, or a timeout.
+    pub async fn next_frame(&mut self, timeout: Duration) -> Frame {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let next = match tokio::time::timeout_at(deadline, self.stream.next()).await {
+                Err(_) => return Frame::Timeout,
+                Ok(next) => next,
+            };
+            match next {
+                None => return Frame::Closed(None),
+                Some(Err(WsError::ConnectionClosed | WsError::AlreadyClosed)) => {
+                    return Frame::Closed(None)
+                }
+                Some(Err(WsError::Protocol(_) | WsError::Io(_))) => return Frame::Closed(None),
+                Some(Err(e)) => panic!("WebSocket read error: {e:?}"),
+                Some(Ok(Message::Text(text))) => {
+                    let value = serde_json::from_str(text.as_str())
+                        .unwrap_or_else(|e| panic!("server sent non-JSON text {text:?}: {e}"));
+                    return Frame::Event(value);
+                }
+                Some(Ok(Message::Close(frame))) => {
+                    return Frame::Closed(frame.map(|f| u16::from(f.code)))
+                }
+                Some(Ok(Message::Binary(bytes))) => {
+                    panic!(
+                        "server sent a binary frame ({} bytes); the protocol is JSON text",
+                        bytes.len()
+                    )
+                }
+                Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => continue,
+            }
+        }
+    }
+
+    /// The next JSON event; panics on a close or a timeout.
+    pub async fn next_event(&mut self, timeout: Duration) -> Value {
+        match self.next_frame(timeout).await {
+            Frame::Event(value) => value,
+            Frame::Closed(code) => {
+                panic!("connection closed (code {code:?}) while waiting for an event")
+            }
+            Frame::Timeout => panic!("no event within {timeout:?}"),
+        }
+    }
+
+    /// The next JSON event, which must be of type `kind`.
+    pub async fn expect_event(&mut self, kind: &str, timeout: Duration) -> Value {
+        let event = self.next_event(timeout).await;
+        assert_eq!(
+            event["type"], kind,
+            "expected a `{kind}` event, got {event}"
+        );
+        event
+    }
+
+    /// Asserts that no event (and no close) arrives for `duration`.
+    pub async fn expect_no_event(&mut self, duration: Duration) {
+        match self.next_frame(duration).await {
+            Frame::Timeout => {}
+            Frame::Event(value) => panic!("expected silence, got {value}"),
+            Frame::Closed(code) => {
+                panic!("expected silence, the connection closed (code {code:?})")
+            }
+        }
+    }
+
+    /// Waits for the server to close the connection; returns the close code it sent.
+    ///
+    /// Events that arrive first are returned too, so a test can check what came before.
+    pub async fn expect_close(&mut self, timeout: Duration) -> (Option<u16>, Vec<Value>) {
+        let mut before = Vec::new();
+        loop {
+            match self.next_frame(timeout).await {
+                Frame::Event(value) => before.push(value),
+                Frame::Closed(code) => return (code, before),
+                Frame::Timeout => {
+                    panic!("the connection was not closed within {timeout:?}; got {before:?}")
+                }
+            }
+        }
+    }
+
+    /// Sends `{"type":"ping"}` and asserts the very next event is a pong: the connection works.
+    pub async fn ping_pong(&mut self) {
+        self.send_json(&json!({"type": "ping"})).await;
+        self.expect_event("pong", EVENT_TIMEOUT).await;
+    }
+
+    /// Sends `{"type":"send", ...}` to user `to`.
+    pub async fn send_to_user(&mut self, reference: &str, to: &str, body: &str) {
+        self.send_json(&json!({"type": "send", "ref": reference, "to": to, "body": body}))
+            .await;
+    }
+
+    /// Sends `{"type":"send", ...}` into `room_id`.
+    pub async fn send_to_room(&mut self, reference: &str, room_id: &str, body: &str) {
+        self.send_json(
+            &json!({"type": "send", "ref": reference, "room_id": room_id, "body": body}),
+        )
+        .await;
+    }
+}
