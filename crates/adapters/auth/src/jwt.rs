@@ -128,5 +128,6 @@ impl TokenIssuer for JwtTokenIssuer {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test, with its location
 #[path = "jwt_tests.rs"]
 mod tests;

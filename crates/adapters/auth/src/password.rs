@@ -55,6 +55,7 @@ fn join_failed(error: JoinError) -> TokenError {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test, with its location
 mod tests {
     use super::*;
 

@@ -37,6 +37,7 @@ pub fn hash_refresh_token(token: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test, with its location
 mod tests {
     use std::collections::HashSet;
 

@@ -57,6 +57,7 @@ impl EventBus for InProcessEventBus {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test, with its location
 mod tests {
     use std::time::Duration;
 

@@ -30,6 +30,7 @@ impl IdGenerator for UuidV7Ids {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test, with its location
 mod tests {
     use super::*;
 

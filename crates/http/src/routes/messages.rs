@@ -37,6 +37,8 @@ async fn send_private(
     let target = SendTarget::User(parse_user_id(&id)?);
     let outcome = send(&state, caller, target, body.into_inner()).await?;
     // The outcome carries the bare room; the client wants its member view (names, unread).
+    // Should this read fail, the message is stored all the same: the client's retry with the
+    // same client_msg_id answers 200 with it.
     let room = state
         .messaging
         .get_room(caller.user_id, outcome.room.id)

@@ -129,5 +129,6 @@ impl JobQueue for InProcessJobQueue {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test, with its location
 #[path = "queue_tests.rs"]
 mod tests;

@@ -190,5 +190,6 @@ fn class_index(priority: Priority) -> usize {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test, with its location
 #[path = "state_tests.rs"]
 mod tests;
