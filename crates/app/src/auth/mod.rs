@@ -21,8 +21,8 @@ pub use login::LoginError;
 pub use refresh::{LogoutError, RefreshError};
 pub use register::RegisterError;
 
-/// A fresh pair of tokens and the user they belong to.
-#[derive(Debug, Clone)]
+/// A fresh pair of tokens and the user they belong to. Its `Debug` hides the refresh token.
+#[derive(Clone)]
 pub struct TokenPair {
     /// The signed-in user.
     pub user: User,
@@ -30,6 +30,16 @@ pub struct TokenPair {
     pub access: IssuedAccessToken,
     /// Opaque, single-use token to get the next pair.
     pub refresh_token: String,
+}
+
+impl std::fmt::Debug for TokenPair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenPair")
+            .field("user", &self.user)
+            .field("access", &self.access)
+            .field("refresh_token", &"***")
+            .finish()
+    }
 }
 
 /// The account and login use cases.

@@ -228,8 +228,8 @@ impl Registry {
 
     fn close(&mut self, id: ConnectionId, signal: CloseSignal) {
         if let Some(connection) = self.connections.get(&id) {
-            // The writer may be gone already; then there is nobody left to tell.
-            let _ = connection.close.send(Some(signal));
+            // `send_replace` stores the signal even before the writer subscribed.
+            connection.close.send_replace(Some(signal));
         }
         self.remove(id);
     }

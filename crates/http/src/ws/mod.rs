@@ -12,6 +12,9 @@ pub mod protocol;
 pub mod reader;
 pub mod writer;
 
+#[cfg(test)]
+mod gateway_tests;
+
 use std::sync::Arc;
 
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -19,6 +22,7 @@ use chat_ports::AccessClaims;
 
 pub use gateway::Gateway;
 
+use crate::extract::bearer_token;
 use crate::{ApiError, AppState};
 use outbound::CloseSignal;
 use reader::Reader;
@@ -32,6 +36,7 @@ pub async fn ws_connect(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let token = bearer_token(&request)
+        .map(str::to_owned)
         .or_else(|| query_token(&request))
         .ok_or(ApiError::Unauthorized)?;
     let claims = state.auth.authenticate_live(&token).await?;
@@ -104,12 +109,6 @@ async fn wait_closed(mut close: tokio::sync::watch::Receiver<Option<CloseSignal>
             return;
         }
     }
-}
-
-fn bearer_token(request: &HttpRequest) -> Option<String> {
-    let header = request.headers().get(actix_web::http::header::AUTHORIZATION)?.to_str().ok()?;
-    let token = header.strip_prefix("Bearer ").or_else(|| header.strip_prefix("bearer "))?;
-    Some(token.trim().to_owned())
 }
 
 fn query_token(request: &HttpRequest) -> Option<String> {
