@@ -117,7 +117,10 @@ async fn login_returns_the_token_pair_and_the_user() {
     );
     assert_ne!(body["access_token"], body["refresh_token"]);
     assert_eq!(body["token_type"], "Bearer");
-    assert!(body["expires_in"].as_u64().is_some_and(|s| s > 0), "{body}");
+    assert_eq!(
+        body["expires_in"], 900,
+        "access tokens live 15 minutes by default"
+    );
     assert_eq!(body["user"]["id"], user["id"]);
     assert_eq!(body["user"]["username"], name);
     // Login is case-insensitive like registration.
@@ -171,6 +174,28 @@ async fn reusing_a_spent_refresh_token_revokes_the_whole_login() {
     assert_error_status(&app.try_refresh(&third.refresh_token).await, 401);
     // ...but an independent login of the same user is not.
     app.refresh(&other_login.refresh_token).await;
+}
+
+#[tokio::test]
+async fn reusing_a_spent_refresh_token_closes_that_logins_websockets_with_1008() {
+    let app = spawn_app().await;
+    let user = app.register_and_login("fred").await;
+    let other_login = app.login_again(&user).await;
+    let rotated = app.refresh(&user.refresh_token).await;
+    let mut stolen_session_ws = app.ws_connect(&rotated.access_token).await;
+    let mut other_ws = app.ws_connect(&other_login.access_token).await;
+    stolen_session_ws.ping_pong().await;
+    other_ws.ping_pong().await;
+
+    assert_error_status(&app.try_refresh(&user.refresh_token).await, 401);
+
+    let (code, events) = stolen_session_ws.expect_close(EVENT_TIMEOUT).await;
+    assert_eq!(
+        code,
+        Some(1008),
+        "a revoked login (events before: {events:?})"
+    );
+    other_ws.ping_pong().await;
 }
 
 #[tokio::test]

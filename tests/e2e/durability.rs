@@ -1,6 +1,8 @@
 //! Durability: whatever the server acknowledged (a 201, an `ack`) survives `kill -9`, and so do
 //! the accounts, the logins and the JWT secret kept in the data directory.
 
+use std::time::Duration;
+
 use futures_util::future::join_all;
 use serde_json::json;
 
@@ -121,4 +123,33 @@ async fn users_logins_and_the_jwt_secret_survive_a_restart() {
     assert_eq!(message["seq"], 2);
     // And the WebSocket accepts the old access token.
     app.ws_connect(&bob.access_token).await.ping_pong().await;
+}
+
+#[tokio::test]
+async fn sigterm_closes_websockets_with_1001_exits_cleanly_and_keeps_every_ack() {
+    let mut app = spawn_app().await;
+    let alice = app.register_and_login("alice").await;
+    let bob = app.register_and_login("bob").await;
+    let (room, _) = app.send_private(&alice, &bob, "before shutdown").await;
+    let room_id = room["id"].as_str().expect("room id").to_owned();
+    let mut bob_ws = app.ws_connect(&bob.access_token).await;
+    bob_ws.ping_pong().await;
+    let acked = join_all((0..10).map(|_| app.send_to_room(&alice, &room_id, "in flight"))).await;
+
+    let status = app.terminate(Duration::from_secs(60)).await;
+
+    let status = status.expect("the server exits within 60 s of SIGTERM");
+    assert!(
+        status.success(),
+        "graceful shutdown exits with success, got {status}"
+    );
+    let (code, _) = bob_ws.expect_close(EVENT_TIMEOUT).await;
+    assert_eq!(code, Some(1001), "close code at shutdown");
+
+    app.start_again().await;
+    let history = app.full_history(&bob, &room_id).await;
+    assert_eq!(seqs(&history), (1..=11).collect::<Vec<u64>>());
+    for message in &acked {
+        assert!(history.iter().any(|m| m["id"] == message["id"]));
+    }
 }

@@ -1,12 +1,12 @@
 //! Races: many tasks at once must still give one private room per pair, gapless distinct seqs
-//! and at most one stored message per `client_msg_id`.
+//! at most one stored message per `client_msg_id`, and one account per username.
 
 use std::collections::HashSet;
 
 use futures_util::future::join_all;
 use serde_json::json;
 
-use crate::support::{seqs, spawn_app};
+use crate::support::{assert_error, seqs, spawn_app, unique_username, PASSWORD};
 
 #[tokio::test]
 async fn fifty_concurrent_first_messages_in_both_directions_make_exactly_one_room() {
@@ -114,4 +114,33 @@ async fn ten_concurrent_retries_of_a_first_message_store_it_once() {
     assert_eq!(messages.len(), 1, "stored: {messages:?}");
     assert!(!has_more);
     assert_eq!(messages[0]["body"], "only once");
+}
+
+#[tokio::test]
+async fn ten_concurrent_registrations_of_one_name_create_one_account() {
+    let app = spawn_app().await;
+    let name = unique_username("popular");
+
+    let responses = join_all((0..10).map(|i| {
+        // Mixed case on purpose: the names collide after lowercasing.
+        let candidate = if i % 2 == 0 {
+            name.clone()
+        } else {
+            name.to_uppercase()
+        };
+        let app = &app;
+        async move { app.try_register(&candidate, PASSWORD).await }
+    }))
+    .await;
+
+    let created: Vec<_> = responses.iter().filter(|r| r.status == 201).collect();
+    assert_eq!(created.len(), 1, "exactly one registration wins");
+    for response in responses.iter().filter(|r| r.status != 201) {
+        assert_error(response, 409, "username_taken");
+    }
+    let tokens = app.login(&name, PASSWORD).await;
+    let me = app
+        .get("/api/v1/users/me", Some(&tokens.access_token))
+        .await;
+    assert_eq!(me.body["user"]["id"], created[0].body["user"]["id"]);
 }

@@ -164,3 +164,26 @@ async fn concurrent_http_sends_reach_every_connection_once_in_seq_order() {
         ws.expect_no_event(QUIET).await;
     }
 }
+
+#[tokio::test]
+async fn a_frame_over_the_size_limit_closes_the_connection_with_1009() {
+    let app = spawn_app().await;
+    let alice = app.register_and_login("alice").await;
+    let bob = app.register_and_login("bob").await;
+    let mut ws = app.ws_connect(&alice.access_token).await;
+    ws.ping_pong().await;
+
+    // 1 MiB: far over any sensible frame limit (the default is 64 KiB).
+    let huge = json!({"type": "send", "ref": "big", "to": bob.id, "body": "x".repeat(1 << 20)});
+    ws.send_text_lossy(&huge.to_string()).await;
+
+    let (code, events) = ws.expect_close(EVENT_TIMEOUT).await;
+    assert_eq!(
+        code,
+        Some(1009),
+        "close code (events before it: {events:?})"
+    );
+    assert!(app.rooms(&alice).await.is_empty(), "nothing was sent");
+    // Only that connection paid for it.
+    app.ws_connect(&alice.access_token).await.ping_pong().await;
+}

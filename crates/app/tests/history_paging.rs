@@ -12,7 +12,8 @@ use support::*;
 
 /// Messages of group 3 with these seqs, oldest first, as the store pages them.
 fn messages(seqs: RangeInclusive<u64>) -> Vec<Message> {
-    seqs.map(|seq| stored(&new_message(seq, room_id(3), user_id(2)), seq)).collect()
+    seqs.map(|seq| stored(&new_message(seq, room_id(3), user_id(2)), seq))
+        .collect()
 }
 
 fn seqs(page: &HistoryPage) -> Vec<u64> {
@@ -22,7 +23,10 @@ fn seqs(page: &HistoryPage) -> Vec<u64> {
 /// Alice reads group 3 at `cursor` with `limit`; the store answers the page with `stored`.
 async fn read(cursor: HistoryCursor, limit: u32, stored: Vec<Message>) -> HistoryPage {
     let mut mocks = MockPorts::new();
-    mocks.rooms.expect_find_membership().returning(|room, user| Ok(Some(membership(room, user, 0))));
+    mocks
+        .rooms
+        .expect_find_membership()
+        .returning(|room, user| Ok(Some(membership(room, user, 0))));
     mocks
         .messages
         .expect_page()
@@ -45,22 +49,36 @@ async fn a_limit_of_zero_or_above_one_hundred_is_refused_without_store_calls() {
     let service = messaging(mocks, &pending);
 
     for limit in [0, 101] {
-        let result = service.history(user_id(1), room_id(3), HistoryCursor::Latest, limit).await;
-        assert!(matches!(result, Err(HistoryError::InvalidLimit)), "limit {limit}: {result:?}");
+        let result = service
+            .history(user_id(1), room_id(3), HistoryCursor::Latest, limit)
+            .await;
+        assert!(
+            matches!(result, Err(HistoryError::InvalidLimit)),
+            "limit {limit}: {result:?}"
+        );
     }
 }
 
 #[tokio::test]
 async fn a_non_member_gets_room_not_found_and_no_page_is_read() {
     let mut mocks = MockPorts::new();
-    mocks.rooms.expect_find_membership().with(eq(room_id(3)), eq(user_id(1))).returning(|_, _| Ok(None));
+    mocks
+        .rooms
+        .expect_find_membership()
+        .with(eq(room_id(3)), eq(user_id(1)))
+        .returning(|_, _| Ok(None));
     mocks.messages.expect_page().never();
     let pending = PendingSends::new();
     let service = messaging(mocks, &pending);
 
-    let result = service.history(user_id(1), room_id(3), HistoryCursor::Latest, 10).await;
+    let result = service
+        .history(user_id(1), room_id(3), HistoryCursor::Latest, 10)
+        .await;
 
-    assert!(matches!(result, Err(HistoryError::RoomNotFound)), "{result:?}");
+    assert!(
+        matches!(result, Err(HistoryError::RoomNotFound)),
+        "{result:?}"
+    );
 }
 
 #[tokio::test]
@@ -102,7 +120,11 @@ async fn a_page_after_a_seq_with_more_drops_the_newest_extra_message() {
 
 #[tokio::test]
 async fn a_full_page_without_an_extra_message_has_no_more() {
-    for cursor in [HistoryCursor::Latest, HistoryCursor::Before(Seq(11)), HistoryCursor::After(Seq(0))] {
+    for cursor in [
+        HistoryCursor::Latest,
+        HistoryCursor::Before(Seq(11)),
+        HistoryCursor::After(Seq(0)),
+    ] {
         let page = read(cursor, 10, messages(1..=10)).await;
 
         assert_eq!(seqs(&page), (1..=10).collect::<Vec<_>>(), "{cursor:?}");

@@ -15,7 +15,10 @@ fn key() -> ClientMsgId {
 
 /// What Alice stored in group 3 under `c-1` the first time.
 fn original() -> Message {
-    Message { client_msg_id: Some(key()), ..stored(&new_message(40, room_id(3), user_id(1)), 8) }
+    Message {
+        client_msg_id: Some(key()),
+        ..stored(&new_message(40, room_id(3), user_id(1)), 8)
+    }
 }
 
 /// Alice's retry of `c-1` in group 3, with a new body.
@@ -27,8 +30,15 @@ fn retry() -> SendRequest {
 }
 
 fn alice_in_group(mocks: &mut MockPorts) {
-    mocks.rooms.expect_find_membership().returning(|room, user| Ok(Some(membership(room, user, 0))));
-    mocks.rooms.expect_find_room().with(eq(room_id(3))).returning(|_| Ok(Some(group_room(3))));
+    mocks
+        .rooms
+        .expect_find_membership()
+        .returning(|room, user| Ok(Some(membership(room, user, 0))));
+    mocks
+        .rooms
+        .expect_find_room()
+        .with(eq(room_id(3)))
+        .returning(|_| Ok(Some(group_room(3))));
 }
 
 #[tokio::test]
@@ -55,10 +65,20 @@ async fn a_retry_with_a_stored_client_msg_id_returns_the_original_and_enqueues_n
 #[tokio::test]
 async fn a_retried_first_message_returns_the_original_from_the_existing_private_room() {
     let mut mocks = MockPorts::new();
-    mocks.users.expect_find_by_id().returning(|id| Ok(Some(user(2, "bob")).filter(|u| u.id == id)));
-    mocks.rooms.expect_find_private_room().returning(|_| Ok(Some(private_room(7))));
+    mocks
+        .users
+        .expect_find_by_id()
+        .returning(|id| Ok(Some(user(2, "bob")).filter(|u| u.id == id)));
+    mocks
+        .rooms
+        .expect_find_private_room()
+        .returning(|_| Ok(Some(private_room(7))));
     mocks.rooms.expect_create_private_room().never();
-    let in_private_room = Message { room_id: room_id(7), seq: Seq(1), ..original() };
+    let in_private_room = Message {
+        room_id: room_id(7),
+        seq: Seq(1),
+        ..original()
+    };
     let answer = in_private_room.clone();
     mocks
         .messages
@@ -71,7 +91,10 @@ async fn a_retried_first_message_returns_the_original_from_the_existing_private_
     let service = messaging(mocks, &pending);
 
     let outcome = service
-        .send(SendRequest { target: SendTarget::User(user_id(2)), ..retry() })
+        .send(SendRequest {
+            target: SendTarget::User(user_id(2)),
+            ..retry()
+        })
         .await
         .expect("a retry succeeds");
 
@@ -84,7 +107,10 @@ async fn a_retry_racing_the_original_gets_the_original_from_the_group_commit() {
     let mut mocks = MockPorts::new();
     alice_in_group(&mut mocks);
     // The original is not committed yet when the retry looks.
-    mocks.messages.expect_find_by_client_msg_id().returning(|_, _, _| Ok(None));
+    mocks
+        .messages
+        .expect_find_by_client_msg_id()
+        .returning(|_, _, _| Ok(None));
     let pending = PendingSends::new();
     let settle_with_original = std::sync::Arc::clone(&pending);
     mocks.queue.expect_enqueue().times(1).returning(move |job| {
@@ -108,7 +134,10 @@ async fn a_retry_racing_the_original_gets_the_original_from_the_group_commit() {
 async fn the_client_msg_id_travels_with_the_persisted_message() {
     let mut mocks = MockPorts::new();
     alice_in_group(&mut mocks);
-    mocks.messages.expect_find_by_client_msg_id().returning(|_, _, _| Ok(None));
+    mocks
+        .messages
+        .expect_find_by_client_msg_id()
+        .returning(|_, _, _| Ok(None));
     let pending = PendingSends::new();
     mocks
         .queue
@@ -132,11 +161,18 @@ async fn a_send_without_client_msg_id_never_looks_for_an_original() {
     alice_in_group(&mut mocks);
     mocks.messages.expect_find_by_client_msg_id().never();
     let pending = PendingSends::new();
-    mocks.queue.expect_enqueue().times(1).returning(commit_in_background(&pending, 9));
+    mocks
+        .queue
+        .expect_enqueue()
+        .times(1)
+        .returning(commit_in_background(&pending, 9));
     let service = messaging(mocks, &pending);
 
     let outcome = service
-        .send(SendRequest { client_msg_id: None, ..retry() })
+        .send(SendRequest {
+            client_msg_id: None,
+            ..retry()
+        })
         .await
         .expect("the send succeeds");
 
@@ -147,12 +183,18 @@ async fn a_send_without_client_msg_id_never_looks_for_an_original() {
 async fn a_store_failure_while_looking_for_the_original_is_unavailable_and_enqueues_nothing() {
     let mut mocks = MockPorts::new();
     alice_in_group(&mut mocks);
-    mocks.messages.expect_find_by_client_msg_id().returning(|_, _, _| Err(store_down()));
+    mocks
+        .messages
+        .expect_find_by_client_msg_id()
+        .returning(|_, _, _| Err(store_down()));
     mocks.queue.expect_enqueue().never();
     let pending = PendingSends::new();
     let service = messaging(mocks, &pending);
 
     let result = service.send(retry()).await;
 
-    assert!(matches!(result, Err(SendError::Unavailable(_))), "{result:?}");
+    assert!(
+        matches!(result, Err(SendError::Unavailable(_))),
+        "{result:?}"
+    );
 }

@@ -34,7 +34,10 @@ async fn registering_stores_the_username_lowercased() {
         .times(1)
         .returning(|_| Ok(()));
 
-    let user = AuthService::new(mocks.build()).register("Alice", PASSWORD.to_owned()).await.expect("registered");
+    let user = AuthService::new(mocks.build())
+        .register("Alice", PASSWORD.to_owned())
+        .await
+        .expect("registered");
 
     assert_eq!(user.username.as_str(), "alice");
 }
@@ -50,7 +53,9 @@ async fn registering_stores_the_hash_of_the_password_never_the_password() {
         .times(1)
         .returning(|_| Ok(()));
 
-    let result = AuthService::new(mocks.build()).register("alice", PASSWORD.to_owned()).await;
+    let result = AuthService::new(mocks.build())
+        .register("alice", PASSWORD.to_owned())
+        .await;
 
     assert!(result.is_ok(), "{result:?}");
 }
@@ -67,7 +72,10 @@ async fn a_new_account_gets_a_fresh_id_and_the_current_time() {
         .times(1)
         .returning(|_| Ok(()));
 
-    let user = AuthService::new(mocks.build()).register("alice", PASSWORD.to_owned()).await.expect("registered");
+    let user = AuthService::new(mocks.build())
+        .register("alice", PASSWORD.to_owned())
+        .await
+        .expect("registered");
 
     assert_eq!(user.id, expected_id);
     assert_eq!(user.created_at, NOW);
@@ -83,9 +91,14 @@ async fn a_taken_username_is_refused_as_username_taken() {
         .times(1)
         .returning(|_| Err(StoreError::Conflict("username".to_owned())));
 
-    let result = AuthService::new(mocks.build()).register("Alice", PASSWORD.to_owned()).await;
+    let result = AuthService::new(mocks.build())
+        .register("Alice", PASSWORD.to_owned())
+        .await;
 
-    assert!(matches!(result, Err(RegisterError::UsernameTaken)), "{result:?}");
+    assert!(
+        matches!(result, Err(RegisterError::UsernameTaken)),
+        "{result:?}"
+    );
 }
 
 #[tokio::test]
@@ -94,9 +107,14 @@ async fn a_failing_user_store_is_unavailable_not_username_taken() {
     mocks.hasher.expect_hash().returning(|_| Ok(hashed()));
     mocks.users.expect_insert().returning(|_| Err(store_down()));
 
-    let result = AuthService::new(mocks.build()).register("alice", PASSWORD.to_owned()).await;
+    let result = AuthService::new(mocks.build())
+        .register("alice", PASSWORD.to_owned())
+        .await;
 
-    assert!(matches!(result, Err(RegisterError::Unavailable(_))), "{result:?}");
+    assert!(
+        matches!(result, Err(RegisterError::Unavailable(_))),
+        "{result:?}"
+    );
 }
 
 #[tokio::test]
@@ -109,9 +127,18 @@ async fn an_invalid_username_is_refused_before_hashing_or_storing() {
     let too_short = service.register("al", PASSWORD.to_owned()).await;
     let bad_characters = service.register("al ice", PASSWORD.to_owned()).await;
 
-    assert!(matches!(too_short, Err(RegisterError::InvalidUsername(UsernameError::Length))), "{too_short:?}");
     assert!(
-        matches!(bad_characters, Err(RegisterError::InvalidUsername(UsernameError::Characters))),
+        matches!(
+            too_short,
+            Err(RegisterError::InvalidUsername(UsernameError::Length))
+        ),
+        "{too_short:?}"
+    );
+    assert!(
+        matches!(
+            bad_characters,
+            Err(RegisterError::InvalidUsername(UsernameError::Characters))
+        ),
         "{bad_characters:?}"
     );
 }
@@ -127,17 +154,37 @@ async fn a_password_outside_8_to_72_bytes_is_refused_before_hashing_or_storing()
     // bcrypt reads 72 bytes: a longer password is refused, never silently cut.
     let too_long = service.register("alice", "x".repeat(73)).await;
 
-    assert!(matches!(too_short, Err(RegisterError::InvalidPassword(PasswordError::TooShort))), "{too_short:?}");
-    assert!(matches!(too_long, Err(RegisterError::InvalidPassword(PasswordError::TooLong))), "{too_long:?}");
+    assert!(
+        matches!(
+            too_short,
+            Err(RegisterError::InvalidPassword(PasswordError::TooShort))
+        ),
+        "{too_short:?}"
+    );
+    assert!(
+        matches!(
+            too_long,
+            Err(RegisterError::InvalidPassword(PasswordError::TooLong))
+        ),
+        "{too_long:?}"
+    );
 }
 
 #[tokio::test]
 async fn a_failing_hasher_is_unavailable_and_stores_nothing() {
     let mut mocks = MockPorts::new();
-    mocks.hasher.expect_hash().returning(|_| Err(TokenError::Internal("no entropy".to_owned())));
+    mocks
+        .hasher
+        .expect_hash()
+        .returning(|_| Err(TokenError::Internal("no entropy".to_owned())));
     mocks.users.expect_insert().never();
 
-    let result = AuthService::new(mocks.build()).register("alice", PASSWORD.to_owned()).await;
+    let result = AuthService::new(mocks.build())
+        .register("alice", PASSWORD.to_owned())
+        .await;
 
-    assert!(matches!(result, Err(RegisterError::Unavailable(_))), "{result:?}");
+    assert!(
+        matches!(result, Err(RegisterError::Unavailable(_))),
+        "{result:?}"
+    );
 }

@@ -19,23 +19,39 @@ fn at(offset_millis: i64) -> Timestamp {
 /// +200 with seq 4, read up to 4; Alice, Bob and Carol are in it).
 fn alices_rooms(mocks: &mut MockPorts) {
     let rooms = vec![
-        UserRoom { room: private_room(1), membership: membership(room_id(1), user_id(1), 9) },
         UserRoom {
-            room: Room { created_at: at(100), ..group_room(2) },
+            room: private_room(1),
+            membership: membership(room_id(1), user_id(1), 9),
+        },
+        UserRoom {
+            room: Room {
+                created_at: at(100),
+                ..group_room(2)
+            },
             membership: membership(room_id(2), user_id(1), 0),
         },
         UserRoom {
-            room: Room { created_at: at(5), ..group_room(3) },
+            room: Room {
+                created_at: at(5),
+                ..group_room(3)
+            },
             membership: membership(room_id(3), user_id(1), 4),
         },
     ];
-    mocks.rooms.expect_list_rooms_of_user().with(eq(user_id(1))).return_once(move |_| Ok(rooms));
+    mocks
+        .rooms
+        .expect_list_rooms_of_user()
+        .with(eq(user_id(1)))
+        .return_once(move |_| Ok(rooms));
     mocks.messages.expect_latest_in_rooms().returning(|rooms| {
         let latest = HashMap::from([
             (room_id(1), stored_at(1, room_id(1), user_id(2), 12, at(50))),
             (room_id(3), stored_at(3, room_id(3), user_id(3), 4, at(200))),
         ]);
-        Ok(latest.into_iter().filter(|(room, _)| rooms.contains(room)).collect())
+        Ok(latest
+            .into_iter()
+            .filter(|(room, _)| rooms.contains(room))
+            .collect())
     });
     mocks.rooms.expect_list_members().returning(|room| {
         let members = if room == room_id(2) {
@@ -51,11 +67,17 @@ fn alices_rooms(mocks: &mut MockPorts) {
 
 async fn list(mocks: MockPorts) -> Vec<RoomView> {
     let pending = PendingSends::new();
-    messaging(mocks, &pending).list_rooms(user_id(1)).await.expect("the room list loads")
+    messaging(mocks, &pending)
+        .list_rooms(user_id(1))
+        .await
+        .expect("the room list loads")
 }
 
 fn view_of(views: &[RoomView], room: RoomId) -> &RoomView {
-    views.iter().find(|v| v.room.id == room).expect("the room is listed")
+    views
+        .iter()
+        .find(|v| v.room.id == room)
+        .expect("the room is listed")
 }
 
 #[tokio::test]
@@ -89,7 +111,12 @@ async fn each_room_shows_its_newest_message() {
 
     let views = list(mocks).await;
 
-    let last_seq = |room| view_of(&views, room).last_message.as_ref().map(|m| m.seq.get());
+    let last_seq = |room| {
+        view_of(&views, room)
+            .last_message
+            .as_ref()
+            .map(|m| m.seq.get())
+    };
     assert_eq!(last_seq(room_id(1)), Some(12));
     assert_eq!(last_seq(room_id(2)), None);
     assert_eq!(last_seq(room_id(3)), Some(4));
@@ -106,8 +133,14 @@ async fn a_private_room_lists_both_members_and_a_group_only_counts_them() {
     assert_eq!(
         private.members,
         vec![
-            UserSummary { id: user_id(1), username: user(1, "alice").username },
-            UserSummary { id: user_id(2), username: user(2, "bob").username },
+            UserSummary {
+                id: user_id(1),
+                username: user(1, "alice").username
+            },
+            UserSummary {
+                id: user_id(2),
+                username: user(2, "bob").username
+            },
         ]
     );
     assert_eq!(private.member_count, 2);
@@ -120,15 +153,29 @@ async fn a_private_room_lists_both_members_and_a_group_only_counts_them() {
 async fn the_newest_messages_of_all_rooms_are_read_in_one_call() {
     let mut mocks = MockPorts::new();
     let rooms = vec![
-        UserRoom { room: private_room(1), membership: membership(room_id(1), user_id(1), 0) },
-        UserRoom { room: group_room(2), membership: membership(room_id(2), user_id(1), 0) },
+        UserRoom {
+            room: private_room(1),
+            membership: membership(room_id(1), user_id(1), 0),
+        },
+        UserRoom {
+            room: group_room(2),
+            membership: membership(room_id(2), user_id(1), 0),
+        },
     ];
-    mocks.rooms.expect_list_rooms_of_user().return_once(move |_| Ok(rooms));
-    mocks.rooms.expect_list_members().returning(|_| Ok(Vec::new()));
+    mocks
+        .rooms
+        .expect_list_rooms_of_user()
+        .return_once(move |_| Ok(rooms));
+    mocks
+        .rooms
+        .expect_list_members()
+        .returning(|_| Ok(Vec::new()));
     mocks
         .messages
         .expect_latest_in_rooms()
-        .withf(|rooms| rooms.len() == 2 && rooms.contains(&room_id(1)) && rooms.contains(&room_id(2)))
+        .withf(|rooms| {
+            rooms.len() == 2 && rooms.contains(&room_id(1)) && rooms.contains(&room_id(2))
+        })
         .times(1)
         .returning(|_| Ok(HashMap::new()));
 
@@ -138,12 +185,18 @@ async fn the_newest_messages_of_all_rooms_are_read_in_one_call() {
 #[tokio::test]
 async fn a_room_of_a_non_member_is_room_not_found_and_is_not_read() {
     let mut mocks = MockPorts::new();
-    mocks.rooms.expect_find_membership().with(eq(room_id(3)), eq(user_id(1))).returning(|_, _| Ok(None));
+    mocks
+        .rooms
+        .expect_find_membership()
+        .with(eq(room_id(3)), eq(user_id(1)))
+        .returning(|_, _| Ok(None));
     mocks.rooms.expect_find_room().never();
     mocks.messages.expect_latest_in_rooms().never();
     let pending = PendingSends::new();
 
-    let result = messaging(mocks, &pending).get_room(user_id(1), room_id(3)).await;
+    let result = messaging(mocks, &pending)
+        .get_room(user_id(1), room_id(3))
+        .await;
 
     assert!(matches!(result, Err(RoomError::RoomNotFound)), "{result:?}");
 }
@@ -156,21 +209,65 @@ async fn a_single_room_shows_the_member_s_unread_count_and_newest_message() {
         .expect_find_membership()
         .with(eq(room_id(1)), eq(user_id(1)))
         .returning(|room, user| Ok(Some(membership(room, user, 9))));
-    mocks.rooms.expect_find_room().with(eq(room_id(1))).returning(|_| Ok(Some(private_room(1))));
+    mocks
+        .rooms
+        .expect_find_room()
+        .with(eq(room_id(1)))
+        .returning(|_| Ok(Some(private_room(1))));
     mocks.rooms.expect_list_members().returning(|room| {
-        Ok(vec![member(room, &user(1, "alice")), member(room, &user(2, "bob"))])
+        Ok(vec![
+            member(room, &user(1, "alice")),
+            member(room, &user(2, "bob")),
+        ])
     });
     mocks
         .messages
         .expect_latest_in_rooms()
         .withf(|rooms| rooms == [room_id(1)])
-        .returning(|_| Ok(HashMap::from([(room_id(1), stored_at(1, room_id(1), user_id(2), 12, at(50)))])));
+        .returning(|_| {
+            Ok(HashMap::from([(
+                room_id(1),
+                stored_at(1, room_id(1), user_id(2), 12, at(50)),
+            )]))
+        });
     let pending = PendingSends::new();
 
-    let view = messaging(mocks, &pending).get_room(user_id(1), room_id(1)).await.expect("a member sees it");
+    let view = messaging(mocks, &pending)
+        .get_room(user_id(1), room_id(1))
+        .await
+        .expect("a member sees it");
 
     assert_eq!(view.room, private_room(1));
     assert_eq!(view.unread_count, 3);
     assert_eq!(view.last_message.map(|m| m.seq.get()), Some(12));
     assert_eq!(view.members.len(), 2);
+}
+
+#[tokio::test]
+async fn room_ids_are_every_room_of_the_user() {
+    let mut mocks = MockPorts::new();
+    let rooms = vec![
+        UserRoom {
+            room: private_room(1),
+            membership: membership(room_id(1), user_id(1), 0),
+        },
+        UserRoom {
+            room: group_room(2),
+            membership: membership(room_id(2), user_id(1), 0),
+        },
+    ];
+    mocks
+        .rooms
+        .expect_list_rooms_of_user()
+        .with(eq(user_id(1)))
+        .return_once(move |_| Ok(rooms));
+    mocks.messages.expect_latest_in_rooms().never();
+    let pending = PendingSends::new();
+
+    let ids = messaging(mocks, &pending)
+        .room_ids(user_id(1))
+        .await
+        .expect("the rooms load");
+
+    assert_eq!(ids, vec![room_id(1), room_id(2)]);
 }

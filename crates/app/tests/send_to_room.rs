@@ -25,7 +25,11 @@ fn alice_in_group(mocks: &mut MockPorts) {
         .expect_find_membership()
         .with(eq(room_id(3)), eq(user_id(1)))
         .returning(|room, user| Ok(Some(membership(room, user, 0))));
-    mocks.rooms.expect_find_room().with(eq(room_id(3))).returning(|_| Ok(Some(group_room(3))));
+    mocks
+        .rooms
+        .expect_find_room()
+        .with(eq(room_id(3)))
+        .returning(|_| Ok(Some(group_room(3))));
 }
 
 /// Hands every enqueued job to the returned channel instead of a queue.
@@ -57,7 +61,10 @@ async fn a_member_s_message_is_enqueued_into_the_room_at_interactive_priority() 
         .returning(commit_in_background(&pending, 4));
     let service = messaging(mocks, &pending);
 
-    let outcome = service.send(to_group("hello all")).await.expect("the message is sent");
+    let outcome = service
+        .send(to_group("hello all"))
+        .await
+        .expect("the message is sent");
 
     assert_eq!(outcome.room, group_room(3));
     assert_eq!(outcome.message.seq, Seq(4));
@@ -67,7 +74,11 @@ async fn a_member_s_message_is_enqueued_into_the_room_at_interactive_priority() 
 #[tokio::test]
 async fn a_non_member_gets_room_not_found_and_nothing_is_enqueued() {
     let mut mocks = MockPorts::new();
-    mocks.rooms.expect_find_membership().with(eq(room_id(3)), eq(user_id(1))).returning(|_, _| Ok(None));
+    mocks
+        .rooms
+        .expect_find_membership()
+        .with(eq(room_id(3)), eq(user_id(1)))
+        .returning(|_, _| Ok(None));
     mocks.queue.expect_enqueue().never();
     let pending = PendingSends::new();
     let service = messaging(mocks, &pending);
@@ -91,9 +102,17 @@ async fn a_reply_to_a_message_outside_the_room_is_refused_and_nothing_is_enqueue
     let pending = PendingSends::new();
     let service = messaging(mocks, &pending);
 
-    let result = service.send(SendRequest { reply_to: Some(message_id(50)), ..to_group("re") }).await;
+    let result = service
+        .send(SendRequest {
+            reply_to: Some(message_id(50)),
+            ..to_group("re")
+        })
+        .await;
 
-    assert!(matches!(result, Err(SendError::ReplyNotFound)), "{result:?}");
+    assert!(
+        matches!(result, Err(SendError::ReplyNotFound)),
+        "{result:?}"
+    );
 }
 
 #[tokio::test]
@@ -117,7 +136,10 @@ async fn a_reply_is_persisted_with_the_message_it_answers() {
     let service = messaging(mocks, &pending);
 
     let outcome = service
-        .send(SendRequest { reply_to: Some(message_id(50)), ..to_group("re") })
+        .send(SendRequest {
+            reply_to: Some(message_id(50)),
+            ..to_group("re")
+        })
         .await
         .expect("the reply is sent");
 
@@ -135,14 +157,20 @@ async fn a_send_does_not_return_before_its_message_is_committed() {
     let send = tokio::spawn(async move { service.send(to_group("wait for me")).await });
     let job = jobs.recv().await.expect("the send enqueued its job");
     tokio::time::sleep(Duration::from_millis(50)).await;
-    assert!(!send.is_finished(), "the send answered before its message was committed");
+    assert!(
+        !send.is_finished(),
+        "the send answered before its message was committed"
+    );
 
     let JobPayload::PersistMessage { message } = job.payload else {
         panic!("a send enqueues a PersistMessage job");
     };
     let committed = stored(&message, 12);
     pending.settle(message.id, &committed);
-    let outcome = send.await.expect("the send task ran").expect("the send succeeds once committed");
+    let outcome = send
+        .await
+        .expect("the send task ran")
+        .expect("the send succeeds once committed");
 
     assert_eq!(outcome.message, committed);
     assert!(outcome.created);
@@ -155,14 +183,31 @@ async fn a_send_nobody_commits_fails_as_unavailable_after_the_commit_timeout() {
     mocks.queue.expect_enqueue().times(1).returning(|_| Ok(()));
     let pending = PendingSends::new();
     let timeout = Duration::from_millis(100);
-    let service = messaging_with(mocks, &pending, AppConfig { send_commit_timeout: timeout, ..config() });
+    let service = messaging_with(
+        mocks,
+        &pending,
+        AppConfig {
+            send_commit_timeout: timeout,
+            ..config()
+        },
+    );
 
     let started = Instant::now();
     let result = service.send(to_group("into the void")).await;
 
-    assert!(matches!(result, Err(SendError::Unavailable(_))), "{result:?}");
-    assert!(started.elapsed() >= timeout, "gave up after {:?}", started.elapsed());
-    assert!(pending.is_empty(), "a send that gave up must not stay registered");
+    assert!(
+        matches!(result, Err(SendError::Unavailable(_))),
+        "{result:?}"
+    );
+    assert!(
+        started.elapsed() >= timeout,
+        "gave up after {:?}",
+        started.elapsed()
+    );
+    assert!(
+        pending.is_empty(),
+        "a send that gave up must not stay registered"
+    );
 }
 
 #[tokio::test]
@@ -179,22 +224,44 @@ async fn a_send_completes_when_a_worker_commits_its_job() {
         .messages
         .expect_append_batch()
         .times(1)
-        .returning(|batch| Ok(batch.iter().map(|m| Appended::Created(stored(m, 5))).collect()));
+        .returning(|batch| {
+            Ok(batch
+                .iter()
+                .map(|m| Appended::Created(stored(m, 5)))
+                .collect())
+        });
     worker_mocks
         .bus
         .expect_publish()
-        .withf(|event| matches!(event, BusEvent::MessageCreated { message } if message.seq == Seq(5)))
+        .withf(
+            |event| matches!(event, BusEvent::MessageCreated { message } if message.seq == Seq(5)),
+        )
         .times(1)
         .returning(|_| Ok(()));
-    worker_mocks.queue.expect_complete().times(1).returning(|_| Ok(()));
-    worker_mocks.rooms.expect_mark_read().times(1).returning(|_, _, _| Ok(()));
-    let workers = JobWorkers::new(worker_mocks.build(), config(), std::sync::Arc::clone(&pending));
+    worker_mocks
+        .queue
+        .expect_complete()
+        .times(1)
+        .returning(|_| Ok(()));
+    worker_mocks
+        .rooms
+        .expect_mark_read()
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    let workers = JobWorkers::new(
+        worker_mocks.build(),
+        config(),
+        std::sync::Arc::clone(&pending),
+    );
     let worker = tokio::spawn(async move {
         let job = jobs.recv().await.expect("the send enqueued its job");
         workers.handle(vec![lease_of(job)]).await;
     });
 
-    let outcome = service.send(to_group("through the worker")).await.expect("the worker commits it");
+    let outcome = service
+        .send(to_group("through the worker"))
+        .await
+        .expect("the worker commits it");
     worker.await.expect("the worker ran its job as expected");
 
     assert_eq!(outcome.message.id, message_id(1000));
@@ -207,12 +274,19 @@ async fn a_send_completes_when_a_worker_commits_its_job() {
 async fn a_queue_that_refuses_the_job_makes_the_send_unavailable_and_leaves_no_waiter() {
     let mut mocks = MockPorts::new();
     alice_in_group(&mut mocks);
-    mocks.queue.expect_enqueue().times(1).returning(|_| Err(queue_down()));
+    mocks
+        .queue
+        .expect_enqueue()
+        .times(1)
+        .returning(|_| Err(queue_down()));
     let pending = PendingSends::new();
     let service = messaging(mocks, &pending);
 
     let result = service.send(to_group("hello")).await;
 
-    assert!(matches!(result, Err(SendError::Unavailable(_))), "{result:?}");
+    assert!(
+        matches!(result, Err(SendError::Unavailable(_))),
+        "{result:?}"
+    );
     assert!(pending.is_empty());
 }

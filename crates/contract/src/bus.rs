@@ -23,6 +23,11 @@ use futures_util::StreamExt;
 /// How long a check waits for one event that must arrive; reaching it means failure.
 const PATIENCE: Duration = Duration::from_secs(30);
 
+/// Publishers in the concurrent check.
+const PUBLISHERS: u64 = 4;
+/// Events each of them publishes.
+const EVENTS_EACH: u64 = 250;
+
 /// Runs every check, each on a fresh bus from `make()`.
 pub async fn run_all<F, Fut>(make: F)
 where
@@ -119,11 +124,6 @@ pub async fn concurrent_publishers_reach_every_subscriber_in_their_own_order(
         task.await.expect("a publisher or a subscriber panicked");
     }
 }
-
-/// Publishers in the concurrent check.
-const PUBLISHERS: u64 = 4;
-/// Events each of them publishes.
-const EVENTS_EACH: u64 = 250;
 
 /// Reads the events of every publisher, failing at the first one lost, repeated or out of
 /// order.

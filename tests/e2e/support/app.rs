@@ -72,15 +72,35 @@ impl TestApp {
         }
     }
 
-    /// `kill -9` the server, then start a new one on the same data directory.
+    /// Sends SIGTERM (a graceful shutdown request) and waits up to `timeout` for the exit.
     ///
-    /// The new process listens on a new port; `base_url` and `ws_url` are updated.
-    pub async fn restart(&mut self) {
-        self.kill();
-        self.logs
-            .lock()
-            .expect("log buffer")
-            .push_str("\n----- killed with SIGKILL, restarting on the same data dir -----\n");
+    /// Returns the exit status, or `None` if the process was still running at the deadline
+    /// (it is then killed). Uses the `kill` command, so the suite needs no libc binding.
+    pub async fn terminate(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let mut child = self.child.take().expect("the server is running");
+        let sent = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("running kill -TERM");
+        assert!(sent.success(), "kill -TERM failed: {sent}");
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if let Some(status) = child.try_wait().expect("polling the server process") {
+                return Some(status);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Starts the server again on the same data directory after [`Self::kill`] or
+    /// [`Self::terminate`]; the new process has a new port.
+    pub async fn start_again(&mut self) {
+        assert!(self.child.is_none(), "the server is still running");
         let (child, addr) = start_server(&self.data_dir, &self.logs).await;
         self.child = Some(child);
         self.base_url = format!("http://{addr}");
@@ -90,6 +110,18 @@ impl TestApp {
             .timeout(Duration::from_secs(60))
             .build()
             .expect("building the HTTP client");
+    }
+
+    /// `kill -9` the server, then start a new one on the same data directory.
+    ///
+    /// The new process listens on a new port; `base_url` and `ws_url` are updated.
+    pub async fn restart(&mut self) {
+        self.kill();
+        self.logs
+            .lock()
+            .expect("log buffer")
+            .push_str("\n----- killed with SIGKILL, restarting on the same data dir -----\n");
+        self.start_again().await;
     }
 
     /// Everything the server printed so far (stdout and stderr, interleaved by line).

@@ -106,6 +106,12 @@ impl WsClient {
             .expect("sending a WebSocket frame");
     }
 
+    /// Sends `text` as one text frame and ignores a write error (the server may close the
+    /// connection while the frame is still being written, e.g. for an oversized frame).
+    pub async fn send_text_lossy(&mut self, text: &str) {
+        let _ = self.stream.send(Message::text(text)).await;
+    }
+
     /// The next JSON event, the close, or a timeout.
     pub async fn next_frame(&mut self, timeout: Duration) -> Frame {
         let deadline = tokio::time::Instant::now() + timeout;

@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use chat_app::messaging::{MessagingService, PendingSends, SendRequest, SendTarget};
+use chat_app::worker::JobWorkers;
 use chat_app::{AppConfig, Ports};
 use chat_domain::ids::Uuid;
 use chat_domain::{
@@ -121,8 +122,17 @@ pub fn messaging(mocks: MockPorts, pending: &Arc<PendingSends>) -> MessagingServ
 }
 
 /// A messaging service over `mocks` with `config`, settling sends in `pending`.
-pub fn messaging_with(mocks: MockPorts, pending: &Arc<PendingSends>, config: AppConfig) -> MessagingService {
+pub fn messaging_with(
+    mocks: MockPorts,
+    pending: &Arc<PendingSends>,
+    config: AppConfig,
+) -> MessagingService {
     MessagingService::new(mocks.build(), config, Arc::clone(pending))
+}
+
+/// Job workers over `mocks` with the test [`config`], settling sends in `pending`.
+pub fn workers(mocks: MockPorts, pending: &Arc<PendingSends>) -> Arc<JobWorkers> {
+    JobWorkers::new(mocks.build(), config(), Arc::clone(pending))
 }
 
 /// The `n`th id the [`MockPorts`] id generator hands out (from 1).
@@ -161,22 +171,41 @@ pub fn user(n: u64, name: &str) -> User {
 
 /// Private room `n`, created at [`NOW`].
 pub fn private_room(n: u64) -> Room {
-    Room { id: room_id(n), kind: RoomKind::Private, name: None, created_at: NOW }
+    Room {
+        id: room_id(n),
+        kind: RoomKind::Private,
+        name: None,
+        created_at: NOW,
+    }
 }
 
 /// Group `n`, created at [`NOW`].
 pub fn group_room(n: u64) -> Room {
-    Room { id: room_id(n), kind: RoomKind::Group, name: Some(format!("group {n}")), created_at: NOW }
+    Room {
+        id: room_id(n),
+        kind: RoomKind::Group,
+        name: Some(format!("group {n}")),
+        created_at: NOW,
+    }
 }
 
 /// `user`'s membership of `room`, read up to `read_seq`.
 pub fn membership(room: RoomId, user: UserId, read_seq: u64) -> Membership {
-    Membership { room_id: room, user_id: user, role: Role::Member, joined_at: NOW, read_seq: Seq(read_seq) }
+    Membership {
+        room_id: room,
+        user_id: user,
+        role: Role::Member,
+        joined_at: NOW,
+        read_seq: Seq(read_seq),
+    }
 }
 
 /// `user` as a member of `room`, as `list_members` returns them.
 pub fn member(room: RoomId, user: &User) -> MemberProfile {
-    MemberProfile { user: user.clone(), membership: membership(room, user.id, 0) }
+    MemberProfile {
+        user: user.clone(),
+        membership: membership(room, user.id, 0),
+    }
 }
 
 /// Message `n` from `sender` to `room`, accepted but not yet stored.
@@ -199,27 +228,53 @@ pub fn stored(message: &NewMessage, seq: u64) -> Message {
 
 /// A stored message `n` of `room` by `sender` with `seq`, created `at`.
 pub fn stored_at(n: u64, room: RoomId, sender: UserId, seq: u64, at: Timestamp) -> Message {
-    Message { created_at: at, ..stored(&new_message(n, room, sender), seq) }
+    Message {
+        created_at: at,
+        ..stored(&new_message(n, room, sender), seq)
+    }
 }
 
 /// Job `n` with `payload`, leased for its `attempt`th run.
 pub fn leased(n: u64, payload: JobPayload, priority: Priority, attempt: u32) -> LeasedJob {
-    LeasedJob { id: job_id(n), payload, priority, attempt }
+    LeasedJob {
+        id: job_id(n),
+        payload,
+        priority,
+        attempt,
+    }
 }
 
 /// Job `n` persisting `message`, leased for its `attempt`th run.
 pub fn persist_job(n: u64, message: &NewMessage, attempt: u32) -> LeasedJob {
-    leased(n, JobPayload::PersistMessage { message: message.clone() }, Priority::Interactive, attempt)
+    leased(
+        n,
+        JobPayload::PersistMessage {
+            message: message.clone(),
+        },
+        Priority::Interactive,
+        attempt,
+    )
 }
 
 /// The lease a worker would get for a freshly enqueued `job`.
 pub fn lease_of(job: NewJob) -> LeasedJob {
-    LeasedJob { id: job.id, payload: job.payload, priority: job.priority, attempt: job.attempts + 1 }
+    LeasedJob {
+        id: job.id,
+        payload: job.payload,
+        priority: job.priority,
+        attempt: job.attempts + 1,
+    }
 }
 
 /// An active session `n` of `user`.
 pub fn session(n: u64, user: UserId) -> Session {
-    Session { id: session_id(n), user_id: user, created_at: NOW, last_used_at: NOW, revoked_at: None }
+    Session {
+        id: session_id(n),
+        user_id: user,
+        created_at: NOW,
+        last_used_at: NOW,
+        revoked_at: None,
+    }
 }
 
 /// A send from `sender` to `target` with message id [`message_id`]`(1000)`.
@@ -256,7 +311,10 @@ pub fn commit_in_background(
     let pending = Arc::clone(pending);
     move |job| {
         let JobPayload::PersistMessage { message } = job.payload else {
-            panic!("a send must enqueue a PersistMessage job, got {:?}", job.payload);
+            panic!(
+                "a send must enqueue a PersistMessage job, got {:?}",
+                job.payload
+            );
         };
         let pending = Arc::clone(&pending);
         tokio::spawn(async move {
@@ -273,7 +331,9 @@ pub fn record_publishes(bus: &mut MockEventBus) -> Arc<Mutex<Vec<BusEvent>>> {
     let record = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&record);
     bus.expect_publish().returning(move |event| {
-        sink.lock().unwrap_or_else(PoisonError::into_inner).push(event.clone());
+        sink.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(event.clone());
         Ok(())
     });
     record
@@ -281,5 +341,8 @@ pub fn record_publishes(bus: &mut MockEventBus) -> Arc<Mutex<Vec<BusEvent>>> {
 
 /// What `record` holds now.
 pub fn recorded<T: Clone>(record: &Mutex<Vec<T>>) -> Vec<T> {
-    record.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    record
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone()
 }

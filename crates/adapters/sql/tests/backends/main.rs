@@ -1,0 +1,10 @@
+//! Every contract suite of `chat-contract`, and the adapter's own checks, run against every
+//! backend `chat-sql` supports: SQLite in memory and on disk always, PostgreSQL and MariaDB when
+//! their URLs are given (see [`provision`]).
+//!
+//! One test binary for all of them, because each binary links sea-orm and sqlx anew. Test names
+//! read `suites::<port>::on_<backend>` and `adapter::<check>::on_<backend>`.
+
+mod adapter;
+mod provision;
+mod suites;
