@@ -34,7 +34,9 @@ fn letters() -> [DeadLetter; 3] {
         message: message(RoomId::new_v7(), UserId::new_v7(), "lost?", Some("c-1")),
     };
     let publish = JobPayload::PublishEvent {
-        event: BusEvent::SessionRevoked { session_id: SessionId::new_v7() },
+        event: BusEvent::SessionRevoked {
+            session_id: SessionId::new_v7(),
+        },
     };
     let prune = JobPayload::PruneSessions { before: at(-5_000) };
     let mut background = dead_letter(prune, at(300));
@@ -63,7 +65,10 @@ pub async fn inserting_one_id_twice_keeps_one_letter(store: Arc<dyn DeadLetterSt
     store.insert(&letter).await.expect("insert");
     let mut again = letter.clone();
     again.attempts += 1;
-    store.insert(&again).await.expect("a second insert of one id is not an error");
+    store
+        .insert(&again)
+        .await
+        .expect("a second insert of one id is not an error");
     let listed = store.list(10).await.expect("list");
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].id, letter.id);
@@ -75,8 +80,15 @@ pub async fn take_removes_and_returns_exactly_that_letter_once(store: Arc<dyn De
     for letter in [&first, &second, &third] {
         store.insert(letter).await.expect("insert");
     }
-    assert_eq!(store.take(second.id).await.expect("take"), Some(second.clone()));
-    assert_eq!(store.take(second.id).await.expect("take"), None, "a taken letter is gone");
+    assert_eq!(
+        store.take(second.id).await.expect("take"),
+        Some(second.clone())
+    );
+    assert_eq!(
+        store.take(second.id).await.expect("take"),
+        None,
+        "a taken letter is gone"
+    );
     assert_eq!(store.take(JobId::new_v7()).await.expect("take"), None);
     assert_eq!(store.list(10).await.expect("list"), [third, first]);
 }

@@ -12,12 +12,12 @@ use std::sync::Arc;
 
 use chat_domain::ids::Uuid;
 use chat_domain::{
-    ClientMsgId, JobId, MessageBody, MessageId, NewMessage, PrivatePair, Room, RoomId, RoomKind, SessionId, Timestamp, User,
-    UserId, Username, DEFAULT_MAX_BODY_CHARS,
+    ClientMsgId, JobId, MessageBody, MessageId, NewMessage, PrivatePair, Room, RoomId, RoomKind,
+    SessionId, Timestamp, User, UserId, Username, DEFAULT_MAX_BODY_CHARS,
 };
 use chat_ports::{
-    DeadLetter, JobPayload, MessageStore, NewPrivateRoom, NewUser, PasswordHash, Priority, RoomStore, Session,
-    SessionStore, UserStore,
+    DeadLetter, JobPayload, MessageStore, NewPrivateRoom, NewUser, PasswordHash, Priority,
+    RoomStore, Session, SessionStore, UserStore,
 };
 
 /// What the rooms suite's factory yields: users and rooms over one database.
@@ -88,21 +88,29 @@ pub fn new_user(username: Username) -> NewUser {
             username,
             created_at: at(0),
         },
-        password_hash: PasswordHash("$2b$04$fixture.hash.not.a.real.bcrypt.output.at.all.".to_owned()),
+        password_hash: PasswordHash(
+            "$2b$04$fixture.hash.not.a.real.bcrypt.output.at.all.".to_owned(),
+        ),
     }
 }
 
 /// Registers `username` (which must be valid and free) and returns the account.
 pub async fn register(users: &dyn UserStore, username: &str) -> User {
     let new = new_user(Username::parse(username).expect("fixture usernames are valid"));
-    users.insert(&new).await.expect("registering a fixture user");
+    users
+        .insert(&new)
+        .await
+        .expect("registering a fixture user");
     new.user
 }
 
 /// Registers a user with a unique name starting with `prefix`.
 pub async fn register_unique(users: &dyn UserStore, prefix: &str) -> User {
     let new = new_user(unique_username(prefix));
-    users.insert(&new).await.expect("registering a fixture user");
+    users
+        .insert(&new)
+        .await
+        .expect("registering a fixture user");
     new.user
 }
 
@@ -131,7 +139,12 @@ pub async fn private_room(users: &dyn UserStore, rooms: &dyn RoomStore) -> (Room
 }
 
 /// A message from `sender` to `room`, with a fresh id and an optional idempotency key.
-pub fn message(room: RoomId, sender: UserId, body: &str, client_msg_id: Option<&str>) -> NewMessage {
+pub fn message(
+    room: RoomId,
+    sender: UserId,
+    body: &str,
+    client_msg_id: Option<&str>,
+) -> NewMessage {
     NewMessage {
         id: MessageId::new_v7(),
         room_id: room,

@@ -47,10 +47,21 @@ where
 pub async fn a_batch_gets_consecutive_seqs_from_one_in_batch_order(stores: MessageStores) {
     let (room, a, b) = private_room(stores.users.as_ref(), stores.rooms.as_ref()).await;
     let batch: Vec<_> = (0..5)
-        .map(|i| message(room.id, if i % 2 == 0 { a.id } else { b.id }, &format!("hello {i}"), None))
+        .map(|i| {
+            message(
+                room.id,
+                if i % 2 == 0 { a.id } else { b.id },
+                &format!("hello {i}"),
+                None,
+            )
+        })
         .collect();
 
-    let appended = stores.messages.append_batch(&batch).await.expect("append_batch");
+    let appended = stores
+        .messages
+        .append_batch(&batch)
+        .await
+        .expect("append_batch");
     let expected: Vec<_> = batch
         .iter()
         .zip(1..)
@@ -58,8 +69,14 @@ pub async fn a_batch_gets_consecutive_seqs_from_one_in_batch_order(stores: Messa
         .collect();
     assert_eq!(appended, expected);
 
-    let next: Vec<_> = (0..3).map(|i| message(room.id, a.id, &format!("more {i}"), None)).collect();
-    let appended = stores.messages.append_batch(&next).await.expect("append_batch");
+    let next: Vec<_> = (0..3)
+        .map(|i| message(room.id, a.id, &format!("more {i}"), None))
+        .collect();
+    let appended = stores
+        .messages
+        .append_batch(&next)
+        .await
+        .expect("append_batch");
     let seqs: Vec<u64> = appended.iter().map(|a| a.message().seq.get()).collect();
     assert_eq!(seqs, [6, 7, 8]);
 }
@@ -75,11 +92,24 @@ pub async fn a_batch_spanning_rooms_numbers_each_room_on_its_own(stores: Message
         message(first.id, a.id, "3 in first", None),
         message(second.id, c.id, "2 in second", None),
     ];
-    let appended = stores.messages.append_batch(&batch).await.expect("append_batch");
-    let placed: Vec<(RoomId, u64)> = appended.iter().map(|a| (a.message().room_id, a.message().seq.get())).collect();
+    let appended = stores
+        .messages
+        .append_batch(&batch)
+        .await
+        .expect("append_batch");
+    let placed: Vec<(RoomId, u64)> = appended
+        .iter()
+        .map(|a| (a.message().room_id, a.message().seq.get()))
+        .collect();
     assert_eq!(
         placed,
-        [(first.id, 1), (second.id, 1), (first.id, 2), (first.id, 3), (second.id, 2)]
+        [
+            (first.id, 1),
+            (second.id, 1),
+            (first.id, 2),
+            (first.id, 3),
+            (second.id, 2)
+        ]
     );
     assert!(appended.iter().all(|a| matches!(a, Appended::Created(_))));
 }
@@ -113,14 +143,22 @@ pub async fn racing_batches_leave_gapless_seqs_in_every_room(stores: MessageStor
                 panic!("nothing in these batches is a duplicate");
             };
             let previous = last_in_batch.insert(message.room_id, message.seq.get());
-            assert!(previous < Some(message.seq.get()), "batch order is seq order within a room");
-            seqs.entry(message.room_id).or_default().push(message.seq.get());
+            assert!(
+                previous < Some(message.seq.get()),
+                "batch order is seq order within a room"
+            );
+            seqs.entry(message.room_id)
+                .or_default()
+                .push(message.seq.get());
         }
     }
     for (room, mut taken) in seqs {
         taken.sort_unstable();
         let expected: Vec<u64> = (1..=taken.len() as u64).collect();
-        assert_eq!(taken, expected, "seqs of room {room} are gapless and unique");
+        assert_eq!(
+            taken, expected,
+            "seqs of room {room} are gapless and unique"
+        );
         let stored = stores
             .messages
             .page(room, chat_ports::HistoryCursor::Latest, 1000)
@@ -133,22 +171,40 @@ pub async fn racing_batches_leave_gapless_seqs_in_every_room(stores: MessageStor
 
 /// Sending again with a stored `(room, sender, client_msg_id)` returns the original and
 /// stores nothing; the room's seqs go on as if the retry never happened.
-pub async fn a_stored_client_msg_id_comes_back_as_a_duplicate_of_the_original(stores: MessageStores) {
+pub async fn a_stored_client_msg_id_comes_back_as_a_duplicate_of_the_original(
+    stores: MessageStores,
+) {
     let (room, a, _) = private_room(stores.users.as_ref(), stores.rooms.as_ref()).await;
     let original = message(room.id, a.id, "first try", Some("send-1"));
-    let stored = stores.messages.append_batch(&[original.clone()]).await.expect("append_batch");
-    assert_eq!(stored, [Appended::Created(original.clone().into_message(Seq(1)))]);
+    let stored = stores
+        .messages
+        .append_batch(std::slice::from_ref(&original))
+        .await
+        .expect("append_batch");
+    assert_eq!(
+        stored,
+        [Appended::Created(original.clone().into_message(Seq(1)))]
+    );
 
     let retry = message(room.id, a.id, "second try", Some("send-1"));
     let after = message(room.id, a.id, "something new", None);
-    let appended = stores.messages.append_batch(&[retry, after.clone()]).await.expect("append_batch");
-    assert_eq!(appended[0], Appended::Duplicate(original.into_message(Seq(1))));
+    let appended = stores
+        .messages
+        .append_batch(&[retry, after.clone()])
+        .await
+        .expect("append_batch");
+    assert_eq!(
+        appended[0],
+        Appended::Duplicate(original.into_message(Seq(1)))
+    );
     assert_eq!(appended[1], Appended::Created(after.into_message(Seq(2))));
 }
 
 /// A key repeated later in the same batch is a duplicate of its first occurrence; the same key
 /// from another sender or in another room is a different message.
-pub async fn a_client_msg_id_repeated_within_a_batch_is_a_duplicate_of_the_first(stores: MessageStores) {
+pub async fn a_client_msg_id_repeated_within_a_batch_is_a_duplicate_of_the_first(
+    stores: MessageStores,
+) {
     let (room, a, b) = private_room(stores.users.as_ref(), stores.rooms.as_ref()).await;
     let (other_room, c, _) = private_room(stores.users.as_ref(), stores.rooms.as_ref()).await;
     let first = message(room.id, a.id, "one", Some("k"));
@@ -159,13 +215,19 @@ pub async fn a_client_msg_id_repeated_within_a_batch_is_a_duplicate_of_the_first
         message(room.id, b.id, "same key, other sender", Some("k")),
         message(other_room.id, c.id, "same key, other room", Some("k")),
     ];
-    let appended = stores.messages.append_batch(&batch).await.expect("append_batch");
+    let appended = stores
+        .messages
+        .append_batch(&batch)
+        .await
+        .expect("append_batch");
     let first_stored = first.into_message(Seq(1));
     assert_eq!(appended[0], Appended::Created(first_stored.clone()));
     assert!(matches!(&appended[1], Appended::Created(m) if m.seq == Seq(2)));
     assert_eq!(appended[2], Appended::Duplicate(first_stored));
     assert!(matches!(&appended[3], Appended::Created(m) if m.seq == Seq(3) && m.sender_id == b.id));
-    assert!(matches!(&appended[4], Appended::Created(m) if m.seq == Seq(1) && m.room_id == other_room.id));
+    assert!(
+        matches!(&appended[4], Appended::Created(m) if m.seq == Seq(1) && m.room_id == other_room.id)
+    );
 }
 
 /// Concurrent sends with one key (a client retrying over several connections): exactly one is
@@ -191,16 +253,32 @@ pub async fn racing_retries_of_one_client_msg_id_store_it_once(stores: MessageSt
     }
     assert_eq!(created.len(), 1, "exactly one racing send is stored");
     assert_eq!(created[0].seq, Seq(1));
-    assert!(duplicates.iter().all(|d| *d == created[0]), "every other send gets the stored one");
-    let stored = stores.messages.page(room.id, chat_ports::HistoryCursor::Latest, 100).await.expect("page");
+    assert!(
+        duplicates.iter().all(|d| *d == created[0]),
+        "every other send gets the stored one"
+    );
+    let stored = stores
+        .messages
+        .page(room.id, chat_ports::HistoryCursor::Latest, 100)
+        .await
+        .expect("page");
     assert_eq!(stored, created);
 }
 
 /// An empty batch is answered with no results and takes no seq.
 pub async fn an_empty_batch_stores_nothing(stores: MessageStores) {
     let (room, a, _) = private_room(stores.users.as_ref(), stores.rooms.as_ref()).await;
-    assert!(stores.messages.append_batch(&[]).await.expect("append_batch").is_empty());
-    let appended = stores.messages.append_batch(&[message(room.id, a.id, "hi", None)]).await.expect("append");
+    assert!(stores
+        .messages
+        .append_batch(&[])
+        .await
+        .expect("append_batch")
+        .is_empty());
+    let appended = stores
+        .messages
+        .append_batch(&[message(room.id, a.id, "hi", None)])
+        .await
+        .expect("append");
     assert_eq!(appended[0].message().seq, Seq(1));
 }
 

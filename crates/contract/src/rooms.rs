@@ -41,11 +41,29 @@ pub async fn creating_a_private_room_makes_both_users_members(stores: RoomStores
     let b = register_unique(stores.users.as_ref(), "b").await;
     let new = new_private_room(a.id, b.id, at(10));
 
-    let outcome = stores.rooms.create_private_room(&new).await.expect("create");
+    let outcome = stores
+        .rooms
+        .create_private_room(&new)
+        .await
+        .expect("create");
     assert_eq!(outcome, PrivateRoomOutcome::Created(new.room.clone()));
-    assert_eq!(stores.rooms.find_room(new.room.id).await.expect("find_room"), Some(new.room.clone()));
+    assert_eq!(
+        stores
+            .rooms
+            .find_room(new.room.id)
+            .await
+            .expect("find_room"),
+        Some(new.room.clone())
+    );
     let reversed = PrivatePair::new(b.id, a.id).expect("pair");
-    assert_eq!(stores.rooms.find_private_room(&reversed).await.expect("find"), Some(new.room.clone()));
+    assert_eq!(
+        stores
+            .rooms
+            .find_private_room(&reversed)
+            .await
+            .expect("find"),
+        Some(new.room.clone())
+    );
 
     for user in [&a, &b] {
         let membership = stores
@@ -57,16 +75,30 @@ pub async fn creating_a_private_room_makes_both_users_members(stores: RoomStores
         assert_eq!(membership.role, Role::Member);
         assert_eq!(membership.joined_at, new.room.created_at);
         assert_eq!(membership.read_seq, Seq::ZERO);
-        let theirs = stores.rooms.list_rooms_of_user(user.id).await.expect("list_rooms_of_user");
+        let theirs = stores
+            .rooms
+            .list_rooms_of_user(user.id)
+            .await
+            .expect("list_rooms_of_user");
         assert_eq!(theirs.len(), 1);
         assert_eq!(theirs[0].room, new.room);
         assert_eq!(theirs[0].membership, membership);
     }
-    let members = stores.rooms.list_members(new.room.id).await.expect("list_members");
+    let members = stores
+        .rooms
+        .list_members(new.room.id)
+        .await
+        .expect("list_members");
     assert_eq!(members.len(), 2);
     for member in &members {
-        assert_eq!(member.user.id, member.membership.user_id, "a profile goes with its membership");
-        assert!(member.user == a || member.user == b, "{member:?} is one of the pair");
+        assert_eq!(
+            member.user.id, member.membership.user_id,
+            "a profile goes with its membership"
+        );
+        assert!(
+            member.user == a || member.user == b,
+            "{member:?} is one of the pair"
+        );
     }
     assert_ne!(members[0].user.id, members[1].user.id);
 }
@@ -76,15 +108,36 @@ pub async fn a_second_private_room_for_a_pair_returns_the_existing_one(stores: R
     let (room, a, b) = private_room(stores.users.as_ref(), stores.rooms.as_ref()).await;
     let again = new_private_room(b.id, a.id, at(20));
 
-    let outcome = stores.rooms.create_private_room(&again).await.expect("create");
+    let outcome = stores
+        .rooms
+        .create_private_room(&again)
+        .await
+        .expect("create");
     assert_eq!(outcome, PrivateRoomOutcome::Existing(room.clone()));
-    assert_eq!(stores.rooms.find_room(again.room.id).await.expect("find_room"), None);
-    assert_eq!(stores.rooms.list_members(room.id).await.expect("list_members").len(), 2);
+    assert_eq!(
+        stores
+            .rooms
+            .find_room(again.room.id)
+            .await
+            .expect("find_room"),
+        None
+    );
+    assert_eq!(
+        stores
+            .rooms
+            .list_members(room.id)
+            .await
+            .expect("list_members")
+            .len(),
+        2
+    );
 }
 
 /// Many racing creations for one pair, half from each side: one `Created`, the rest `Existing`
 /// with that same room, and each user ends up in exactly one room.
-pub async fn racing_private_room_creations_from_both_sides_yield_exactly_one_room(stores: RoomStores) {
+pub async fn racing_private_room_creations_from_both_sides_yield_exactly_one_room(
+    stores: RoomStores,
+) {
     let a = register_unique(stores.users.as_ref(), "ra").await;
     let b = register_unique(stores.users.as_ref(), "rb").await;
     let tasks: Vec<_> = (0..RACERS)
@@ -101,19 +154,38 @@ pub async fn racing_private_room_creations_from_both_sides_yield_exactly_one_roo
     let mut created = Vec::new();
     let mut existing = Vec::new();
     for task in tasks {
-        match task.await.expect("creation task").expect("create_private_room") {
+        match task
+            .await
+            .expect("creation task")
+            .expect("create_private_room")
+        {
             PrivateRoomOutcome::Created(room) => created.push(room),
             PrivateRoomOutcome::Existing(room) => existing.push(room),
         }
     }
     assert_eq!(created.len(), 1, "exactly one racing call creates the room");
     assert_eq!(existing.len(), RACERS - 1);
-    assert!(existing.iter().all(|room| *room == created[0]), "every loser gets the winner's room");
+    assert!(
+        existing.iter().all(|room| *room == created[0]),
+        "every loser gets the winner's room"
+    );
     for user in [a.id, b.id] {
-        let theirs = stores.rooms.list_rooms_of_user(user).await.expect("list_rooms_of_user");
+        let theirs = stores
+            .rooms
+            .list_rooms_of_user(user)
+            .await
+            .expect("list_rooms_of_user");
         assert_eq!(theirs.len(), 1, "one room per pair");
     }
-    assert_eq!(stores.rooms.list_members(created[0].id).await.expect("list_members").len(), 2);
+    assert_eq!(
+        stores
+            .rooms
+            .list_members(created[0].id)
+            .await
+            .expect("list_members")
+            .len(),
+        2
+    );
 }
 
 /// The read marker only moves up; marking an older seq leaves it where it was.
@@ -122,15 +194,26 @@ pub async fn mark_read_raises_the_read_marker_and_never_lowers_it(stores: RoomSt
     let read_seq = |user: UserId| {
         let rooms = Arc::clone(&stores.rooms);
         async move {
-            let membership = rooms.find_membership(room.id, user).await.expect("find_membership");
+            let membership = rooms
+                .find_membership(room.id, user)
+                .await
+                .expect("find_membership");
             membership.expect("member").read_seq
         }
     };
     for (mark, expected) in [(5, 5), (3, 5), (5, 5), (7, 7)] {
-        stores.rooms.mark_read(room.id, a.id, Seq(mark)).await.expect("mark_read");
+        stores
+            .rooms
+            .mark_read(room.id, a.id, Seq(mark))
+            .await
+            .expect("mark_read");
         assert_eq!(read_seq(a.id).await, Seq(expected), "after marking {mark}");
     }
-    assert_eq!(read_seq(b.id).await, Seq::ZERO, "the other member's marker is their own");
+    assert_eq!(
+        read_seq(b.id).await,
+        Seq::ZERO,
+        "the other member's marker is their own"
+    );
 }
 
 /// Marking a room read without being a member is `NotFound`.
@@ -139,7 +222,10 @@ pub async fn mark_read_without_a_membership_is_not_found(stores: RoomStores) {
     let outsider = register_unique(stores.users.as_ref(), "out").await;
     let refused = stores.rooms.mark_read(room.id, outsider.id, Seq(1)).await;
     assert!(matches!(refused, Err(StoreError::NotFound)), "{refused:?}");
-    let nowhere = stores.rooms.mark_read(RoomId::new_v7(), outsider.id, Seq(1)).await;
+    let nowhere = stores
+        .rooms
+        .mark_read(RoomId::new_v7(), outsider.id, Seq(1))
+        .await;
     assert!(matches!(nowhere, Err(StoreError::NotFound)), "{nowhere:?}");
 }
 
@@ -148,20 +234,47 @@ pub async fn mark_read_without_a_membership_is_not_found(stores: RoomStores) {
 pub async fn an_added_member_joins_once_and_is_listed_after_earlier_members(stores: RoomStores) {
     let (room, a, b) = private_room(stores.users.as_ref(), stores.rooms.as_ref()).await;
     let c = register_unique(stores.users.as_ref(), "c").await;
-    stores.rooms.add_member(room.id, c.id, Role::Admin, at(500)).await.expect("add_member");
+    stores
+        .rooms
+        .add_member(room.id, c.id, Role::Admin, at(500))
+        .await
+        .expect("add_member");
 
-    let membership = stores.rooms.find_membership(room.id, c.id).await.expect("find").expect("member");
-    assert_eq!((membership.role, membership.joined_at, membership.read_seq), (Role::Admin, at(500), Seq::ZERO));
-    let members = stores.rooms.list_members(room.id).await.expect("list_members");
+    let membership = stores
+        .rooms
+        .find_membership(room.id, c.id)
+        .await
+        .expect("find")
+        .expect("member");
+    assert_eq!(
+        (membership.role, membership.joined_at, membership.read_seq),
+        (Role::Admin, at(500), Seq::ZERO)
+    );
+    let members = stores
+        .rooms
+        .list_members(room.id)
+        .await
+        .expect("list_members");
     let order: Vec<UserId> = members.iter().map(|m| m.user.id).collect();
     assert_eq!(order.len(), 3);
     assert_eq!(order[2], c.id, "the latest to join is listed last");
-    assert_eq!(HashSet::from([order[0], order[1]]), HashSet::from([a.id, b.id]));
+    assert_eq!(
+        HashSet::from([order[0], order[1]]),
+        HashSet::from([a.id, b.id])
+    );
     assert_eq!(members[2].user, c);
 
-    let again = stores.rooms.add_member(room.id, c.id, Role::Member, at(600)).await;
+    let again = stores
+        .rooms
+        .add_member(room.id, c.id, Role::Member, at(600))
+        .await;
     assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
-    let unchanged = stores.rooms.find_membership(room.id, c.id).await.expect("find").expect("member");
+    let unchanged = stores
+        .rooms
+        .find_membership(room.id, c.id)
+        .await
+        .expect("find")
+        .expect("member");
     assert_eq!(unchanged.role, Role::Admin);
 }
 
@@ -171,9 +284,40 @@ pub async fn unknown_rooms_pairs_and_memberships_are_absent(stores: RoomStores) 
     let loner = register_unique(stores.users.as_ref(), "loner").await;
     let pair = PrivatePair::new(a.id, loner.id).expect("pair");
 
-    assert_eq!(stores.rooms.find_room(RoomId::new_v7()).await.expect("find_room"), None);
-    assert_eq!(stores.rooms.find_private_room(&pair).await.expect("find_private_room"), None);
-    assert_eq!(stores.rooms.find_membership(room.id, loner.id).await.expect("find_membership"), None);
-    assert!(stores.rooms.list_members(RoomId::new_v7()).await.expect("list_members").is_empty());
-    assert!(stores.rooms.list_rooms_of_user(loner.id).await.expect("list_rooms").is_empty());
+    assert_eq!(
+        stores
+            .rooms
+            .find_room(RoomId::new_v7())
+            .await
+            .expect("find_room"),
+        None
+    );
+    assert_eq!(
+        stores
+            .rooms
+            .find_private_room(&pair)
+            .await
+            .expect("find_private_room"),
+        None
+    );
+    assert_eq!(
+        stores
+            .rooms
+            .find_membership(room.id, loner.id)
+            .await
+            .expect("find_membership"),
+        None
+    );
+    assert!(stores
+        .rooms
+        .list_members(RoomId::new_v7())
+        .await
+        .expect("list_members")
+        .is_empty());
+    assert!(stores
+        .rooms
+        .list_rooms_of_user(loner.id)
+        .await
+        .expect("list_rooms")
+        .is_empty());
 }

@@ -40,7 +40,11 @@ async fn log_in(stores: &SessionStores, offset_ms: i64) -> (Session, String) {
     let user = register_unique(stores.users.as_ref(), "s").await;
     let login = session(user.id, at(offset_ms));
     let token = token_hash();
-    stores.sessions.create(&login, &token).await.expect("create");
+    stores
+        .sessions
+        .create(&login, &token)
+        .await
+        .expect("create");
     (login, token)
 }
 
@@ -50,55 +54,120 @@ pub async fn a_created_session_is_found_and_active(stores: SessionStores) {
     let found = stores.sessions.find(login.id).await.expect("find");
     assert_eq!(found, Some(login.clone()));
     assert!(login.is_active());
-    assert_eq!(stores.sessions.find(SessionId::new_v7()).await.expect("find"), None);
+    assert_eq!(
+        stores
+            .sessions
+            .find(SessionId::new_v7())
+            .await
+            .expect("find"),
+        None
+    );
 }
 
 /// Each rotation spends the presented token, bumps `last_used_at`, and the next token rotates.
-pub async fn rotating_the_current_token_spends_it_and_makes_the_next_one_current(stores: SessionStores) {
+pub async fn rotating_the_current_token_spends_it_and_makes_the_next_one_current(
+    stores: SessionStores,
+) {
     let (login, first) = log_in(&stores, 0).await;
     let second = token_hash();
     let third = token_hash();
 
-    let outcome = stores.sessions.rotate(&first, &second, at(100)).await.expect("rotate");
-    let expected = Session { last_used_at: at(100), ..login.clone() };
+    let outcome = stores
+        .sessions
+        .rotate(&first, &second, at(100))
+        .await
+        .expect("rotate");
+    let expected = Session {
+        last_used_at: at(100),
+        ..login.clone()
+    };
     assert_eq!(outcome, RotateOutcome::Rotated(expected.clone()));
-    assert_eq!(stores.sessions.find(login.id).await.expect("find"), Some(expected));
+    assert_eq!(
+        stores.sessions.find(login.id).await.expect("find"),
+        Some(expected)
+    );
 
-    let outcome = stores.sessions.rotate(&second, &third, at(200)).await.expect("rotate");
-    assert_eq!(outcome, RotateOutcome::Rotated(Session { last_used_at: at(200), ..login }));
+    let outcome = stores
+        .sessions
+        .rotate(&second, &third, at(200))
+        .await
+        .expect("rotate");
+    assert_eq!(
+        outcome,
+        RotateOutcome::Rotated(Session {
+            last_used_at: at(200),
+            ..login
+        })
+    );
 }
 
 /// Presenting a spent token is a replay: `Reused`, the session is revoked, and from then on
 /// even its newest token is `Revoked`; the token offered as "next" by the replay was never issued.
-pub async fn a_replayed_token_revokes_the_session_and_then_every_token_is_revoked(stores: SessionStores) {
+pub async fn a_replayed_token_revokes_the_session_and_then_every_token_is_revoked(
+    stores: SessionStores,
+) {
     let (login, first) = log_in(&stores, 0).await;
     let second = token_hash();
     let offered = token_hash();
-    stores.sessions.rotate(&first, &second, at(100)).await.expect("rotate");
+    stores
+        .sessions
+        .rotate(&first, &second, at(100))
+        .await
+        .expect("rotate");
 
-    let replay = stores.sessions.rotate(&first, &offered, at(300)).await.expect("rotate");
+    let replay = stores
+        .sessions
+        .rotate(&first, &offered, at(300))
+        .await
+        .expect("rotate");
     let revoked = Session {
         last_used_at: at(100),
         revoked_at: Some(at(300)),
         ..login.clone()
     };
     assert_eq!(replay, RotateOutcome::Reused(revoked.clone()));
-    assert_eq!(stores.sessions.find(login.id).await.expect("find"), Some(revoked.clone()));
+    assert_eq!(
+        stores.sessions.find(login.id).await.expect("find"),
+        Some(revoked.clone())
+    );
 
-    let newest = stores.sessions.rotate(&second, &token_hash(), at(400)).await.expect("rotate");
+    let newest = stores
+        .sessions
+        .rotate(&second, &token_hash(), at(400))
+        .await
+        .expect("rotate");
     assert_eq!(newest, RotateOutcome::Revoked(revoked.clone()));
-    let again = stores.sessions.rotate(&first, &token_hash(), at(500)).await.expect("rotate");
+    let again = stores
+        .sessions
+        .rotate(&first, &token_hash(), at(500))
+        .await
+        .expect("rotate");
     assert_eq!(again, RotateOutcome::Revoked(revoked));
-    let never_issued = stores.sessions.rotate(&offered, &token_hash(), at(600)).await.expect("rotate");
+    let never_issued = stores
+        .sessions
+        .rotate(&offered, &token_hash(), at(600))
+        .await
+        .expect("rotate");
     assert_eq!(never_issued, RotateOutcome::Unknown);
 }
 
 /// A hash no session issued is `Unknown`, and revoking by it finds nothing.
 pub async fn a_token_no_session_issued_is_unknown(stores: SessionStores) {
     log_in(&stores, 0).await;
-    let outcome = stores.sessions.rotate(&token_hash(), &token_hash(), at(100)).await.expect("rotate");
+    let outcome = stores
+        .sessions
+        .rotate(&token_hash(), &token_hash(), at(100))
+        .await
+        .expect("rotate");
     assert_eq!(outcome, RotateOutcome::Unknown);
-    assert_eq!(stores.sessions.revoke_by_token(&token_hash(), at(100)).await.expect("revoke"), None);
+    assert_eq!(
+        stores
+            .sessions
+            .revoke_by_token(&token_hash(), at(100))
+            .await
+            .expect("revoke"),
+        None
+    );
 }
 
 /// Many concurrent rotations of one current token: exactly one `Rotated`; the others are
@@ -124,7 +193,12 @@ pub async fn concurrent_rotations_of_one_token_rotate_exactly_once(stores: Sessi
     }
     assert_eq!(rotated, 1, "exactly one concurrent rotation wins");
     assert!(reused >= 1, "the first loser detects the replay");
-    let after = stores.sessions.find(login.id).await.expect("find").expect("session");
+    let after = stores
+        .sessions
+        .find(login.id)
+        .await
+        .expect("find")
+        .expect("session");
     assert!(!after.is_active(), "a replay revokes the session");
 }
 
@@ -133,15 +207,37 @@ pub async fn revoke_by_token_revokes_the_issuing_session(stores: SessionStores) 
     let (login, current) = log_in(&stores, 0).await;
     let (other, other_token) = log_in(&stores, 0).await;
 
-    let revoked = stores.sessions.revoke_by_token(&current, at(100)).await.expect("revoke");
-    let expected = Session { revoked_at: Some(at(100)), ..login.clone() };
+    let revoked = stores
+        .sessions
+        .revoke_by_token(&current, at(100))
+        .await
+        .expect("revoke");
+    let expected = Session {
+        revoked_at: Some(at(100)),
+        ..login.clone()
+    };
     assert_eq!(revoked, Some(expected.clone()));
-    assert_eq!(stores.sessions.find(login.id).await.expect("find"), Some(expected.clone()));
-    let outcome = stores.sessions.rotate(&current, &token_hash(), at(200)).await.expect("rotate");
+    assert_eq!(
+        stores.sessions.find(login.id).await.expect("find"),
+        Some(expected.clone())
+    );
+    let outcome = stores
+        .sessions
+        .rotate(&current, &token_hash(), at(200))
+        .await
+        .expect("rotate");
     assert_eq!(outcome, RotateOutcome::Revoked(expected));
 
-    assert_eq!(stores.sessions.find(other.id).await.expect("find"), Some(other), "other logins stay");
-    let outcome = stores.sessions.rotate(&other_token, &token_hash(), at(200)).await.expect("rotate");
+    assert_eq!(
+        stores.sessions.find(other.id).await.expect("find"),
+        Some(other),
+        "other logins stay"
+    );
+    let outcome = stores
+        .sessions
+        .rotate(&other_token, &token_hash(), at(200))
+        .await
+        .expect("rotate");
     assert!(matches!(outcome, RotateOutcome::Rotated(_)), "{outcome:?}");
 }
 
@@ -149,22 +245,69 @@ pub async fn revoke_by_token_revokes_the_issuing_session(stores: SessionStores) 
 /// and keeps everything newer and everything still in use.
 pub async fn prune_forgets_old_revoked_sessions_and_old_spent_tokens(stores: SessionStores) {
     let (old_revoked, old_token) = log_in(&stores, 0).await;
-    stores.sessions.revoke_by_token(&old_token, at(100)).await.expect("revoke");
+    stores
+        .sessions
+        .revoke_by_token(&old_token, at(100))
+        .await
+        .expect("revoke");
     let (recent_revoked, recent_token) = log_in(&stores, 0).await;
-    stores.sessions.revoke_by_token(&recent_token, at(5_000)).await.expect("revoke");
+    stores
+        .sessions
+        .revoke_by_token(&recent_token, at(5_000))
+        .await
+        .expect("revoke");
     let (active, spent) = log_in(&stores, 0).await;
     let current = token_hash();
-    stores.sessions.rotate(&spent, &current, at(50)).await.expect("rotate");
+    stores
+        .sessions
+        .rotate(&spent, &current, at(50))
+        .await
+        .expect("rotate");
 
-    assert_eq!(stores.sessions.prune(at(-1)).await.expect("prune"), 0, "nothing is that old");
+    assert_eq!(
+        stores.sessions.prune(at(-1)).await.expect("prune"),
+        0,
+        "nothing is that old"
+    );
     let pruned = stores.sessions.prune(at(1_000)).await.expect("prune");
-    assert!(pruned >= 2, "the old revoked session and the old spent token go, got {pruned}");
+    assert!(
+        pruned >= 2,
+        "the old revoked session and the old spent token go, got {pruned}"
+    );
 
-    assert_eq!(stores.sessions.find(old_revoked.id).await.expect("find"), None);
-    assert!(stores.sessions.find(recent_revoked.id).await.expect("find").is_some());
-    assert!(stores.sessions.find(active.id).await.expect("find").is_some());
-    let forgotten = stores.sessions.rotate(&spent, &token_hash(), at(2_000)).await.expect("rotate");
-    assert_eq!(forgotten, RotateOutcome::Unknown, "a pruned token is forgotten");
-    let still_current = stores.sessions.rotate(&current, &token_hash(), at(2_000)).await.expect("rotate");
-    assert!(matches!(still_current, RotateOutcome::Rotated(_)), "{still_current:?}");
+    assert_eq!(
+        stores.sessions.find(old_revoked.id).await.expect("find"),
+        None
+    );
+    assert!(stores
+        .sessions
+        .find(recent_revoked.id)
+        .await
+        .expect("find")
+        .is_some());
+    assert!(stores
+        .sessions
+        .find(active.id)
+        .await
+        .expect("find")
+        .is_some());
+    let forgotten = stores
+        .sessions
+        .rotate(&spent, &token_hash(), at(2_000))
+        .await
+        .expect("rotate");
+    assert_eq!(
+        forgotten,
+        RotateOutcome::Unknown,
+        "a pruned token is forgotten"
+    );
+    let still_current = stores
+        .sessions
+        .rotate(&current, &token_hash(), at(2_000))
+        .await
+        .expect("rotate");
+    assert!(
+        matches!(still_current, RotateOutcome::Rotated(_)),
+        "{still_current:?}"
+    );
 }

@@ -46,9 +46,21 @@ pub async fn a_registered_user_is_found_by_id_and_by_username(store: Arc<dyn Use
     assert_eq!(credentials.user, new.user);
     assert_eq!(credentials.password_hash, new.password_hash);
 
-    assert_eq!(store.find_by_id(UserId::new_v7()).await.expect("find_by_id"), None);
+    assert_eq!(
+        store
+            .find_by_id(UserId::new_v7())
+            .await
+            .expect("find_by_id"),
+        None
+    );
     let stranger = unique_username("nobody");
-    assert_eq!(store.find_credentials(&stranger).await.expect("find_credentials"), None);
+    assert_eq!(
+        store
+            .find_credentials(&stranger)
+            .await
+            .expect("find_credentials"),
+        None
+    );
 }
 
 /// A second account with a taken username is refused as a conflict; the first is untouched.
@@ -58,15 +70,26 @@ pub async fn a_taken_username_is_a_conflict_and_the_first_account_stays(store: A
     let second = new_user(first.user.username.clone());
 
     let refused = store.insert(&second).await;
-    assert!(matches!(refused, Err(StoreError::Conflict(_))), "{refused:?}");
+    assert!(
+        matches!(refused, Err(StoreError::Conflict(_))),
+        "{refused:?}"
+    );
 
-    let found = store.find_credentials(&first.user.username).await.expect("find_credentials");
+    let found = store
+        .find_credentials(&first.user.username)
+        .await
+        .expect("find_credentials");
     assert_eq!(found.map(|c| c.user.id), Some(first.user.id));
-    assert_eq!(store.find_by_id(second.user.id).await.expect("find_by_id"), None);
+    assert_eq!(
+        store.find_by_id(second.user.id).await.expect("find_by_id"),
+        None
+    );
 }
 
 /// When many registrations of one name race, exactly one succeeds and the rest are conflicts.
-pub async fn racing_registrations_of_one_username_leave_exactly_one_account(store: Arc<dyn UserStore>) {
+pub async fn racing_registrations_of_one_username_leave_exactly_one_account(
+    store: Arc<dyn UserStore>,
+) {
     let username = unique_username("racer");
     let tasks: Vec<_> = (0..RACERS)
         .map(|_| {
@@ -80,20 +103,32 @@ pub async fn racing_registrations_of_one_username_leave_exactly_one_account(stor
         match task.await.expect("registration task") {
             (id, Ok(())) => winners.push(id),
             (_, Err(StoreError::Conflict(_))) => {}
-            (_, Err(other)) => panic!("a racing registration failed with {other:?}, not a conflict"),
+            (_, Err(other)) => {
+                panic!("a racing registration failed with {other:?}, not a conflict")
+            }
         }
     }
     assert_eq!(winners.len(), 1, "exactly one racing registration wins");
-    let found = store.find_credentials(&username).await.expect("find_credentials");
+    let found = store
+        .find_credentials(&username)
+        .await
+        .expect("find_credentials");
     assert_eq!(found.map(|c| c.user.id), Some(winners[0]));
 }
 
 /// Prefix search matches the start of the username only, sorts by username and honours `limit`.
-pub async fn search_by_prefix_returns_matches_in_username_order_up_to_the_limit(store: Arc<dyn UserStore>) {
+pub async fn search_by_prefix_returns_matches_in_username_order_up_to_the_limit(
+    store: Arc<dyn UserStore>,
+) {
     for name in ["carol", "bob", "caroline", "carl", "oscar", "car"] {
         register(store.as_ref(), name).await;
     }
-    let names = |users: Vec<chat_domain::User>| users.into_iter().map(|u| u.username.to_string()).collect::<Vec<_>>();
+    let names = |users: Vec<chat_domain::User>| {
+        users
+            .into_iter()
+            .map(|u| u.username.to_string())
+            .collect::<Vec<_>>()
+    };
 
     let all = store.search_by_prefix("car", 10).await.expect("search");
     assert_eq!(names(all), ["car", "carl", "carol", "caroline"]);
@@ -101,8 +136,16 @@ pub async fn search_by_prefix_returns_matches_in_username_order_up_to_the_limit(
     assert_eq!(names(first_two), ["car", "carl"]);
     let exact = store.search_by_prefix("carol", 10).await.expect("search");
     assert_eq!(names(exact), ["carol", "caroline"]);
-    assert!(store.search_by_prefix("zed", 10).await.expect("search").is_empty());
-    assert!(store.search_by_prefix("car", 0).await.expect("search").is_empty());
+    assert!(store
+        .search_by_prefix("zed", 10)
+        .await
+        .expect("search")
+        .is_empty());
+    assert!(store
+        .search_by_prefix("car", 0)
+        .await
+        .expect("search")
+        .is_empty());
 }
 
 /// `_` and `%`, wildcards of SQL `LIKE`, match only themselves.
@@ -113,7 +156,18 @@ pub async fn search_by_prefix_treats_like_wildcards_as_plain_characters(store: A
     let found = store.search_by_prefix("x_", 10).await.expect("search");
     let found: Vec<Username> = found.into_iter().map(|u| u.username).collect();
     assert_eq!(found, [Username::parse("x_y").expect("valid")]);
-    assert!(store.search_by_prefix("%", 10).await.expect("search").is_empty());
-    assert!(store.search_by_prefix("x%", 10).await.expect("search").is_empty());
-    assert_eq!(store.search_by_prefix("x", 10).await.expect("search").len(), 4);
+    assert!(store
+        .search_by_prefix("%", 10)
+        .await
+        .expect("search")
+        .is_empty());
+    assert!(store
+        .search_by_prefix("x%", 10)
+        .await
+        .expect("search")
+        .is_empty());
+    assert_eq!(
+        store.search_by_prefix("x", 10).await.expect("search").len(),
+        4
+    );
 }

@@ -21,9 +21,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::process::exit(2);
     };
     let mut request = url.into_client_request()?;
-    request
-        .headers_mut()
-        .insert("authorization", HeaderValue::from_str(&format!("Bearer {token}"))?);
+    request.headers_mut().insert(
+        "authorization",
+        HeaderValue::from_str(&format!("Bearer {token}"))?,
+    );
     let (socket, _) = tokio_tungstenite::connect_async(request).await?;
     eprintln!("connected; type JSON frames, one per line");
     let (mut sink, mut stream) = socket.split();

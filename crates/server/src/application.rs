@@ -34,13 +34,23 @@ const SESSION_RETENTION_MILLIS: i64 = 30 * 24 * 3600 * 1000;
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let wiring = wiring::connect(&settings).await?;
     let ports = wiring.ports.clone();
-    let config = AppConfig { max_body_chars: settings.max_body_chars, ..AppConfig::default() };
-    let limits = HttpLimits { max_ws_frame_bytes: settings.max_ws_frame_bytes, ..HttpLimits::default() };
+    let config = AppConfig {
+        max_body_chars: settings.max_body_chars,
+        ..AppConfig::default()
+    };
+    let limits = HttpLimits {
+        max_ws_frame_bytes: settings.max_ws_frame_bytes,
+        ..HttpLimits::default()
+    };
     let pending = PendingSends::new();
     let (shutdown_sender, shutdown) = watch::channel(false);
 
     // Subscribe before serving, so no event published after the first request is missed.
-    let events = ports.bus.subscribe().await.context("subscribing to the event bus")?;
+    let events = ports
+        .bus
+        .subscribe()
+        .await
+        .context("subscribing to the event bus")?;
     let gateway = Gateway::new(limits.ws_outbound_buffer);
     let pump = tokio::spawn(run_event_pump(
         Arc::clone(&ports.bus),
@@ -56,9 +66,15 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let state = AppState {
         auth: Arc::new(AuthService::new(ports.clone())),
         users: Arc::new(UserService::new(ports.clone())),
-        messaging: Arc::new(MessagingService::new(ports.clone(), config, Arc::clone(&pending))),
+        messaging: Arc::new(MessagingService::new(
+            ports.clone(),
+            config,
+            Arc::clone(&pending),
+        )),
         gateway: Arc::clone(&gateway),
-        readiness: Arc::new(StoreReadiness { database: Arc::clone(&wiring.database) }),
+        readiness: Arc::new(StoreReadiness {
+            database: Arc::clone(&wiring.database),
+        }),
         limits,
     };
     let listener = TcpListener::bind(settings.http_addr)
@@ -166,7 +182,13 @@ mod tests {
 
     #[test]
     fn database_passwords_never_reach_the_logs() {
-        assert_eq!(redact("postgres://chat:s3cret@db:5432/chat"), "postgres://chat:***@db:5432/chat");
-        assert_eq!(redact("sqlite://./data/chat.db?mode=rwc"), "sqlite://./data/chat.db?mode=rwc");
+        assert_eq!(
+            redact("postgres://chat:s3cret@db:5432/chat"),
+            "postgres://chat:***@db:5432/chat"
+        );
+        assert_eq!(
+            redact("sqlite://./data/chat.db?mode=rwc"),
+            "sqlite://./data/chat.db?mode=rwc"
+        );
     }
 }

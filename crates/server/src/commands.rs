@@ -15,7 +15,10 @@ pub async fn run(settings: Settings, args: &[String]) -> anyhow::Result<()> {
     match words.as_slice() {
         [] | ["serve"] => application::serve(settings).await,
         ["migrate"] => {
-            let settings = Settings { migrate_on_start: true, ..settings };
+            let settings = Settings {
+                migrate_on_start: true,
+                ..settings
+            };
             wiring::open_database(&settings).await?;
             println!("migrations applied");
             Ok(())

@@ -20,7 +20,10 @@ pub fn load_or_create(configured: Option<&str>, data_dir: &Path) -> anyhow::Resu
     let path = data_dir.join(SECRET_FILE);
     match std::fs::read_to_string(&path) {
         Ok(text) if text.trim().len() >= 32 => return Ok(text.trim().as_bytes().to_vec()),
-        Ok(_) => anyhow::bail!("{} is too short; delete it to generate a new one", path.display()),
+        Ok(_) => anyhow::bail!(
+            "{} is too short; delete it to generate a new one",
+            path.display()
+        ),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
         Err(error) => return Err(error).with_context(|| format!("reading {}", path.display())),
     }
@@ -31,8 +34,11 @@ pub fn load_or_create(configured: Option<&str>, data_dir: &Path) -> anyhow::Resu
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&path).with_context(|| format!("creating {}", path.display()))?;
-    file.write_all(secret.as_bytes()).and_then(|()| file.sync_all())
+    let mut file = options
+        .open(&path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    file.write_all(secret.as_bytes())
+        .and_then(|()| file.sync_all())
         .with_context(|| format!("writing {}", path.display()))?;
     tracing::info!(path = %path.display(), "generated a new JWT secret");
     Ok(secret.into_bytes())
@@ -55,7 +61,10 @@ mod tests {
     fn a_configured_secret_wins_and_must_be_long_enough() {
         let dir = tempfile::tempdir().unwrap();
         let configured = "x".repeat(40);
-        assert_eq!(load_or_create(Some(&configured), dir.path()).unwrap(), configured.as_bytes());
+        assert_eq!(
+            load_or_create(Some(&configured), dir.path()).unwrap(),
+            configured.as_bytes()
+        );
         assert!(load_or_create(Some("short"), dir.path()).is_err());
     }
 }

@@ -56,14 +56,22 @@ impl Settings {
             bail!("CHAT_BCRYPT_COST must be between 4 and 31, got {bcrypt_cost}");
         }
         Ok(Self {
-            http_addr: parse(&get, "CHAT_HTTP_ADDR", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
+            http_addr: parse(
+                &get,
+                "CHAT_HTTP_ADDR",
+                SocketAddr::from(([127, 0, 0, 1], 8080)),
+            )?,
             data_dir,
             database_url,
             jwt_secret: get("CHAT_JWT_SECRET"),
             access_token_ttl: Duration::from_secs(parse(&get, "CHAT_ACCESS_TOKEN_TTL_SECS", 900)?),
             bcrypt_cost,
             workers: parse(&get, "CHAT_WORKERS", 4)?,
-            max_body_chars: parse(&get, "CHAT_MAX_BODY_CHARS", chat_domain::DEFAULT_MAX_BODY_CHARS)?,
+            max_body_chars: parse(
+                &get,
+                "CHAT_MAX_BODY_CHARS",
+                chat_domain::DEFAULT_MAX_BODY_CHARS,
+            )?,
             max_ws_frame_bytes: parse(&get, "CHAT_MAX_WS_FRAME_BYTES", 64 * 1024)?,
             migrate_on_start: parse(&get, "CHAT_MIGRATE", true)?,
             shutdown_grace: Duration::from_secs(parse(&get, "CHAT_SHUTDOWN_GRACE_SECS", 30)?),
@@ -71,12 +79,19 @@ impl Settings {
     }
 }
 
-fn parse<T: FromStr>(get: &impl Fn(&str) -> Option<String>, key: &str, default: T) -> anyhow::Result<T>
+fn parse<T: FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    key: &str,
+    default: T,
+) -> anyhow::Result<T>
 where
     T::Err: std::error::Error + Send + Sync + 'static,
 {
     match get(key) {
-        Some(raw) => raw.trim().parse().with_context(|| format!("{key}={raw:?} is not valid")),
+        Some(raw) => raw
+            .trim()
+            .parse()
+            .with_context(|| format!("{key}={raw:?} is not valid")),
         None => Ok(default),
     }
 }
@@ -88,7 +103,10 @@ mod tests {
     use super::*;
 
     fn settings(vars: &[(&str, &str)]) -> anyhow::Result<Settings> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Settings::from_lookup(|key| map.get(key).cloned())
     }
 

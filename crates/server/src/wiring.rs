@@ -34,8 +34,12 @@ impl std::fmt::Debug for Wiring {
 
 /// Connects the stores (running migrations if configured) and builds every port.
 pub async fn connect(settings: &Settings) -> anyhow::Result<Wiring> {
-    std::fs::create_dir_all(&settings.data_dir)
-        .with_context(|| format!("creating the data directory {}", settings.data_dir.display()))?;
+    std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+        format!(
+            "creating the data directory {}",
+            settings.data_dir.display()
+        )
+    })?;
     let database = open_database(settings).await?;
     let secret = secret::load_or_create(settings.jwt_secret.as_deref(), &settings.data_dir)?;
     let ports = Ports {
@@ -60,7 +64,10 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<Arc<SqlDatabas
         .await
         .context("connecting to the SQL database (CHAT_DATABASE_URL)")?;
     if settings.migrate_on_start {
-        database.migrate().await.context("running the SQL migrations")?;
+        database
+            .migrate()
+            .await
+            .context("running the SQL migrations")?;
     }
     Ok(Arc::new(database))
 }

@@ -23,8 +23,8 @@ use chat_domain::{ClientMsgId, Message, MessageId, NewMessage, RoomId, Seq, User
 use chat_ports::{Appended, StoreError};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
-    QuerySelect, TransactionTrait,
+    ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, QuerySelect, TransactionTrait,
 };
 
 use crate::decode;
@@ -74,7 +74,10 @@ enum Plan {
 }
 
 /// Stores `batch` in one transaction on the writer `db`; see the module docs.
-pub(crate) async fn append_batch(db: &DatabaseConnection, batch: &[NewMessage]) -> Result<Vec<Appended>, StoreError> {
+pub(crate) async fn append_batch(
+    db: &DatabaseConnection,
+    batch: &[NewMessage],
+) -> Result<Vec<Appended>, StoreError> {
     if batch.is_empty() {
         return Ok(Vec::new());
     }
@@ -109,17 +112,23 @@ async fn run(db: &DatabaseConnection, batch: &[NewMessage]) -> Result<Vec<Append
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<_> = rows.by_ref().take(INSERT_CHUNK).collect();
-        messages::Entity::insert_many(chunk).exec_without_returning(&txn).await?;
+        messages::Entity::insert_many(chunk)
+            .exec_without_returning(&txn)
+            .await?;
     }
     txn.commit().await?;
     Ok(results(batch, plans))
 }
 
 /// Stored messages that share an id or an idempotency key with a message of `batch`.
-async fn find_stored(txn: &DatabaseTransaction, batch: &[NewMessage]) -> Result<Vec<Message>, Failure> {
+async fn find_stored(
+    txn: &DatabaseTransaction,
+    batch: &[NewMessage],
+) -> Result<Vec<Message>, Failure> {
     let mut found = Vec::new();
     for chunk in batch.chunks(LOOKUP_CHUNK) {
-        let mut matches = Condition::any().add(messages::Column::Id.is_in(chunk.iter().map(|m| m.id.to_string())));
+        let mut matches = Condition::any()
+            .add(messages::Column::Id.is_in(chunk.iter().map(|m| m.id.to_string())));
         for new in chunk {
             if let Some(client_msg_id) = &new.client_msg_id {
                 matches = matches.add(
@@ -148,12 +157,19 @@ fn plan(batch: &[NewMessage], stored: &[Message]) -> Result<Vec<Plan>, StoreErro
     let mut first_by_key: HashMap<Key, usize> = HashMap::new();
     let mut plans = Vec::with_capacity(batch.len());
     for (index, new) in batch.iter().enumerate() {
-        let key = new.client_msg_id.clone().map(|c| (new.room_id, new.sender_id, c));
+        let key = new
+            .client_msg_id
+            .clone()
+            .map(|c| (new.room_id, new.sender_id, c));
         let by_key = key.as_ref().and_then(|k| stored_by_key.get(k)).copied();
         let plan = if let Some(original) = by_key.or_else(|| stored_by_id.get(&new.id).copied()) {
             ensure_same_message(new, original.room_id, original.sender_id)?;
             Plan::Stored(original.clone())
-        } else if let Some(&first) = key.as_ref().and_then(|k| first_by_key.get(k)).or(first_by_id.get(&new.id)) {
+        } else if let Some(&first) = key
+            .as_ref()
+            .and_then(|k| first_by_key.get(k))
+            .or(first_by_id.get(&new.id))
+        {
             ensure_same_message(new, batch[first].room_id, batch[first].sender_id)?;
             Plan::SameAs(first)
         } else {
@@ -173,12 +189,19 @@ fn ensure_same_message(new: &NewMessage, room: RoomId, sender: UserId) -> Result
     if new.room_id == room && new.sender_id == sender {
         Ok(())
     } else {
-        Err(StoreError::Conflict(format!("message id {} already used elsewhere", new.id)))
+        Err(StoreError::Conflict(format!(
+            "message id {} already used elsewhere",
+            new.id
+        )))
     }
 }
 
 /// Takes a range of seqs per room for the new messages and writes them into `plans`.
-async fn allocate_seqs(txn: &DatabaseTransaction, batch: &[NewMessage], plans: &mut [Plan]) -> Result<(), Failure> {
+async fn allocate_seqs(
+    txn: &DatabaseTransaction,
+    batch: &[NewMessage],
+    plans: &mut [Plan],
+) -> Result<(), Failure> {
     // A BTreeMap iterates in room-id order: every transaction locks rooms in the same order.
     let mut counts: BTreeMap<RoomId, i64> = BTreeMap::new();
     for (new, plan) in batch.iter().zip(plans.iter()) {
@@ -191,7 +214,10 @@ async fn allocate_seqs(txn: &DatabaseTransaction, batch: &[NewMessage], plans: &
     }
     for (room, count) in &counts {
         let updated = rooms::Entity::update_many()
-            .col_expr(rooms::Column::LastSeq, Expr::col(rooms::Column::LastSeq).add(*count))
+            .col_expr(
+                rooms::Column::LastSeq,
+                Expr::col(rooms::Column::LastSeq).add(*count),
+            )
             .filter(rooms::Column::Id.eq(room.to_string()))
             .exec(txn)
             .await?;
@@ -217,9 +243,9 @@ async fn allocate_seqs(txn: &DatabaseTransaction, batch: &[NewMessage], plans: &
     }
     for (new, plan) in batch.iter().zip(plans.iter_mut()) {
         if let Plan::New(seq) = plan {
-            let room_next = next
-                .get_mut(&new.room_id)
-                .ok_or_else(|| StoreError::corrupt(format!("room {} vanished during the batch", new.room_id)))?;
+            let room_next = next.get_mut(&new.room_id).ok_or_else(|| {
+                StoreError::corrupt(format!("room {} vanished during the batch", new.room_id))
+            })?;
             *seq = *room_next;
             *room_next = room_next.next();
         }

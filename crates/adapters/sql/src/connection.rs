@@ -21,8 +21,12 @@ use std::time::Duration;
 
 use chat_migrations::{Migrator, MigratorTrait};
 use chat_ports::StoreError;
-use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, SqlxSqliteConnector};
+use sea_orm::sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, SqlxSqliteConnector,
+};
 
 use crate::error::unavailable;
 use crate::{SqlDeadLetterStore, SqlMessageStore, SqlRoomStore, SqlSessionStore, SqlUserStore};
@@ -77,6 +81,7 @@ impl SqlDatabase {
             connect_sqlite(url, max_connections).await?
         } else {
             let mut options = ConnectOptions::new(url);
+            // Statement logging off: sea-orm would log every statement at INFO level.
             options
                 .max_connections(max_connections)
                 .acquire_timeout(ACQUIRE_TIMEOUT)
@@ -92,7 +97,9 @@ impl SqlDatabase {
 
     /// Brings the schema up to date (idempotent).
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        Migrator::up(&self.handles.write, None).await.map_err(unavailable)
+        Migrator::up(&self.handles.write, None)
+            .await
+            .map_err(unavailable)
     }
 
     /// Answers when both the writer and the readers can reach the database.
@@ -165,12 +172,23 @@ async fn connect_sqlite(url: &str, readers: u32) -> Result<Handles, StoreError> 
             .test_before_acquire(false)
     };
     if is_in_memory(url) {
-        let pool = single().connect_with(options).await.map_err(StoreError::unavailable)?;
+        let pool = single()
+            .connect_with(options)
+            .await
+            .map_err(StoreError::unavailable)?;
         let connection = SqlxSqliteConnector::from_sqlx_sqlite_pool(pool);
         return Ok(Handles {
             write: connection.clone(),
             read: connection,
         });
+    }
+    // SQLite creates a missing file but not a missing directory (`./data/` on a first start).
+    if let Some(parent) = options
+        .get_filename()
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent).map_err(StoreError::unavailable)?;
     }
     // The writer opens (and with `mode=rwc` creates) the file and switches it to WAL, which is
     // then a property of the file: the readers need not set it again.
@@ -189,4 +207,100 @@ async fn connect_sqlite(url: &str, readers: u32) -> Result<Handles, StoreError> 
         write: SqlxSqliteConnector::from_sqlx_sqlite_pool(writer),
         read: SqlxSqliteConnector::from_sqlx_sqlite_pool(readers),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::Statement;
+
+    use super::*;
+
+    /// The value of SQLite's `PRAGMA name`, as text.
+    async fn pragma(db: &DatabaseConnection, name: &str) -> String {
+        let row = db
+            .query_one(Statement::from_string(
+                db.get_database_backend(),
+                format!("PRAGMA {name}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get_by_index::<i64>(0)
+            .map(|n| n.to_string())
+            .or_else(|_| row.try_get_by_index::<String>(0))
+            .unwrap()
+    }
+
+    /// The most connections `db`'s SQLite pool may open.
+    fn pool_size(db: &DatabaseConnection) -> u32 {
+        db.get_sqlite_connection_pool()
+            .options()
+            .get_max_connections()
+    }
+
+    #[tokio::test]
+    async fn a_sqlite_file_is_durable_and_writes_through_one_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("nested/dir/chat.db").display()
+        );
+        let db = SqlDatabase::connect_with(&url, 3).await.unwrap();
+        let handles = &db.handles;
+
+        assert_eq!(pragma(&handles.write, "journal_mode").await, "wal");
+        // 2 is FULL: every commit is fsynced before it is acknowledged.
+        assert_eq!(pragma(&handles.write, "synchronous").await, "2");
+        assert_eq!(pragma(&handles.write, "foreign_keys").await, "1");
+        assert_eq!(pragma(&handles.read, "foreign_keys").await, "1");
+        assert_eq!(pragma(&handles.write, "busy_timeout").await, "5000");
+        assert_eq!(pool_size(&handles.write), 1);
+        assert_eq!(pool_size(&handles.read), 3);
+        assert_eq!(db.backend(), SqlBackend::Sqlite);
+        db.ping().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_in_memory_database_is_one_connection_for_reads_and_writes() {
+        let db = SqlDatabase::connect("sqlite::memory:").await.unwrap();
+        db.migrate().await.unwrap();
+        assert_eq!(pool_size(&db.handles.write), 1);
+        assert_eq!(pool_size(&db.handles.read), 1);
+        // Reads see the schema the writer made: they are the same database.
+        let read = &db.handles.read;
+        let count =
+            Statement::from_string(read.get_database_backend(), "SELECT COUNT(*) FROM users");
+        assert!(read.query_one(count).await.unwrap().is_some());
+        assert_eq!(pragma(read, "foreign_keys").await, "1");
+    }
+
+    #[test]
+    fn in_memory_urls_are_recognised() {
+        assert!(is_in_memory("sqlite::memory:"));
+        assert!(is_in_memory("sqlite://file?mode=memory&cache=shared"));
+        assert!(!is_in_memory("sqlite://./data/chat.db?mode=rwc"));
+    }
+
+    #[tokio::test]
+    async fn a_unique_violation_maps_to_a_conflict_naming_the_rule() {
+        let db = SqlDatabase::connect("sqlite::memory:").await.unwrap();
+        let write = &db.handles.write;
+        write
+            .execute_unprepared("CREATE TABLE t (k TEXT PRIMARY KEY)")
+            .await
+            .unwrap();
+        write
+            .execute_unprepared("INSERT INTO t VALUES ('a')")
+            .await
+            .unwrap();
+        let err = write
+            .execute_unprepared("INSERT INTO t VALUES ('a')")
+            .await
+            .unwrap_err();
+        assert!(crate::error::is_retryable(&err));
+        match crate::error::store_err(err, "k is taken") {
+            StoreError::Conflict(rule) => assert_eq!(rule, "k is taken"),
+            other => panic!("expected a conflict, got {other:?}"),
+        }
+    }
 }

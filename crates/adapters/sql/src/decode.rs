@@ -32,12 +32,20 @@ where
 }
 
 /// Turns a domain constructor's refusal of the stored `raw` into a corrupt-row error.
-pub(crate) fn validated<T, E: Display>(result: Result<T, E>, what: &str, raw: &str) -> Result<T, StoreError> {
+pub(crate) fn validated<T, E: Display>(
+    result: Result<T, E>,
+    what: &str,
+    raw: &str,
+) -> Result<T, StoreError> {
     result.map_err(|err| StoreError::corrupt(format!("stored {what} {raw:?} is invalid: {err}")))
 }
 
 /// Parses a stored enum value with its own `parse` (kinds, roles, priorities).
-pub(crate) fn parse_enum<T>(raw: &str, what: &str, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
+pub(crate) fn parse_enum<T>(
+    raw: &str,
+    what: &str,
+    parse: fn(&str) -> Option<T>,
+) -> Result<T, StoreError> {
     parse(raw).ok_or_else(|| StoreError::corrupt(format!("stored {what} {raw:?} is unknown")))
 }
 
@@ -112,7 +120,10 @@ mod tests {
     fn an_unknown_role_is_corrupt() {
         let err = parse_enum("superuser", "role", Role::parse).unwrap_err();
         assert!(err.to_string().contains("superuser"), "{err}");
-        assert_eq!(parse_enum("owner", "role", Role::parse).unwrap(), Role::Owner);
+        assert_eq!(
+            parse_enum("owner", "role", Role::parse).unwrap(),
+            Role::Owner
+        );
         assert_eq!(timestamp(5).unix_millis(), 5);
         assert_eq!(timestamp_opt(None), None);
     }

@@ -32,7 +32,10 @@ pub(crate) fn is_unique_violation(err: &DbErr) -> bool {
 
 /// Whether `err` is a foreign key violation (a referenced row does not exist).
 pub(crate) fn is_foreign_key_violation(err: &DbErr) -> bool {
-    matches!(err.sql_err(), Some(SqlErr::ForeignKeyConstraintViolation(_)))
+    matches!(
+        err.sql_err(),
+        Some(SqlErr::ForeignKeyConstraintViolation(_))
+    )
 }
 
 /// Whether running the same transaction again may succeed: a unique violation caused by a racing
@@ -69,7 +72,9 @@ mod tests {
     fn errors_that_are_not_from_the_database_are_not_retried() {
         assert!(!is_retryable(&DbErr::Custom("boom".into())));
         assert!(!is_unique_violation(&DbErr::RecordNotFound("x".into())));
-        assert!(!is_foreign_key_violation(&DbErr::RecordNotFound("x".into())));
+        assert!(!is_foreign_key_violation(&DbErr::RecordNotFound(
+            "x".into()
+        )));
     }
 
     #[test]

@@ -35,7 +35,9 @@ impl SqlMessageStore {
 
 /// Decodes every row, failing on the first that cannot be read.
 fn decode_all(rows: Vec<messages::Model>) -> Result<Vec<Message>, StoreError> {
-    rows.into_iter().map(messages::Model::into_message).collect()
+    rows.into_iter()
+        .map(messages::Model::into_message)
+        .collect()
 }
 
 #[async_trait]
@@ -64,7 +66,11 @@ impl MessageStore for SqlMessageStore {
     }
 
     /// The message with this id in `room`, if any.
-    async fn find_in_room(&self, room: RoomId, id: MessageId) -> Result<Option<Message>, StoreError> {
+    async fn find_in_room(
+        &self,
+        room: RoomId,
+        id: MessageId,
+    ) -> Result<Option<Message>, StoreError> {
         messages::Entity::find_by_id(id.to_string())
             .filter(messages::Column::RoomId.eq(room.to_string()))
             .one(&self.db.read)
@@ -75,8 +81,14 @@ impl MessageStore for SqlMessageStore {
     }
 
     /// Up to `limit` messages of `room` at `cursor`, oldest first.
-    async fn page(&self, room: RoomId, cursor: HistoryCursor, limit: u32) -> Result<Vec<Message>, StoreError> {
-        let in_room = messages::Entity::find().filter(messages::Column::RoomId.eq(room.to_string()));
+    async fn page(
+        &self,
+        room: RoomId,
+        cursor: HistoryCursor,
+        limit: u32,
+    ) -> Result<Vec<Message>, StoreError> {
+        let in_room =
+            messages::Entity::find().filter(messages::Column::RoomId.eq(room.to_string()));
         // Latest and Before read the newest `limit` rows backwards down the index, then turn
         // them around; After reads forwards.
         let (query, newest_first) = match cursor {
@@ -107,7 +119,10 @@ impl MessageStore for SqlMessageStore {
     }
 
     /// The newest message of each of `rooms` that has one.
-    async fn latest_in_rooms(&self, rooms: &[RoomId]) -> Result<HashMap<RoomId, Message>, StoreError> {
+    async fn latest_in_rooms(
+        &self,
+        rooms: &[RoomId],
+    ) -> Result<HashMap<RoomId, Message>, StoreError> {
         let mut latest = HashMap::with_capacity(rooms.len());
         // One query per chunk (one in practice): the newest message of a room is the one whose
         // seq is the room's `last_seq`, found through the `(room_id, seq)` index.

@@ -6,7 +6,9 @@
 
 use async_trait::async_trait;
 use chat_domain::{Membership, PrivatePair, Role, Room, RoomId, Seq, Timestamp, UserId};
-use chat_ports::{MemberProfile, NewPrivateRoom, PrivateRoomOutcome, RoomStore, StoreError, UserRoom};
+use chat_ports::{
+    MemberProfile, NewPrivateRoom, PrivateRoomOutcome, RoomStore, StoreError, UserRoom,
+};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
@@ -45,7 +47,10 @@ impl SqlRoomStore {
     }
 
     /// The private room of `pair`, read through `db`.
-    async fn private_room_on(db: &impl ConnectionTrait, pair: &PrivatePair) -> Result<Option<Room>, StoreError> {
+    async fn private_room_on(
+        db: &impl ConnectionTrait,
+        pair: &PrivatePair,
+    ) -> Result<Option<Room>, StoreError> {
         rooms::Entity::find()
             .filter(rooms::Column::PairKey.eq(pair.key()))
             .one(db)
@@ -59,7 +64,10 @@ impl SqlRoomStore {
 #[async_trait]
 impl RoomStore for SqlRoomStore {
     /// Creates the pair's private room with both memberships, or returns the one it has.
-    async fn create_private_room(&self, room: &NewPrivateRoom) -> Result<PrivateRoomOutcome, StoreError> {
+    async fn create_private_room(
+        &self,
+        room: &NewPrivateRoom,
+    ) -> Result<PrivateRoomOutcome, StoreError> {
         match self.insert_private_room(room).await {
             Ok(()) => Ok(PrivateRoomOutcome::Created(room.room.clone())),
             Err(err) if is_unique_violation(&err) => {
@@ -91,7 +99,11 @@ impl RoomStore for SqlRoomStore {
     }
 
     /// `user`'s membership of `room`, if any.
-    async fn find_membership(&self, room: RoomId, user: UserId) -> Result<Option<Membership>, StoreError> {
+    async fn find_membership(
+        &self,
+        room: RoomId,
+        user: UserId,
+    ) -> Result<Option<Membership>, StoreError> {
         memberships::Entity::find_by_id((room.to_string(), user.to_string()))
             .one(&self.db.read)
             .await
@@ -114,7 +126,10 @@ impl RoomStore for SqlRoomStore {
         rows.into_iter()
             .map(|(membership, user)| {
                 let user = user.ok_or_else(|| {
-                    StoreError::corrupt(format!("member {} of room {room} has no account", membership.user_id))
+                    StoreError::corrupt(format!(
+                        "member {} of room {room} has no account",
+                        membership.user_id
+                    ))
                 })?;
                 Ok(MemberProfile {
                     user: user.into_user()?,
@@ -137,7 +152,10 @@ impl RoomStore for SqlRoomStore {
         rows.into_iter()
             .map(|(membership, room)| {
                 let room = room.ok_or_else(|| {
-                    StoreError::corrupt(format!("membership of {user} names missing room {}", membership.room_id))
+                    StoreError::corrupt(format!(
+                        "membership of {user} names missing room {}",
+                        membership.room_id
+                    ))
                 })?;
                 Ok(UserRoom {
                     room: room.into_room()?,
@@ -170,7 +188,13 @@ impl RoomStore for SqlRoomStore {
     }
 
     /// Adds `user` to `room` with `role` (used by groups); `Conflict` if already a member.
-    async fn add_member(&self, room: RoomId, user: UserId, role: Role, at: Timestamp) -> Result<(), StoreError> {
+    async fn add_member(
+        &self,
+        room: RoomId,
+        user: UserId,
+        role: Role,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
         match memberships::Entity::insert(memberships::new_row(room, user, role, at))
             .exec_without_returning(&self.db.write)
             .await

@@ -33,7 +33,10 @@ impl SqlSessionStore {
 }
 
 /// The session that issued the token hashing to `token_hash`, read through `db`.
-async fn session_of_token(db: &impl ConnectionTrait, token_hash: &str) -> Result<Option<Session>, StoreError> {
+async fn session_of_token(
+    db: &impl ConnectionTrait,
+    token_hash: &str,
+) -> Result<Option<Session>, StoreError> {
     let session_id: Option<String> = refresh_tokens::Entity::find_by_id(token_hash.to_owned())
         .select_only()
         .column(refresh_tokens::Column::SessionId)
@@ -43,8 +46,13 @@ async fn session_of_token(db: &impl ConnectionTrait, token_hash: &str) -> Result
         .map_err(unavailable)?;
     match session_id {
         Some(id) => {
-            let session = sessions::Entity::find_by_id(id.clone()).one(db).await.map_err(unavailable)?;
-            let session = session.ok_or_else(|| StoreError::corrupt(format!("refresh token of missing session {id}")))?;
+            let session = sessions::Entity::find_by_id(id.clone())
+                .one(db)
+                .await
+                .map_err(unavailable)?;
+            let session = session.ok_or_else(|| {
+                StoreError::corrupt(format!("refresh token of missing session {id}"))
+            })?;
             session.into_session().map(Some)
         }
         None => Ok(None),
@@ -52,7 +60,11 @@ async fn session_of_token(db: &impl ConnectionTrait, token_hash: &str) -> Result
 }
 
 /// Sets `revoked_at` unless the session already has one (the first revocation time stays).
-async fn revoke(db: &impl ConnectionTrait, session: &mut Session, now: Timestamp) -> Result<(), StoreError> {
+async fn revoke(
+    db: &impl ConnectionTrait,
+    session: &mut Session,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     sessions::Entity::update_many()
         .col_expr(sessions::Column::RevokedAt, Expr::value(now.unix_millis()))
         .filter(sessions::Column::Id.eq(session.id.to_string()))
@@ -72,7 +84,10 @@ async fn rotate_in(
     now: Timestamp,
 ) -> Result<(RotateOutcome, bool), StoreError> {
     let spent = refresh_tokens::Entity::update_many()
-        .col_expr(refresh_tokens::Column::SpentAt, Expr::value(now.unix_millis()))
+        .col_expr(
+            refresh_tokens::Column::SpentAt,
+            Expr::value(now.unix_millis()),
+        )
         .filter(refresh_tokens::Column::TokenHash.eq(presented_hash))
         .filter(refresh_tokens::Column::SpentAt.is_null())
         .exec(txn)
@@ -113,15 +128,24 @@ impl SessionStore for SqlSessionStore {
             .exec_without_returning(&txn)
             .await
             .map_err(|err| store_err(err, "session already exists"))?;
-        refresh_tokens::Entity::insert(refresh_tokens::new_row(token_hash, session.id, session.created_at))
-            .exec_without_returning(&txn)
-            .await
-            .map_err(|err| store_err(err, "refresh token already issued"))?;
+        refresh_tokens::Entity::insert(refresh_tokens::new_row(
+            token_hash,
+            session.id,
+            session.created_at,
+        ))
+        .exec_without_returning(&txn)
+        .await
+        .map_err(|err| store_err(err, "refresh token already issued"))?;
         txn.commit().await.map_err(unavailable)
     }
 
     /// Spends the token hashing to `presented_hash` and makes `next_hash` current (see [`RotateOutcome`]).
-    async fn rotate(&self, presented_hash: &str, next_hash: &str, now: Timestamp) -> Result<RotateOutcome, StoreError> {
+    async fn rotate(
+        &self,
+        presented_hash: &str,
+        next_hash: &str,
+        now: Timestamp,
+    ) -> Result<RotateOutcome, StoreError> {
         let txn = self.db.write.begin().await.map_err(unavailable)?;
         let (outcome, commit) = rotate_in(&txn, presented_hash, next_hash, now).await?;
         if commit {
@@ -133,7 +157,11 @@ impl SessionStore for SqlSessionStore {
     }
 
     /// Revokes the session that issued the token hashing to `token_hash`; `None` if no session did.
-    async fn revoke_by_token(&self, token_hash: &str, now: Timestamp) -> Result<Option<Session>, StoreError> {
+    async fn revoke_by_token(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<Session>, StoreError> {
         let txn = self.db.write.begin().await.map_err(unavailable)?;
         let Some(mut session) = session_of_token(&txn, token_hash).await? else {
             return Ok(None);

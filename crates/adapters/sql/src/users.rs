@@ -51,7 +51,10 @@ impl UserStore for SqlUserStore {
     }
 
     /// The account with this username and its password hash.
-    async fn find_credentials(&self, username: &Username) -> Result<Option<UserCredentials>, StoreError> {
+    async fn find_credentials(
+        &self,
+        username: &Username,
+    ) -> Result<Option<UserCredentials>, StoreError> {
         users::Entity::find()
             .filter(users::Column::Username.eq(username.as_str()))
             .one(&self.db.read)

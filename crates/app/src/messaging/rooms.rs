@@ -62,7 +62,12 @@ impl MessagingService {
 
     /// The ids of every room of `user` (what a new connection subscribes to).
     pub async fn room_ids(&self, user: UserId) -> Result<Vec<RoomId>, RoomError> {
-        let rooms = self.ports.rooms.list_rooms_of_user(user).await.map_err(RoomError::Unavailable)?;
+        let rooms = self
+            .ports
+            .rooms
+            .list_rooms_of_user(user)
+            .await
+            .map_err(RoomError::Unavailable)?;
         Ok(rooms.into_iter().map(|r| r.room.id).collect())
     }
 

@@ -52,7 +52,23 @@ impl JobWorkers {
 
     /// Announces what a commit stored and settles the waiting sends.
     async fn publish_committed(&self, jobs: &[LeasedJob], results: Vec<Appended>) {
+        // Sending a message means having read the room up to it. Markers move before anyone
+        // is told of the commit, so a client that lists its rooms right after its 201 never
+        // sees its own message as unread.
         let mut read_up_to: HashMap<(RoomId, UserId), Seq> = HashMap::new();
+        for result in &results {
+            if let Appended::Created(message) = result {
+                let marker = read_up_to
+                    .entry((message.room_id, message.sender_id))
+                    .or_default();
+                *marker = (*marker).max(message.seq);
+            }
+        }
+        for ((room, user), seq) in read_up_to {
+            if let Err(error) = self.ports.rooms.mark_read(room, user, seq).await {
+                tracing::warn!(%error, %room, "could not advance the sender's read marker");
+            }
+        }
         for (job, result) in jobs.iter().zip(results) {
             let pending_id = match &job.payload {
                 JobPayload::PersistMessage { message } => message.id,
@@ -63,10 +79,6 @@ impl JobWorkers {
                     if message.seq == Seq(1) {
                         self.announce_private_room(&message).await;
                     }
-                    let marker = read_up_to
-                        .entry((message.room_id, message.sender_id))
-                        .or_default();
-                    *marker = (*marker).max(message.seq);
                     self.publish(BusEvent::MessageCreated {
                         message: message.clone(),
                     })
@@ -83,12 +95,6 @@ impl JobWorkers {
                 }
             }
             self.complete(job).await;
-        }
-        // Sending a message means having read the room up to it.
-        for ((room, user), seq) in read_up_to {
-            if let Err(error) = self.ports.rooms.mark_read(room, user, seq).await {
-                tracing::warn!(%error, %room, "could not advance the sender's read marker");
-            }
         }
     }
 

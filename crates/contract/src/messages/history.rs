@@ -23,8 +23,14 @@ where
 
 /// Stores `count` messages from `sender` in `room` (seqs 1..=count) and returns them.
 async fn fill(stores: &MessageStores, room: RoomId, sender: UserId, count: usize) -> Vec<Message> {
-    let batch: Vec<_> = (1..=count).map(|i| message(room, sender, &format!("message {i}"), None)).collect();
-    let appended = stores.messages.append_batch(&batch).await.expect("append_batch");
+    let batch: Vec<_> = (1..=count)
+        .map(|i| message(room, sender, &format!("message {i}"), None))
+        .collect();
+    let appended = stores
+        .messages
+        .append_batch(&batch)
+        .await
+        .expect("append_batch");
     appended.into_iter().map(|a| a.message().clone()).collect()
 }
 
@@ -45,22 +51,40 @@ pub async fn pages_at_each_cursor_hold_the_right_slice_oldest_first(stores: Mess
 
     let latest = page(HistoryCursor::Latest, 3).await;
     assert_eq!(latest, stored[7..10], "the newest three, oldest first");
-    assert_eq!(seqs(&page(HistoryCursor::Latest, 100).await), (1..=10).collect::<Vec<_>>());
-    assert_eq!(seqs(&page(HistoryCursor::Before(Seq(8)), 3).await), [5, 6, 7]);
+    assert_eq!(
+        seqs(&page(HistoryCursor::Latest, 100).await),
+        (1..=10).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        seqs(&page(HistoryCursor::Before(Seq(8)), 3).await),
+        [5, 6, 7]
+    );
     assert_eq!(seqs(&page(HistoryCursor::Before(Seq(3)), 5).await), [1, 2]);
     assert!(page(HistoryCursor::Before(Seq(1)), 5).await.is_empty());
     assert_eq!(seqs(&page(HistoryCursor::After(Seq(7)), 2).await), [8, 9]);
-    assert_eq!(seqs(&page(HistoryCursor::After(Seq::ZERO), 3).await), [1, 2, 3]);
+    assert_eq!(
+        seqs(&page(HistoryCursor::After(Seq::ZERO), 3).await),
+        [1, 2, 3]
+    );
     assert_eq!(seqs(&page(HistoryCursor::After(Seq(8)), 10).await), [9, 10]);
     assert!(page(HistoryCursor::After(Seq(10)), 10).await.is_empty());
     assert!(page(HistoryCursor::Latest, 0).await.is_empty());
-    let empty = stores.messages.page(quiet.id, HistoryCursor::Latest, 10).await.expect("page");
-    assert!(empty.is_empty(), "a room without messages has an empty history");
+    let empty = stores
+        .messages
+        .page(quiet.id, HistoryCursor::Latest, 10)
+        .await
+        .expect("page");
+    assert!(
+        empty.is_empty(),
+        "a room without messages has an empty history"
+    );
 }
 
 /// One answer covers many rooms: each room with messages maps to its highest seq; rooms
 /// without messages, and rooms not asked about, are absent.
-pub async fn latest_in_rooms_gives_the_newest_message_of_each_room_that_has_one(stores: MessageStores) {
+pub async fn latest_in_rooms_gives_the_newest_message_of_each_room_that_has_one(
+    stores: MessageStores,
+) {
     let (busy, a, _) = private_room(stores.users.as_ref(), stores.rooms.as_ref()).await;
     let (once, b, _) = private_room(stores.users.as_ref(), stores.rooms.as_ref()).await;
     let (silent, _, _) = private_room(stores.users.as_ref(), stores.rooms.as_ref()).await;
@@ -79,25 +103,55 @@ pub async fn latest_in_rooms_gives_the_newest_message_of_each_room_that_has_one(
         (once.id, once_messages[0].clone()),
     ]);
     assert_eq!(latest, expected);
-    assert!(stores.messages.latest_in_rooms(&[]).await.expect("latest_in_rooms").is_empty());
+    assert!(stores
+        .messages
+        .latest_in_rooms(&[])
+        .await
+        .expect("latest_in_rooms")
+        .is_empty());
 }
 
 /// The key lookup matches room, sender and key together.
-pub async fn find_by_client_msg_id_finds_only_that_senders_message_in_that_room(stores: MessageStores) {
+pub async fn find_by_client_msg_id_finds_only_that_senders_message_in_that_room(
+    stores: MessageStores,
+) {
     let (room, a, b) = private_room(stores.users.as_ref(), stores.rooms.as_ref()).await;
     let (elsewhere, _, _) = private_room(stores.users.as_ref(), stores.rooms.as_ref()).await;
     let sent = message(room.id, a.id, "keyed", Some("abc-1"));
-    stores.messages.append_batch(&[sent.clone()]).await.expect("append_batch");
+    stores
+        .messages
+        .append_batch(std::slice::from_ref(&sent))
+        .await
+        .expect("append_batch");
     let key = client_msg_id("abc-1");
 
-    let found = stores.messages.find_by_client_msg_id(room.id, a.id, &key).await.expect("find");
+    let found = stores
+        .messages
+        .find_by_client_msg_id(room.id, a.id, &key)
+        .await
+        .expect("find");
     assert_eq!(found, Some(sent.into_message(Seq(1))));
-    let by_other = stores.messages.find_by_client_msg_id(room.id, b.id, &key).await.expect("find");
+    let by_other = stores
+        .messages
+        .find_by_client_msg_id(room.id, b.id, &key)
+        .await
+        .expect("find");
     assert_eq!(by_other, None, "another sender's key space is separate");
-    let in_other = stores.messages.find_by_client_msg_id(elsewhere.id, a.id, &key).await.expect("find");
+    let in_other = stores
+        .messages
+        .find_by_client_msg_id(elsewhere.id, a.id, &key)
+        .await
+        .expect("find");
     assert_eq!(in_other, None, "another room's key space is separate");
     let unknown = client_msg_id("abc-2");
-    assert_eq!(stores.messages.find_by_client_msg_id(room.id, a.id, &unknown).await.expect("find"), None);
+    assert_eq!(
+        stores
+            .messages
+            .find_by_client_msg_id(room.id, a.id, &unknown)
+            .await
+            .expect("find"),
+        None
+    );
 }
 
 /// A message is found by id in its own room only.
@@ -106,8 +160,26 @@ pub async fn find_in_room_finds_a_message_only_in_its_own_room(stores: MessageSt
     let (other, _, _) = private_room(stores.users.as_ref(), stores.rooms.as_ref()).await;
     let stored = fill(&stores, room.id, a.id, 2).await;
 
-    let found = stores.messages.find_in_room(room.id, stored[1].id).await.expect("find_in_room");
+    let found = stores
+        .messages
+        .find_in_room(room.id, stored[1].id)
+        .await
+        .expect("find_in_room");
     assert_eq!(found.as_ref(), Some(&stored[1]));
-    assert_eq!(stores.messages.find_in_room(other.id, stored[1].id).await.expect("find_in_room"), None);
-    assert_eq!(stores.messages.find_in_room(room.id, MessageId::new_v7()).await.expect("find_in_room"), None);
+    assert_eq!(
+        stores
+            .messages
+            .find_in_room(other.id, stored[1].id)
+            .await
+            .expect("find_in_room"),
+        None
+    );
+    assert_eq!(
+        stores
+            .messages
+            .find_in_room(room.id, MessageId::new_v7())
+            .await
+            .expect("find_in_room"),
+        None
+    );
 }

@@ -35,8 +35,15 @@ impl From<&Message> for MessageDto {
             room_id: message.room_id.to_string(),
             seq: message.seq.get(),
             sender_id: message.sender_id.to_string(),
-            body: if message.deleted { None } else { message.body.clone() },
-            client_msg_id: message.client_msg_id.as_ref().map(|c| c.as_str().to_owned()),
+            body: if message.deleted {
+                None
+            } else {
+                message.body.clone()
+            },
+            client_msg_id: message
+                .client_msg_id
+                .as_ref()
+                .map(|c| c.as_str().to_owned()),
             reply_to: message.reply_to.map(|r| r.to_string()),
             created_at: message.created_at,
             edited_at: message.edited_at,

@@ -17,7 +17,11 @@ pub struct UserDto {
 
 impl From<&User> for UserDto {
     fn from(user: &User) -> Self {
-        Self { id: user.id.to_string(), username: user.username.to_string(), created_at: user.created_at }
+        Self {
+            id: user.id.to_string(),
+            username: user.username.to_string(),
+            created_at: user.created_at,
+        }
     }
 }
 
@@ -32,7 +36,10 @@ pub struct UserSummaryDto {
 
 impl From<&UserSummary> for UserSummaryDto {
     fn from(user: &UserSummary) -> Self {
-        Self { id: user.id.to_string(), username: user.username.to_string() }
+        Self {
+            id: user.id.to_string(),
+            username: user.username.to_string(),
+        }
     }
 }
 

@@ -70,7 +70,10 @@ pub struct Gateway {
 impl Gateway {
     /// A gateway whose connections buffer up to `buffer` outbound events each.
     pub fn new(buffer: usize) -> Arc<Self> {
-        Arc::new(Self { registry: Mutex::new(Registry::default()), buffer: buffer.max(1) })
+        Arc::new(Self {
+            registry: Mutex::new(Registry::default()),
+            buffer: buffer.max(1),
+        })
     }
 
     /// Registers a connection of `user` under `session`; `None` once shutting down.
@@ -84,7 +87,11 @@ impl Gateway {
         registry.next_id += 1;
         let id = registry.next_id;
         registry.by_user.entry(user_id).or_default().insert(id);
-        registry.by_session.entry(session_id).or_default().insert(id);
+        registry
+            .by_session
+            .entry(session_id)
+            .or_default()
+            .insert(id);
         registry.connections.insert(
             id,
             Connection {
@@ -96,7 +103,12 @@ impl Gateway {
                 backlog: Some(Vec::new()),
             },
         );
-        Some(Registration { id, sender, receiver, close })
+        Some(Registration {
+            id,
+            sender,
+            receiver,
+            close,
+        })
     }
 
     /// Subscribes a registered connection to `rooms` and replays what arrived meanwhile.
@@ -112,7 +124,10 @@ impl Gateway {
         }
         for (room, item) in backlog {
             let joined = matches!(item, Outbound::RoomJoined { .. });
-            let member = registry.connections.get(&id).is_some_and(|c| c.rooms.contains(&room));
+            let member = registry
+                .connections
+                .get(&id)
+                .is_some_and(|c| c.rooms.contains(&room));
             if joined && !member {
                 registry.subscribe(id, room);
                 registry.push(id, item);
@@ -164,13 +179,21 @@ impl LocalDelivery for Gateway {
                 self.lock().deliver_to_room(message.room_id, item);
             }
             BusEvent::RoomJoined { user_id, room } => {
-                let item = Outbound::RoomJoined { json: room_joined_event(&RoomDto::from(room.as_ref())) };
-                self.lock().deliver_room_joined(*user_id, room.room.id, item);
+                let item = Outbound::RoomJoined {
+                    json: room_joined_event(&RoomDto::from(room.as_ref())),
+                };
+                self.lock()
+                    .deliver_room_joined(*user_id, room.room.id, item);
             }
             BusEvent::SessionRevoked { session_id } => {
                 let mut registry = self.lock();
-                let ids: Vec<ConnectionId> =
-                    registry.by_session.get(session_id).into_iter().flatten().copied().collect();
+                let ids: Vec<ConnectionId> = registry
+                    .by_session
+                    .get(session_id)
+                    .into_iter()
+                    .flatten()
+                    .copied()
+                    .collect();
                 for id in ids {
                     registry.close(id, CloseSignal::Revoked);
                 }
@@ -182,7 +205,13 @@ impl LocalDelivery for Gateway {
 
 impl Registry {
     fn deliver_to_room(&mut self, room: RoomId, item: Outbound) {
-        let targets: Vec<ConnectionId> = self.by_room.get(&room).into_iter().flatten().copied().collect();
+        let targets: Vec<ConnectionId> = self
+            .by_room
+            .get(&room)
+            .into_iter()
+            .flatten()
+            .copied()
+            .collect();
         for id in targets {
             self.push(id, item.clone());
         }
@@ -194,9 +223,17 @@ impl Registry {
     }
 
     fn deliver_room_joined(&mut self, user: UserId, room: RoomId, item: Outbound) {
-        let targets: Vec<ConnectionId> = self.by_user.get(&user).into_iter().flatten().copied().collect();
+        let targets: Vec<ConnectionId> = self
+            .by_user
+            .get(&user)
+            .into_iter()
+            .flatten()
+            .copied()
+            .collect();
         for id in targets {
-            let Some(connection) = self.connections.get_mut(&id) else { continue };
+            let Some(connection) = self.connections.get_mut(&id) else {
+                continue;
+            };
             if let Some(backlog) = connection.backlog.as_mut() {
                 backlog.push((room, item.clone()));
             } else if connection.rooms.insert(room) {
@@ -215,7 +252,9 @@ impl Registry {
 
     /// Queues `item` for a connection; a full buffer marks a slow consumer, closed with 1013.
     fn push(&mut self, id: ConnectionId, item: Outbound) {
-        let Some(connection) = self.connections.get(&id) else { return };
+        let Some(connection) = self.connections.get(&id) else {
+            return;
+        };
         match connection.sender.try_send(item) {
             Ok(()) => {}
             Err(mpsc::error::TrySendError::Full(_)) => {
@@ -235,7 +274,9 @@ impl Registry {
     }
 
     fn remove(&mut self, id: ConnectionId) {
-        let Some(connection) = self.connections.remove(&id) else { return };
+        let Some(connection) = self.connections.remove(&id) else {
+            return;
+        };
         drop_from(&mut self.by_user, connection.user_id, id);
         drop_from(&mut self.by_session, connection.session_id, id);
         for room in connection.rooms {
@@ -244,7 +285,11 @@ impl Registry {
     }
 }
 
-fn drop_from<K: std::hash::Hash + Eq>(index: &mut HashMap<K, HashSet<ConnectionId>>, key: K, id: ConnectionId) {
+fn drop_from<K: std::hash::Hash + Eq>(
+    index: &mut HashMap<K, HashSet<ConnectionId>>,
+    key: K,
+    id: ConnectionId,
+) {
     if let Some(set) = index.get_mut(&key) {
         set.remove(&id);
         if set.is_empty() {

@@ -29,13 +29,24 @@ fn message(room: RoomId, seq: u64) -> Message {
 
 fn joined(user: UserId, room: RoomId) -> BusEvent {
     let view = RoomView {
-        room: Room { id: room, kind: RoomKind::Private, name: None, created_at: Timestamp::from_unix_millis(1) },
-        members: vec![UserSummary { id: user, username: Username::parse("someone").unwrap() }],
+        room: Room {
+            id: room,
+            kind: RoomKind::Private,
+            name: None,
+            created_at: Timestamp::from_unix_millis(1),
+        },
+        members: vec![UserSummary {
+            id: user,
+            username: Username::parse("someone").unwrap(),
+        }],
         member_count: 2,
         last_message: None,
         unread_count: 0,
     };
-    BusEvent::RoomJoined { user_id: user, room: Box::new(view) }
+    BusEvent::RoomJoined {
+        user_id: user,
+        room: Box::new(view),
+    }
 }
 
 fn drain(registration: &mut Registration) -> Vec<String> {
@@ -51,14 +62,18 @@ fn drain(registration: &mut Registration) -> Vec<String> {
 }
 
 fn created(room: RoomId, seq: u64) -> BusEvent {
-    BusEvent::MessageCreated { message: message(room, seq) }
+    BusEvent::MessageCreated {
+        message: message(room, seq),
+    }
 }
 
 #[test]
 fn a_connection_gets_the_messages_of_its_rooms_only() {
     let gateway = Gateway::new(16);
     let (mine, other) = (RoomId::new_v7(), RoomId::new_v7());
-    let mut connection = gateway.register(UserId::new_v7(), SessionId::new_v7()).unwrap();
+    let mut connection = gateway
+        .register(UserId::new_v7(), SessionId::new_v7())
+        .unwrap();
     gateway.attach_rooms(connection.id, vec![mine]);
     gateway.deliver(&created(mine, 1));
     gateway.deliver(&created(other, 1));
@@ -69,10 +84,15 @@ fn a_connection_gets_the_messages_of_its_rooms_only() {
 fn events_that_arrive_while_the_room_list_loads_are_replayed_for_the_listed_rooms() {
     let gateway = Gateway::new(16);
     let (listed, foreign) = (RoomId::new_v7(), RoomId::new_v7());
-    let mut connection = gateway.register(UserId::new_v7(), SessionId::new_v7()).unwrap();
+    let mut connection = gateway
+        .register(UserId::new_v7(), SessionId::new_v7())
+        .unwrap();
     gateway.deliver(&created(listed, 7));
     gateway.deliver(&created(foreign, 1));
-    assert!(drain(&mut connection).is_empty(), "nothing is sent before the rooms are known");
+    assert!(
+        drain(&mut connection).is_empty(),
+        "nothing is sent before the rooms are known"
+    );
     gateway.attach_rooms(connection.id, vec![listed]);
     assert_eq!(drain(&mut connection), vec!["message 7"]);
 }
@@ -113,8 +133,12 @@ fn a_room_joined_during_connect_is_kept_and_not_doubled() {
 fn a_slow_consumer_is_closed_with_1013_and_the_others_keep_receiving() {
     let gateway = Gateway::new(2);
     let room = RoomId::new_v7();
-    let mut slow = gateway.register(UserId::new_v7(), SessionId::new_v7()).unwrap();
-    let mut fast = gateway.register(UserId::new_v7(), SessionId::new_v7()).unwrap();
+    let mut slow = gateway
+        .register(UserId::new_v7(), SessionId::new_v7())
+        .unwrap();
+    let mut fast = gateway
+        .register(UserId::new_v7(), SessionId::new_v7())
+        .unwrap();
     gateway.attach_rooms(slow.id, vec![room]);
     gateway.attach_rooms(fast.id, vec![room]);
     for seq in 1..=5 {
@@ -122,7 +146,10 @@ fn a_slow_consumer_is_closed_with_1013_and_the_others_keep_receiving() {
         drain(&mut fast);
     }
     assert_eq!(*slow.close.borrow(), Some(CloseSignal::SlowConsumer));
-    assert_eq!(CloseSignal::SlowConsumer.reason().code, actix_ws::CloseCode::Again);
+    assert_eq!(
+        CloseSignal::SlowConsumer.reason().code,
+        actix_ws::CloseCode::Again
+    );
     assert_eq!(gateway.connection_count(), 1);
     gateway.deliver(&created(room, 6));
     assert_eq!(drain(&mut fast), vec!["message 6"]);
@@ -137,7 +164,9 @@ fn revoking_a_login_closes_its_connections_with_1008_and_no_others() {
     let (revoked, kept) = (SessionId::new_v7(), SessionId::new_v7());
     let first = gateway.register(user, revoked).unwrap();
     let other = gateway.register(user, kept).unwrap();
-    gateway.deliver(&BusEvent::SessionRevoked { session_id: revoked });
+    gateway.deliver(&BusEvent::SessionRevoked {
+        session_id: revoked,
+    });
     assert_eq!(*first.close.borrow(), Some(CloseSignal::Revoked));
     assert_eq!(*other.close.borrow(), None);
     assert_eq!(gateway.connection_count(), 1);
@@ -146,8 +175,12 @@ fn revoking_a_login_closes_its_connections_with_1008_and_no_others() {
 #[test]
 fn shutdown_closes_everyone_with_1001_and_refuses_new_connections() {
     let gateway: Arc<Gateway> = Gateway::new(4);
-    let connection = gateway.register(UserId::new_v7(), SessionId::new_v7()).unwrap();
+    let connection = gateway
+        .register(UserId::new_v7(), SessionId::new_v7())
+        .unwrap();
     gateway.shutdown();
     assert_eq!(*connection.close.borrow(), Some(CloseSignal::GoingAway));
-    assert!(gateway.register(UserId::new_v7(), SessionId::new_v7()).is_none());
+    assert!(gateway
+        .register(UserId::new_v7(), SessionId::new_v7())
+        .is_none());
 }

@@ -78,6 +78,9 @@ impl CloseSignal {
             Self::Timeout => (CloseCode::Away, "no frames from client"),
             Self::Internal => (CloseCode::Error, "internal error"),
         };
-        CloseReason { code, description: Some(description.to_owned()) }
+        CloseReason {
+            code,
+            description: Some(description.to_owned()),
+        }
     }
 }

@@ -51,7 +51,11 @@ pub struct FrameError {
 
 impl FrameError {
     fn new(reference: Option<String>, code: &'static str, message: impl Into<String>) -> Self {
-        Self { reference, code, message: message.into() }
+        Self {
+            reference,
+            code,
+            message: message.into(),
+        }
     }
 }
 
@@ -61,17 +65,26 @@ pub fn parse_client_frame(text: &str) -> Result<ClientFrame, FrameError> {
         .map_err(|e| FrameError::new(None, "invalid_request", format!("malformed JSON: {e}")))?;
     let reference = value.get("ref").and_then(Value::as_str).map(str::to_owned);
     let Some(kind) = value.get("type").and_then(Value::as_str) else {
-        return Err(FrameError::new(reference, "invalid_request", "a frame needs a string `type`"));
+        return Err(FrameError::new(
+            reference,
+            "invalid_request",
+            "a frame needs a string `type`",
+        ));
     };
     match kind {
         "ping" => Ok(ClientFrame::Ping),
         "send" => serde_json::from_value::<SendFrame>(value)
             .map(ClientFrame::Send)
-            .map_err(|e| FrameError::new(reference, "invalid_request", format!("bad send frame: {e}"))),
+            .map_err(|e| {
+                FrameError::new(reference, "invalid_request", format!("bad send frame: {e}"))
+            }),
         other => Err(FrameError::new(
             reference,
             "unknown_type",
-            format!("unknown frame type `{}`", other.chars().take(64).collect::<String>()),
+            format!(
+                "unknown frame type `{}`",
+                other.chars().take(64).collect::<String>()
+            ),
         )),
     }
 }
@@ -129,7 +142,11 @@ mod tests {
     #[test]
     fn non_object_frames_are_invalid_requests() {
         for text in ["[]", "42", "\"send\"", "null"] {
-            assert_eq!(parse_client_frame(text).unwrap_err().code, "invalid_request", "{text}");
+            assert_eq!(
+                parse_client_frame(text).unwrap_err().code,
+                "invalid_request",
+                "{text}"
+            );
         }
     }
 
@@ -139,7 +156,9 @@ mod tests {
             r#"{"type":"send","ref":"r","room_id":"abc","body":"hi","client_msg_id":"c1"}"#,
         )
         .unwrap();
-        let ClientFrame::Send(send) = frame else { panic!("expected a send") };
+        let ClientFrame::Send(send) = frame else {
+            panic!("expected a send")
+        };
         assert_eq!(send.room_id.as_deref(), Some("abc"));
         assert_eq!(send.body, "hi");
         assert_eq!(send.reference.as_deref(), Some("r"));

@@ -12,7 +12,9 @@ use chat_domain::{MessageId, RoomId, UserId};
 use tokio::sync::{mpsc, watch, Semaphore};
 
 use super::outbound::{CloseSignal, Outbound};
-use super::protocol::{error_event, parse_client_frame, pong_event, ClientFrame, FrameError, SendFrame};
+use super::protocol::{
+    error_event, parse_client_frame, pong_event, ClientFrame, FrameError, SendFrame,
+};
 use super::writer::LastHeard;
 use crate::dto::MessageDto;
 use crate::ApiError;
@@ -65,7 +67,12 @@ impl Reader {
                         code: "invalid_request",
                         message: "binary frames are not supported; send JSON text frames".into(),
                     };
-                    if self.outbound.send(Outbound::Text(error_event(&error))).await.is_err() {
+                    if self
+                        .outbound
+                        .send(Outbound::Text(error_event(&error)))
+                        .await
+                        .is_err()
+                    {
                         return;
                     }
                 }
@@ -85,7 +92,9 @@ impl Reader {
         let reply = match parse_client_frame(text) {
             Ok(ClientFrame::Ping) => Outbound::Text(pong_event()),
             Ok(ClientFrame::Send(frame)) => match self.prepare_send(frame) {
-                Ok((request, reference)) => return self.start_send(request, reference, in_flight).await,
+                Ok((request, reference)) => {
+                    return self.start_send(request, reference, in_flight).await
+                }
                 Err(error) => Outbound::Text(error_event(&error)),
             },
             Err(error) => Outbound::Text(error_event(&error)),
@@ -102,12 +111,19 @@ impl Reader {
         };
         let target = match (frame.to.as_deref(), frame.room_id.as_deref()) {
             (Some(to), None) => SendTarget::User(
-                to.parse::<UserId>().map_err(|_| fail("user_not_found", "user not found"))?,
+                to.parse::<UserId>()
+                    .map_err(|_| fail("user_not_found", "user not found"))?,
             ),
             (None, Some(room)) => SendTarget::Room(
-                room.parse::<RoomId>().map_err(|_| fail("room_not_found", "room not found"))?,
+                room.parse::<RoomId>()
+                    .map_err(|_| fail("room_not_found", "room not found"))?,
             ),
-            _ => return Err(fail("invalid_request", "a send needs exactly one of `to` and `room_id`")),
+            _ => {
+                return Err(fail(
+                    "invalid_request",
+                    "a send needs exactly one of `to` and `room_id`",
+                ))
+            }
         };
         let reply_to = frame
             .reply_to
@@ -126,10 +142,20 @@ impl Reader {
         Ok((request, reference))
     }
 
-    async fn start_send(&self, request: SendRequest, reference: Option<String>, in_flight: &Arc<Semaphore>) -> bool {
+    async fn start_send(
+        &self,
+        request: SendRequest,
+        reference: Option<String>,
+        in_flight: &Arc<Semaphore>,
+    ) -> bool {
         let id = request.id;
         // Announced before the send starts, so it is ahead of the echo in the writer's buffer.
-        if self.outbound.send(Outbound::Expect { id, reference }).await.is_err() {
+        if self
+            .outbound
+            .send(Outbound::Expect { id, reference })
+            .await
+            .is_err()
+        {
             return false;
         }
         let Ok(permit) = Arc::clone(in_flight).acquire_owned().await else {
@@ -142,7 +168,11 @@ impl Reader {
                 Ok(outcome) => Ok(Arc::new(MessageDto::from(&outcome.message))),
                 Err(error) => {
                     let api = ApiError::from(error);
-                    Err(FrameError { reference: None, code: api.code(), message: api.to_string() })
+                    Err(FrameError {
+                        reference: None,
+                        code: api.code(),
+                        message: api.to_string(),
+                    })
                 }
             };
             // The connection may have closed meanwhile; the message is stored either way.

@@ -30,7 +30,10 @@ pub struct LastHeard {
 impl LastHeard {
     /// Starts the clock now.
     pub fn new() -> Arc<Self> {
-        Arc::new(Self { origin: tokio::time::Instant::now(), millis: AtomicI64::new(0) })
+        Arc::new(Self {
+            origin: tokio::time::Instant::now(),
+            millis: AtomicI64::new(0),
+        })
     }
 
     /// The client just sent something.
@@ -41,7 +44,9 @@ impl LastHeard {
 
     fn silence(&self) -> Duration {
         let last = u64::try_from(self.millis.load(Ordering::Relaxed)).unwrap_or(0);
-        self.origin.elapsed().saturating_sub(Duration::from_millis(last))
+        self.origin
+            .elapsed()
+            .saturating_sub(Duration::from_millis(last))
     }
 }
 
@@ -54,7 +59,9 @@ pub struct Writer {
 
 impl std::fmt::Debug for Writer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Writer").field("awaiting_ack", &self.awaiting_ack.len()).finish_non_exhaustive()
+        f.debug_struct("Writer")
+            .field("awaiting_ack", &self.awaiting_ack.len())
+            .finish_non_exhaustive()
     }
 }
 
@@ -64,7 +71,11 @@ struct Gone;
 impl Writer {
     /// A writer for `session`.
     pub fn new(session: Session) -> Self {
-        Self { session, awaiting_ack: HashMap::new(), last_seq: HashMap::new() }
+        Self {
+            session,
+            awaiting_ack: HashMap::new(),
+            last_seq: HashMap::new(),
+        }
     }
 
     /// Runs until the connection is told to close, its buffer ends, or the socket goes.
@@ -112,7 +123,13 @@ impl Writer {
 
     async fn write(&mut self, item: Outbound) -> Result<(), Gone> {
         match item {
-            Outbound::Message { id, room_id, seq, dto, json } => {
+            Outbound::Message {
+                id,
+                room_id,
+                seq,
+                dto,
+                json,
+            } => {
                 let last = self.last_seq.entry(room_id).or_default();
                 if seq <= *last {
                     return Ok(());

@@ -37,7 +37,10 @@ impl Model {
     /// The dead letter; a payload that no longer parses is corrupt.
     pub(crate) fn into_dead_letter(self) -> Result<DeadLetter, StoreError> {
         let payload: JobPayload = serde_json::from_str(&self.payload).map_err(|err| {
-            StoreError::corrupt(format!("stored payload of dead letter {} is invalid: {err}", self.id))
+            StoreError::corrupt(format!(
+                "stored payload of dead letter {} is invalid: {err}",
+                self.id
+            ))
         })?;
         Ok(DeadLetter {
             id: decode::parse(&self.id, "dead letter id")?,

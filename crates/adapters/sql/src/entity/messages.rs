@@ -59,7 +59,11 @@ impl Model {
     /// The stored message.
     pub(crate) fn into_message(self) -> Result<Message, StoreError> {
         let client_msg_id = match self.client_msg_id {
-            Some(raw) => Some(decode::validated(ClientMsgId::parse(&raw), "client_msg_id", &raw)?),
+            Some(raw) => Some(decode::validated(
+                ClientMsgId::parse(&raw),
+                "client_msg_id",
+                &raw,
+            )?),
             None => None,
         };
         Ok(Message {

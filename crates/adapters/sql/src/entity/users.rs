@@ -33,7 +33,11 @@ impl Model {
     pub(crate) fn into_user(self) -> Result<User, StoreError> {
         Ok(User {
             id: decode::parse(&self.id, "user id")?,
-            username: decode::validated(Username::parse(&self.username), "username", &self.username)?,
+            username: decode::validated(
+                Username::parse(&self.username),
+                "username",
+                &self.username,
+            )?,
             created_at: decode::timestamp(self.created_at),
         })
     }

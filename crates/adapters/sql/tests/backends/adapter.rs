@@ -4,7 +4,7 @@
 //! cannot be decoded are reported instead of skipped.
 
 use chat_contract::fixtures::{at, message, private_room, register_unique};
-use chat_domain::{RoomId, Role, Seq, UserId, Username};
+use chat_domain::{Role, RoomId, Seq, UserId, Username};
 use chat_ports::{Appended, HistoryCursor, MessageStore, RoomStore, StoreError, UserStore};
 use chat_sql::SqlDatabase;
 use sea_orm::{ConnectionTrait, Database, Statement};
@@ -17,15 +17,33 @@ mod failed_batch {
     /// A batch with a message for a room that does not exist fails whole: the valid messages
     /// of the batch are not stored and take no seq.
     async fn run(backend: Backend) {
-        let Some(provider) = Provider::new(backend, "adapter: failed batch") else { return };
+        let Some(provider) = Provider::new(backend, "the adapter check on failed batches") else {
+            return;
+        };
         let db = provider.fresh().await;
         let (room, a, _) = private_room(db.users().as_ref(), db.rooms().as_ref()).await;
-        let batch = [message(room.id, a.id, "fine", None), message(RoomId::new_v7(), a.id, "lost", None)];
+        let batch = [
+            message(room.id, a.id, "fine", None),
+            message(RoomId::new_v7(), a.id, "lost", None),
+        ];
         let failed = db.messages().append_batch(&batch).await;
         assert!(matches!(failed, Err(StoreError::NotFound)), "{failed:?}");
-        assert!(db.messages().page(room.id, HistoryCursor::Latest, 10).await.expect("page").is_empty());
-        let retry = db.messages().append_batch(&batch[..1]).await.expect("append_batch");
-        assert_eq!(retry[0].message().seq, Seq(1), "the failed batch took no seq");
+        assert!(db
+            .messages()
+            .page(room.id, HistoryCursor::Latest, 10)
+            .await
+            .expect("page")
+            .is_empty());
+        let retry = db
+            .messages()
+            .append_batch(&batch[..1])
+            .await
+            .expect("append_batch");
+        assert_eq!(
+            retry[0].message().seq,
+            Seq(1),
+            "the failed batch took no seq"
+        );
         provider.cleanup().await;
     }
 
@@ -39,20 +57,36 @@ mod retried_job {
     /// completed comes again with the same id (and maybe no client_msg_id), and must not fail
     /// the batch it lands in.
     async fn run(backend: Backend) {
-        let Some(provider) = Provider::new(backend, "adapter: retried job") else { return };
+        let Some(provider) = Provider::new(backend, "the adapter check on retried jobs") else {
+            return;
+        };
         let db = provider.fresh().await;
         let (room, a, _) = private_room(db.users().as_ref(), db.rooms().as_ref()).await;
         let sent = message(room.id, a.id, "once", None);
-        let first = db.messages().append_batch(&[sent.clone()]).await.expect("append_batch");
+        let first = db
+            .messages()
+            .append_batch(std::slice::from_ref(&sent))
+            .await
+            .expect("append_batch");
         let other = message(room.id, a.id, "another", None);
-        let again = db.messages().append_batch(&[sent.clone(), other]).await.expect("append_batch");
+        let again = db
+            .messages()
+            .append_batch(&[sent.clone(), other])
+            .await
+            .expect("append_batch");
         assert_eq!(again[0], Appended::Duplicate(first[0].message().clone()));
         assert_eq!(again[1].message().seq, Seq(2));
 
         let mut hijacked = sent;
-        hijacked.room_id = private_room(db.users().as_ref(), db.rooms().as_ref()).await.0.id;
+        hijacked.room_id = private_room(db.users().as_ref(), db.rooms().as_ref())
+            .await
+            .0
+            .id;
         let refused = db.messages().append_batch(&[hijacked]).await;
-        assert!(matches!(refused, Err(StoreError::Conflict(_))), "{refused:?}");
+        assert!(
+            matches!(refused, Err(StoreError::Conflict(_))),
+            "{refused:?}"
+        );
         provider.cleanup().await;
     }
 
@@ -65,15 +99,24 @@ mod missing_references {
     /// Adding a member to a room or with an account that does not exist is `NotFound`; and
     /// migrating an up-to-date schema again changes nothing.
     async fn run(backend: Backend) {
-        let Some(provider) = Provider::new(backend, "adapter: missing references") else { return };
+        let Some(provider) = Provider::new(backend, "the adapter check on missing references")
+        else {
+            return;
+        };
         let db = provider.fresh().await;
         db.migrate().await.expect("a second migration is a no-op");
         db.ping().await.expect("ping");
         let user = register_unique(db.users().as_ref(), "m").await;
         let (room, _, _) = private_room(db.users().as_ref(), db.rooms().as_ref()).await;
-        let no_room = db.rooms().add_member(RoomId::new_v7(), user.id, Role::Member, at(0)).await;
+        let no_room = db
+            .rooms()
+            .add_member(RoomId::new_v7(), user.id, Role::Member, at(0))
+            .await;
         assert!(matches!(no_room, Err(StoreError::NotFound)), "{no_room:?}");
-        let no_user = db.rooms().add_member(room.id, UserId::new_v7(), Role::Member, at(0)).await;
+        let no_user = db
+            .rooms()
+            .add_member(room.id, UserId::new_v7(), Role::Member, at(0))
+            .await;
         assert!(matches!(no_user, Err(StoreError::NotFound)), "{no_user:?}");
         provider.cleanup().await;
     }
@@ -96,16 +139,27 @@ async fn a_sqlite_file_keeps_what_it_acknowledged_across_reopening() {
     let db = SqlDatabase::connect(&url).await.expect("connect");
     db.migrate().await.expect("migrate");
     let (room, a, _) = private_room(db.users().as_ref(), db.rooms().as_ref()).await;
-    let stored = db.messages().append_batch(&[message(room.id, a.id, "durable", None)]).await.expect("append");
+    let stored = db
+        .messages()
+        .append_batch(&[message(room.id, a.id, "durable", None)])
+        .await
+        .expect("append");
     db.close().await.expect("close");
 
     let reopened = SqlDatabase::connect(&url).await.expect("reopen");
-    let page = reopened.messages().page(room.id, HistoryCursor::Latest, 10).await.expect("page");
+    let page = reopened
+        .messages()
+        .page(room.id, HistoryCursor::Latest, 10)
+        .await
+        .expect("page");
     assert_eq!(page, [stored[0].message().clone()]);
 
     let raw = Database::connect(&url).await.expect("raw connection");
     let row = raw
-        .query_one(Statement::from_string(raw.get_database_backend(), "PRAGMA journal_mode"))
+        .query_one(Statement::from_string(
+            raw.get_database_backend(),
+            "PRAGMA journal_mode",
+        ))
         .await
         .expect("pragma")
         .expect("a row");
@@ -134,9 +188,18 @@ async fn rows_that_cannot_be_decoded_are_reported_not_skipped() {
 
     let bad_name = Username::parse("okay").expect("valid");
     let credentials = db.users().find_credentials(&bad_name).await;
-    assert!(matches!(credentials, Err(StoreError::Unavailable(_))), "{credentials:?}");
+    assert!(
+        matches!(credentials, Err(StoreError::Unavailable(_))),
+        "{credentials:?}"
+    );
     let search = db.users().search_by_prefix("ok", 10).await;
-    assert!(matches!(search, Err(StoreError::Unavailable(_))), "a bad row fails the page, got {search:?}");
+    assert!(
+        matches!(search, Err(StoreError::Unavailable(_))),
+        "a bad row fails the page, got {search:?}"
+    );
     let rooms = db.rooms().list_rooms_of_user(user.id).await;
-    assert!(matches!(rooms, Err(StoreError::Unavailable(_))), "{rooms:?}");
+    assert!(
+        matches!(rooms, Err(StoreError::Unavailable(_))),
+        "{rooms:?}"
+    );
 }

@@ -39,19 +39,23 @@ pub struct Provider {
 }
 
 impl Provider {
-    /// A provider for `backend`, or `None` (announced loudly) when it is not configured.
-    pub fn new(backend: Backend, suite: &str) -> Option<Self> {
+    /// A provider for `backend` to run `what`, or `None` (announced loudly) when it is not configured.
+    pub fn new(backend: Backend, what: &str) -> Option<Self> {
         let admin_url = match backend {
             Backend::SqliteMemory | Backend::SqliteFile => None,
             Backend::Postgres | Backend::MySql => {
-                let variable = if backend == Backend::Postgres { "CHAT_TEST_POSTGRES_URL" } else { "CHAT_TEST_MYSQL_URL" };
+                let variable = if backend == Backend::Postgres {
+                    "CHAT_TEST_POSTGRES_URL"
+                } else {
+                    "CHAT_TEST_MYSQL_URL"
+                };
                 match std::env::var(variable) {
                     Ok(url) if !url.is_empty() => Some(url),
                     _ => {
                         let mut terminal = std::io::stderr();
                         let _ = writeln!(
                             terminal,
-                            "\n*** SKIPPED: the {suite} contract suite on {backend:?}: set {variable} to run it ***"
+                            "\n*** SKIPPED on {backend:?}: {what} (set {variable} to run it) ***"
                         );
                         return None;
                     }
@@ -77,7 +81,10 @@ impl Provider {
             (Backend::SqliteMemory, _, _) => "sqlite::memory:".to_owned(),
             (Backend::SqliteFile, Some(dir), _) => {
                 let n = self.files.fetch_add(1, Ordering::Relaxed);
-                format!("sqlite://{}?mode=rwc", dir.path().join(format!("chat-{n}.db")).display())
+                format!(
+                    "sqlite://{}?mode=rwc",
+                    dir.path().join(format!("chat-{n}.db")).display()
+                )
             }
             (_, _, Some(admin)) => self.create_database(admin).await,
             _ => unreachable!("a provider is built with what its backend needs"),
@@ -90,28 +97,40 @@ impl Provider {
     /// Creates a database of its own and returns its URL.
     async fn create_database(&self, admin_url: &str) -> String {
         let name = format!("chat_t_{}", Uuid::now_v7().simple());
-        let admin = Database::connect(admin_url).await.expect("connect as admin");
+        let admin = Database::connect(admin_url)
+            .await
+            .expect("connect as admin");
         admin
             .execute_unprepared(&format!("CREATE DATABASE {name}"))
             .await
             .expect("create a test database");
         admin.close().await.expect("close the admin connection");
-        self.created.lock().expect("not poisoned").push(name.clone());
+        self.created
+            .lock()
+            .expect("not poisoned")
+            .push(name.clone());
         with_database(admin_url, &name)
     }
 
     /// Drops the databases this provider created (SQLite files go with the directory).
     pub async fn cleanup(&self) {
-        let Some(admin_url) = &self.admin_url else { return };
+        let Some(admin_url) = &self.admin_url else {
+            return;
+        };
         let names = std::mem::take(&mut *self.created.lock().expect("not poisoned"));
-        let admin = Database::connect(admin_url).await.expect("connect as admin");
+        let admin = Database::connect(admin_url)
+            .await
+            .expect("connect as admin");
         for name in names {
             // FORCE ends connections a dropped pool may not have closed yet (PostgreSQL 13+).
             let drop = match self.backend {
                 Backend::Postgres => format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
                 _ => format!("DROP DATABASE IF EXISTS {name}"),
             };
-            admin.execute_unprepared(&drop).await.expect("drop a test database");
+            admin
+                .execute_unprepared(&drop)
+                .await
+                .expect("drop a test database");
         }
         admin.close().await.expect("close the admin connection");
     }
@@ -124,7 +143,9 @@ fn with_database(url: &str, name: &str) -> String {
         Some((rest, query)) => (rest, Some(query)),
         None => (rest, None),
     };
-    let authority = rest.split_once('/').map_or(rest, |(authority, _)| authority);
+    let authority = rest
+        .split_once('/')
+        .map_or(rest, |(authority, _)| authority);
     match query {
         Some(query) => format!("{scheme}://{authority}/{name}?{query}"),
         None => format!("{scheme}://{authority}/{name}"),
@@ -159,7 +180,16 @@ macro_rules! on_every_backend {
 
 #[test]
 fn a_database_url_is_pointed_at_another_database() {
-    assert_eq!(with_database("postgres://postgres@127.0.0.1:5432/test", "x"), "postgres://postgres@127.0.0.1:5432/x");
-    assert_eq!(with_database("mysql://root@h:3306/test?ssl-mode=disabled", "y"), "mysql://root@h:3306/y?ssl-mode=disabled");
-    assert_eq!(with_database("mysql://root@h:3306", "z"), "mysql://root@h:3306/z");
+    assert_eq!(
+        with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
+        "postgres://postgres@127.0.0.1:5432/x"
+    );
+    assert_eq!(
+        with_database("mysql://root@h:3306/test?ssl-mode=disabled", "y"),
+        "mysql://root@h:3306/y?ssl-mode=disabled"
+    );
+    assert_eq!(
+        with_database("mysql://root@h:3306", "z"),
+        "mysql://root@h:3306/z"
+    );
 }

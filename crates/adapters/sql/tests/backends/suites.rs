@@ -14,10 +14,14 @@ mod users {
     use super::*;
 
     async fn run(backend: Backend) {
-        let Some(provider) = Provider::new(backend, "users") else { return };
+        let Some(provider) = Provider::new(backend, "the users contract suite") else {
+            return;
+        };
         let provider = &provider;
-        chat_contract::users::run_all(move || async move { provider.fresh().await.users() as Arc<dyn UserStore> })
-            .await;
+        chat_contract::users::run_all(move || async move {
+            provider.fresh().await.users() as Arc<dyn UserStore>
+        })
+        .await;
         provider.cleanup().await;
     }
 
@@ -28,7 +32,9 @@ mod rooms {
     use super::*;
 
     async fn run(backend: Backend) {
-        let Some(provider) = Provider::new(backend, "rooms") else { return };
+        let Some(provider) = Provider::new(backend, "the rooms contract suite") else {
+            return;
+        };
         let provider = &provider;
         chat_contract::rooms::run_all(move || async move {
             let db = provider.fresh().await;
@@ -48,7 +54,9 @@ mod messages {
     use super::*;
 
     async fn run(backend: Backend) {
-        let Some(provider) = Provider::new(backend, "messages") else { return };
+        let Some(provider) = Provider::new(backend, "the messages contract suite") else {
+            return;
+        };
         let provider = &provider;
         chat_contract::messages::run_all(move || async move {
             let db = provider.fresh().await;
@@ -69,7 +77,9 @@ mod sessions {
     use super::*;
 
     async fn run(backend: Backend) {
-        let Some(provider) = Provider::new(backend, "sessions") else { return };
+        let Some(provider) = Provider::new(backend, "the sessions contract suite") else {
+            return;
+        };
         let provider = &provider;
         chat_contract::sessions::run_all(move || async move {
             let db = provider.fresh().await;
@@ -89,7 +99,9 @@ mod dead_letters {
     use super::*;
 
     async fn run(backend: Backend) {
-        let Some(provider) = Provider::new(backend, "dead letters") else { return };
+        let Some(provider) = Provider::new(backend, "the dead letters contract suite") else {
+            return;
+        };
         let provider = &provider;
         chat_contract::dead_letters::run_all(move || async move {
             provider.fresh().await.dead_letters() as Arc<dyn DeadLetterStore>
