@@ -1,6 +1,6 @@
-//! The contract of the [`SessionStore`] port: rotating refresh tokens are single-use, a replayed
-//! token revokes the whole login, concurrent rotations of one token rotate once, and pruning
-//! forgets what is old.
+//! The contract of the [`SessionStore`](chat_ports::SessionStore) port: rotating refresh tokens
+//! are single-use, a replayed token revokes the whole login, and concurrent rotations of one
+//! token rotate once; in [`revocation`], logout by token and pruning.
 //!
 //! An adapter's test runs it with a factory that yields a fresh, empty [`SessionStores`] (a
 //! user store and the session store over one database):
@@ -17,6 +17,8 @@ use chat_ports::{RotateOutcome, Session};
 
 use crate::fixtures::{at, register_unique, session, token_hash, SessionStores};
 
+pub mod revocation;
+
 /// Concurrent rotations of one token in the race check.
 const RACERS: usize = 8;
 
@@ -31,12 +33,11 @@ where
     a_replayed_token_revokes_the_session_and_then_every_token_is_revoked(make().await).await;
     a_token_no_session_issued_is_unknown(make().await).await;
     concurrent_rotations_of_one_token_rotate_exactly_once(make().await).await;
-    revoke_by_token_revokes_the_issuing_session(make().await).await;
-    prune_forgets_old_revoked_sessions_and_old_spent_tokens(make().await).await;
+    revocation::run_all(make).await;
 }
 
 /// Registers a user and creates a session for them whose current token is returned with it.
-async fn log_in(stores: &SessionStores, offset_ms: i64) -> (Session, String) {
+pub(crate) async fn log_in(stores: &SessionStores, offset_ms: i64) -> (Session, String) {
     let user = register_unique(stores.users.as_ref(), "s").await;
     let login = session(user.id, at(offset_ms));
     let token = token_hash();
@@ -200,114 +201,4 @@ pub async fn concurrent_rotations_of_one_token_rotate_exactly_once(stores: Sessi
         .expect("find")
         .expect("session");
     assert!(!after.is_active(), "a replay revokes the session");
-}
-
-/// Revoking by any token of a session revokes the session; its tokens then say `Revoked`.
-pub async fn revoke_by_token_revokes_the_issuing_session(stores: SessionStores) {
-    let (login, current) = log_in(&stores, 0).await;
-    let (other, other_token) = log_in(&stores, 0).await;
-
-    let revoked = stores
-        .sessions
-        .revoke_by_token(&current, at(100))
-        .await
-        .expect("revoke");
-    let expected = Session {
-        revoked_at: Some(at(100)),
-        ..login.clone()
-    };
-    assert_eq!(revoked, Some(expected.clone()));
-    assert_eq!(
-        stores.sessions.find(login.id).await.expect("find"),
-        Some(expected.clone())
-    );
-    let outcome = stores
-        .sessions
-        .rotate(&current, &token_hash(), at(200))
-        .await
-        .expect("rotate");
-    assert_eq!(outcome, RotateOutcome::Revoked(expected));
-
-    assert_eq!(
-        stores.sessions.find(other.id).await.expect("find"),
-        Some(other),
-        "other logins stay"
-    );
-    let outcome = stores
-        .sessions
-        .rotate(&other_token, &token_hash(), at(200))
-        .await
-        .expect("rotate");
-    assert!(matches!(outcome, RotateOutcome::Rotated(_)), "{outcome:?}");
-}
-
-/// Pruning deletes sessions revoked before the cut-off and spent tokens issued before it,
-/// and keeps everything newer and everything still in use.
-pub async fn prune_forgets_old_revoked_sessions_and_old_spent_tokens(stores: SessionStores) {
-    let (old_revoked, old_token) = log_in(&stores, 0).await;
-    stores
-        .sessions
-        .revoke_by_token(&old_token, at(100))
-        .await
-        .expect("revoke");
-    let (recent_revoked, recent_token) = log_in(&stores, 0).await;
-    stores
-        .sessions
-        .revoke_by_token(&recent_token, at(5_000))
-        .await
-        .expect("revoke");
-    let (active, spent) = log_in(&stores, 0).await;
-    let current = token_hash();
-    stores
-        .sessions
-        .rotate(&spent, &current, at(50))
-        .await
-        .expect("rotate");
-
-    assert_eq!(
-        stores.sessions.prune(at(-1)).await.expect("prune"),
-        0,
-        "nothing is that old"
-    );
-    let pruned = stores.sessions.prune(at(1_000)).await.expect("prune");
-    assert!(
-        pruned >= 2,
-        "the old revoked session and the old spent token go, got {pruned}"
-    );
-
-    assert_eq!(
-        stores.sessions.find(old_revoked.id).await.expect("find"),
-        None
-    );
-    assert!(stores
-        .sessions
-        .find(recent_revoked.id)
-        .await
-        .expect("find")
-        .is_some());
-    assert!(stores
-        .sessions
-        .find(active.id)
-        .await
-        .expect("find")
-        .is_some());
-    let forgotten = stores
-        .sessions
-        .rotate(&spent, &token_hash(), at(2_000))
-        .await
-        .expect("rotate");
-    assert_eq!(
-        forgotten,
-        RotateOutcome::Unknown,
-        "a pruned token is forgotten"
-    );
-    let still_current = stores
-        .sessions
-        .rotate(&current, &token_hash(), at(2_000))
-        .await
-        .expect("rotate");
-    assert!(
-        matches!(still_current, RotateOutcome::Rotated(_)),
-        "{still_current:?}"
-    );
 }

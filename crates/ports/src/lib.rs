@@ -16,6 +16,7 @@ pub mod messages;
 pub mod queue;
 pub mod rooms;
 pub mod security;
+pub mod sequences;
 pub mod sessions;
 pub mod users;
 
@@ -29,6 +30,7 @@ pub use rooms::{MemberProfile, NewPrivateRoom, PrivateRoomOutcome, RoomStore, Us
 pub use security::{
     AccessClaims, IssuedAccessToken, PasswordHash, PasswordHasher, TokenError, TokenIssuer,
 };
+pub use sequences::{SeqAllocator, SeqRange};
 pub use sessions::{RotateOutcome, Session, SessionStore};
 pub use users::{NewUser, UserCredentials, UserStore};
 
@@ -36,6 +38,6 @@ pub use users::{NewUser, UserCredentials, UserStore};
 pub use {
     bus::MockEventBus, clock::MockClock, clock::MockIdGenerator, dead_letters::MockDeadLetterStore,
     messages::MockMessageStore, queue::MockJobQueue, rooms::MockRoomStore,
-    security::MockPasswordHasher, security::MockTokenIssuer, sessions::MockSessionStore,
-    users::MockUserStore,
+    security::MockPasswordHasher, security::MockTokenIssuer, sequences::MockSeqAllocator,
+    sessions::MockSessionStore, users::MockUserStore,
 };

@@ -63,8 +63,10 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let worker_handles = workers.spawn(settings.workers, shutdown.clone());
     let pruner = tokio::spawn(prune_sessions_periodically(ports.clone(), shutdown.clone()));
 
+    let auth = Arc::new(AuthService::new(ports.clone()));
+    auth.warm_up().await;
     let state = AppState {
-        auth: Arc::new(AuthService::new(ports.clone())),
+        auth,
         users: Arc::new(UserService::new(ports.clone())),
         messaging: Arc::new(MessagingService::new(
             ports.clone(),

@@ -177,6 +177,7 @@ fn plan(batch: &[NewMessage], stored: &[Message]) -> Result<Vec<Plan>, StoreErro
             if let Some(key) = key {
                 first_by_key.insert(key, index);
             }
+            // The real seq is known only once the room's counter moved: `allocate_seqs`.
             Plan::New(Seq::ZERO)
         };
         plans.push(plan);

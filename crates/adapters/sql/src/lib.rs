@@ -5,14 +5,14 @@
 //! hands out ([`SqlDatabase::users`], [`SqlDatabase::rooms`], ...), each an `Arc` of a type that
 //! implements one port of `chat-ports`. All stores of one [`SqlDatabase`] share its connections.
 //!
-//! Layout: [`connection`] opens the database (and holds the SQLite durability and
-//! single-writer decisions); one module per store (`users`, `rooms`, `messages` with `append`
+//! Layout: `connection` opens the database, `sqlite` holds the SQLite durability and
+//! single-writer decisions; one module per store (`users`, `rooms`, `messages` with `append`
 //! for the group commit, `sessions`, `dead_letters`); `entity` maps tables to rows; `decode`
 //! and `error` turn rows and driver errors into domain values and
 //! [`StoreError`](chat_ports::StoreError)s, so no sea-orm type crosses this crate's boundary.
 
 mod append;
-pub mod connection;
+mod connection;
 mod dead_letters;
 mod decode;
 mod entity;
@@ -20,6 +20,7 @@ mod error;
 mod messages;
 mod rooms;
 mod sessions;
+mod sqlite;
 mod users;
 
 pub use connection::{SqlBackend, SqlDatabase, DEFAULT_MAX_CONNECTIONS};

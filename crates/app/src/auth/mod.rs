@@ -60,6 +60,14 @@ impl AuthService {
         }
     }
 
+    /// Computes the decoy hash now, so the first login of an unknown user costs no more than
+    /// any other failed login. Call once at start.
+    pub async fn warm_up(&self) {
+        if self.decoy_hash().await.is_none() {
+            tracing::warn!("could not prepare the decoy password hash");
+        }
+    }
+
     async fn decoy_hash(&self) -> Option<&PasswordHash> {
         self.decoy_hash
             .get_or_try_init(|| async {

@@ -83,6 +83,10 @@ impl JobWorkers {
                     Ok(_) => {}
                 },
                 Ok(_) => {}
+                Err(error) if stopping => {
+                    tracing::error!(%error, "job queue unavailable while shutting down; giving up");
+                    break;
+                }
                 Err(error) => {
                     tracing::error!(%error, "job queue unavailable; retrying");
                     tokio::time::sleep(IDLE_WAIT).await;

@@ -69,6 +69,9 @@ impl JobWorkers {
                 tracing::warn!(%error, %room, "could not advance the sender's read marker");
             }
         }
+        // Once the bus refuses one event, every later event of this commit is queued behind it
+        // instead of being published, so none overtakes it.
+        let mut deferred = false;
         for (job, result) in jobs.iter().zip(results) {
             let pending_id = match &job.payload {
                 JobPayload::PersistMessage { message } => message.id,
@@ -77,21 +80,21 @@ impl JobWorkers {
             match result {
                 Appended::Created(message) => {
                     if message.seq == Seq(1) {
-                        self.announce_private_room(&message).await;
+                        self.announce_private_room(&message, &mut deferred).await;
                     }
-                    self.publish(BusEvent::MessageCreated {
+                    let event = BusEvent::MessageCreated {
                         message: message.clone(),
-                    })
-                    .await;
+                    };
+                    self.publish(event, &mut deferred).await;
                     self.pending.settle(pending_id, &message);
                 }
                 Appended::Duplicate(original) => {
                     self.pending.settle(pending_id, &original);
-                    self.publish(BusEvent::SendDeduplicated {
+                    let event = BusEvent::SendDeduplicated {
                         pending_id,
                         original,
-                    })
-                    .await;
+                    };
+                    self.publish(event, &mut deferred).await;
                 }
             }
             self.complete(job).await;
@@ -100,7 +103,7 @@ impl JobWorkers {
 
     /// The first message of a private room is what makes the room exist for its two users:
     /// tell both, before the message itself is published.
-    async fn announce_private_room(&self, first: &Message) {
+    async fn announce_private_room(&self, first: &Message, deferred: &mut bool) {
         let room = match self.ports.rooms.find_room(first.room_id).await {
             Ok(Some(room)) if room.kind == RoomKind::Private => room,
             Ok(_) => return,
@@ -131,20 +134,25 @@ impl JobWorkers {
                 last_message: None,
                 unread_count: 0,
             };
-            self.publish(BusEvent::RoomJoined {
+            let event = BusEvent::RoomJoined {
                 user_id: member.user.id,
                 room: Box::new(view),
-            })
-            .await;
+            };
+            self.publish(event, deferred).await;
         }
     }
 
-    /// Publishes `event`; if the bus fails, a `PublishEvent` job retries it with backoff.
-    async fn publish(&self, event: BusEvent) {
-        let Err(error) = self.ports.bus.publish(&event).await else {
-            return;
-        };
-        tracing::warn!(%error, "event bus unavailable; queueing the event for retry");
+    /// Publishes `event`, unless an earlier event of the same commit was `deferred`; if the
+    /// bus fails, or the event must wait behind a deferred one, a `PublishEvent` job retries
+    /// it with backoff.
+    async fn publish(&self, event: BusEvent, deferred: &mut bool) {
+        if !*deferred {
+            let Err(error) = self.ports.bus.publish(&event).await else {
+                return;
+            };
+            tracing::warn!(%error, "event bus unavailable; queueing the event for retry");
+            *deferred = true;
+        }
         let job = NewJob {
             id: chat_domain::JobId::from_uuid(self.ports.ids.new_id()),
             payload: JobPayload::PublishEvent { event },

@@ -1,0 +1,158 @@
+//! The membership half of the [`RoomStore`](chat_ports::RoomStore) contract: read markers that
+//! only rise, members added to a room, and lookups of rooms, pairs and memberships that do not
+//! exist.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::Arc;
+
+use chat_domain::{PrivatePair, Role, RoomId, Seq, UserId};
+use chat_ports::StoreError;
+
+use crate::fixtures::{at, private_room, register_unique, RoomStores};
+
+/// Runs every membership check, each on fresh stores from `make()`.
+pub async fn run_all<F, Fut>(make: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = RoomStores>,
+{
+    mark_read_raises_the_read_marker_and_never_lowers_it(make().await).await;
+    mark_read_without_a_membership_is_not_found(make().await).await;
+    an_added_member_joins_once_and_is_listed_after_earlier_members(make().await).await;
+    unknown_rooms_pairs_and_memberships_are_absent(make().await).await;
+}
+
+/// The read marker only moves up; marking an older seq leaves it where it was.
+pub async fn mark_read_raises_the_read_marker_and_never_lowers_it(stores: RoomStores) {
+    let (room, a, b) = private_room(stores.users.as_ref(), stores.rooms.as_ref()).await;
+    let read_seq = |user: UserId| {
+        let rooms = Arc::clone(&stores.rooms);
+        async move {
+            let membership = rooms
+                .find_membership(room.id, user)
+                .await
+                .expect("find_membership");
+            membership.expect("member").read_seq
+        }
+    };
+    for (mark, expected) in [(5, 5), (3, 5), (5, 5), (7, 7)] {
+        stores
+            .rooms
+            .mark_read(room.id, a.id, Seq(mark))
+            .await
+            .expect("mark_read");
+        assert_eq!(read_seq(a.id).await, Seq(expected), "after marking {mark}");
+    }
+    assert_eq!(
+        read_seq(b.id).await,
+        Seq::ZERO,
+        "the other member's marker is their own"
+    );
+}
+
+/// Marking a room read without being a member is `NotFound`.
+pub async fn mark_read_without_a_membership_is_not_found(stores: RoomStores) {
+    let (room, _, _) = private_room(stores.users.as_ref(), stores.rooms.as_ref()).await;
+    let outsider = register_unique(stores.users.as_ref(), "out").await;
+    let refused = stores.rooms.mark_read(room.id, outsider.id, Seq(1)).await;
+    assert!(matches!(refused, Err(StoreError::NotFound)), "{refused:?}");
+    let nowhere = stores
+        .rooms
+        .mark_read(RoomId::new_v7(), outsider.id, Seq(1))
+        .await;
+    assert!(matches!(nowhere, Err(StoreError::NotFound)), "{nowhere:?}");
+}
+
+/// An added member has the given role, is listed after those who joined earlier, and cannot
+/// be added twice.
+pub async fn an_added_member_joins_once_and_is_listed_after_earlier_members(stores: RoomStores) {
+    let (room, a, b) = private_room(stores.users.as_ref(), stores.rooms.as_ref()).await;
+    let c = register_unique(stores.users.as_ref(), "c").await;
+    stores
+        .rooms
+        .add_member(room.id, c.id, Role::Admin, at(500))
+        .await
+        .expect("add_member");
+
+    let membership = stores
+        .rooms
+        .find_membership(room.id, c.id)
+        .await
+        .expect("find")
+        .expect("member");
+    assert_eq!(
+        (membership.role, membership.joined_at, membership.read_seq),
+        (Role::Admin, at(500), Seq::ZERO)
+    );
+    let members = stores
+        .rooms
+        .list_members(room.id)
+        .await
+        .expect("list_members");
+    let order: Vec<UserId> = members.iter().map(|m| m.user.id).collect();
+    assert_eq!(order.len(), 3);
+    assert_eq!(order[2], c.id, "the latest to join is listed last");
+    assert_eq!(
+        HashSet::from([order[0], order[1]]),
+        HashSet::from([a.id, b.id])
+    );
+    assert_eq!(members[2].user, c);
+
+    let again = stores
+        .rooms
+        .add_member(room.id, c.id, Role::Member, at(600))
+        .await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    let unchanged = stores
+        .rooms
+        .find_membership(room.id, c.id)
+        .await
+        .expect("find")
+        .expect("member");
+    assert_eq!(unchanged.role, Role::Admin);
+}
+
+/// Lookups of things that do not exist come back empty, not as errors.
+pub async fn unknown_rooms_pairs_and_memberships_are_absent(stores: RoomStores) {
+    let (room, a, _) = private_room(stores.users.as_ref(), stores.rooms.as_ref()).await;
+    let loner = register_unique(stores.users.as_ref(), "loner").await;
+    let pair = PrivatePair::new(a.id, loner.id).expect("pair");
+
+    assert_eq!(
+        stores
+            .rooms
+            .find_room(RoomId::new_v7())
+            .await
+            .expect("find_room"),
+        None
+    );
+    assert_eq!(
+        stores
+            .rooms
+            .find_private_room(&pair)
+            .await
+            .expect("find_private_room"),
+        None
+    );
+    assert_eq!(
+        stores
+            .rooms
+            .find_membership(room.id, loner.id)
+            .await
+            .expect("find_membership"),
+        None
+    );
+    assert!(stores
+        .rooms
+        .list_members(RoomId::new_v7())
+        .await
+        .expect("list_members")
+        .is_empty());
+    assert!(stores
+        .rooms
+        .list_rooms_of_user(loner.id)
+        .await
+        .expect("list_rooms")
+        .is_empty());
+}
