@@ -5,7 +5,7 @@
 //! `bigint` Unix milliseconds (exact on every backend, no time-zone conversions), and every
 //! indexed text column has a length so MySQL can index it.
 //!
-//! Layout: [`tables`] names the tables and columns; each `mYYYYMMDD_NNNNNN_*` module is one
+//! Layout: `tables` names the tables and columns; each `mYYYYMMDD_NNNNNN_*` module is one
 //! migration, applied in the order [`Migrator::migrations`] lists them. `chat-sql` runs the
 //! [`Migrator`] at start-up through `SqlDatabase::migrate`.
 

@@ -1,4 +1,4 @@
-//! The contract of the [`MessageStore`] port: seq allocation (from 1, consecutive in batch
+//! The contract of the [`MessageStore`](chat_ports::MessageStore) port: seq allocation (from 1, consecutive in batch
 //! order, gapless under racing batches), idempotent sends by `client_msg_id` (stored, repeated
 //! within a batch, and racing), and in [`history`] the reads: pages, latest per room, lookups.
 //!
