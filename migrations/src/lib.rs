@@ -13,6 +13,7 @@ pub use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::{async_trait, MigrationTrait};
 
 mod m20250101_000001_initial_schema;
+mod m20250201_000002_seq_gaps;
 mod tables;
 
 /// Every migration of the schema, oldest first.
@@ -22,6 +23,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20250101_000001_initial_schema::Migration)]
+        vec![
+            Box::new(m20250101_000001_initial_schema::Migration),
+            Box::new(m20250201_000002_seq_gaps::Migration),
+        ]
     }
 }

@@ -86,3 +86,13 @@ pub(crate) enum DeadLetters {
     Error,
     FailedAt,
 }
+
+/// Seqs the MongoDB message store took from `rooms.last_seq` but could not fill; a later pass
+/// writes tombstones there and forgets them.
+#[derive(DeriveIden)]
+pub(crate) enum SeqGaps {
+    Table,
+    RoomId,
+    Seq,
+    RecordedAt,
+}

@@ -12,5 +12,6 @@ pub mod fixtures;
 pub mod messages;
 pub mod queue;
 pub mod rooms;
+pub mod sequences;
 pub mod sessions;
 pub mod users;

@@ -23,7 +23,7 @@ use chat_ports::{JobPayload, NewJob, Priority};
 use tokio::sync::watch;
 
 use crate::settings::Settings;
-use crate::wiring::{self, StoreReadiness};
+use crate::wiring;
 
 /// How often expired sessions and spent refresh tokens are pruned.
 const PRUNE_INTERVAL: Duration = Duration::from_secs(3600);
@@ -74,9 +74,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
             Arc::clone(&pending),
         )),
         gateway: Arc::clone(&gateway),
-        readiness: Arc::new(StoreReadiness {
-            database: Arc::clone(&wiring.database),
-        }),
+        readiness: wiring.readiness.clone(),
         limits,
     };
     let listener = TcpListener::bind(settings.http_addr)

@@ -18,6 +18,11 @@ use settings::Settings;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     telemetry::init();
+    // One TLS crypto provider for every client (sqlx, MongoDB), chosen here rather than by
+    // whichever dependency asks first.
+    if rustls::crypto::ring::default_provider().install_default().is_err() {
+        tracing::debug!("a rustls crypto provider was already installed");
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match Settings::from_env() {
         Ok(settings) => commands::run(settings, &args).await,

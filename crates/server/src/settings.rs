@@ -19,6 +19,13 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// `CHAT_DATABASE_URL`: a sea-orm URL (sqlite, postgres or mysql).
     pub database_url: String,
+    /// `CHAT_MONGODB_URI`: MongoDB for messages (database from the path, default `chat`);
+    /// unset keeps messages in the SQL database.
+    pub mongodb_uri: Option<String>,
+    /// `CHAT_REDIS_URL`: Redis for the job queue and the event bus; unset runs both in-process.
+    pub redis_url: Option<String>,
+    /// `CHAT_REDIS_PREFIX`: prefix of every Redis key and channel (nodes of one cluster share it).
+    pub redis_prefix: String,
     /// `CHAT_JWT_SECRET`: the signing key; generated into the data dir when unset.
     pub jwt_secret: Option<String>,
     /// `CHAT_ACCESS_TOKEN_TTL_SECS`: lifetime of access tokens.
@@ -63,6 +70,9 @@ impl Settings {
             )?,
             data_dir,
             database_url,
+            mongodb_uri: get("CHAT_MONGODB_URI"),
+            redis_url: get("CHAT_REDIS_URL"),
+            redis_prefix: get("CHAT_REDIS_PREFIX").unwrap_or_else(|| "chat".into()),
             jwt_secret: get("CHAT_JWT_SECRET"),
             access_token_ttl: Duration::from_secs(parse(&get, "CHAT_ACCESS_TOKEN_TTL_SECS", 900)?),
             bcrypt_cost,

@@ -1,29 +1,36 @@
 //! Builds the ports from the settings: which adapter serves which port.
 //!
-//! Today the embedded and the SQL-server modes differ only in the URL: sea-orm serves every
-//! store (SQLite, PostgreSQL or MySQL), and the queue and the bus run in-process.
+//! Each choice is independent: `CHAT_DATABASE_URL` picks the SQL database (SQLite, PostgreSQL
+//! or MySQL) for metadata, and for messages too unless `CHAT_MONGODB_URI` is set; then
+//! MongoDB keeps the messages while SQL keeps their per-room counters. `CHAT_REDIS_URL` moves
+//! the job queue and the event bus from in-process to Redis, which is what lets several
+//! nodes form one cluster.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use async_trait::async_trait;
 use chat_app::Ports;
 use chat_auth::{BcryptPasswordHasher, JwtTokenIssuer};
 use chat_memory::{InProcessEventBus, InProcessJobQueue, SystemClock, UuidV7Ids};
+use chat_mongo::MongoMessageStore;
+use chat_ports::{EventBus, JobQueue, MessageStore};
+use chat_redis::{RedisEventBus, RedisJobQueue};
 use chat_sql::SqlDatabase;
 
 use crate::secret;
 use crate::settings::Settings;
 
-/// How long a leased job may run before the in-process queue hands it out again.
-const JOB_VISIBILITY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+/// How long a leased job may run before the queue hands it out again.
+const JOB_VISIBILITY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The adapters of one node, and what the server needs besides the ports.
 pub struct Wiring {
     /// Every port, for the use cases.
     pub ports: Ports,
-    /// The SQL database, for readiness and closing.
-    pub database: Arc<SqlDatabase>,
+    /// What `/readyz` asks.
+    pub readiness: Arc<StoreReadiness>,
 }
 
 impl std::fmt::Debug for Wiring {
@@ -34,28 +41,53 @@ impl std::fmt::Debug for Wiring {
 
 /// Connects the stores (running migrations if configured) and builds every port.
 pub async fn connect(settings: &Settings) -> anyhow::Result<Wiring> {
-    std::fs::create_dir_all(&settings.data_dir).with_context(|| {
-        format!(
-            "creating the data directory {}",
-            settings.data_dir.display()
-        )
-    })?;
+    std::fs::create_dir_all(&settings.data_dir)
+        .with_context(|| format!("creating the data directory {}", settings.data_dir.display()))?;
     let database = open_database(settings).await?;
     let secret = secret::load_or_create(settings.jwt_secret.as_deref(), &settings.data_dir)?;
+    let (messages, mongo): (Arc<dyn MessageStore>, _) = match &settings.mongodb_uri {
+        Some(uri) => {
+            let store = MongoMessageStore::connect(uri, database.sequences())
+                .await
+                .context("connecting to MongoDB (CHAT_MONGODB_URI)")?;
+            store.ensure_indexes().await.context("creating the MongoDB indexes")?;
+            let store = Arc::new(store);
+            (store.clone(), Some(store))
+        }
+        None => (database.messages(), None),
+    };
+    let (queue, bus): (Arc<dyn JobQueue>, Arc<dyn EventBus>) = match &settings.redis_url {
+        Some(url) => {
+            let pool = chat_redis::pool(url).context("configuring Redis (CHAT_REDIS_URL)")?;
+            let queue = RedisJobQueue::new(pool, &format!("{}:queue", settings.redis_prefix), JOB_VISIBILITY_TIMEOUT);
+            let bus = RedisEventBus::new(url, &format!("{}:events", settings.redis_prefix))
+                .context("configuring the Redis event bus")?;
+            (Arc::new(queue), Arc::new(bus))
+        }
+        None => (
+            Arc::new(InProcessJobQueue::new(JOB_VISIBILITY_TIMEOUT)),
+            Arc::new(InProcessEventBus::new()),
+        ),
+    };
+    let readiness = Arc::new(StoreReadiness {
+        database: Arc::clone(&database),
+        mongo,
+        queue: settings.redis_url.as_ref().map(|_| Arc::clone(&queue)),
+    });
     let ports = Ports {
         users: database.users(),
         rooms: database.rooms(),
-        messages: database.messages(),
+        messages,
         sessions: database.sessions(),
         dead_letters: database.dead_letters(),
-        queue: Arc::new(InProcessJobQueue::new(JOB_VISIBILITY_TIMEOUT)),
-        bus: Arc::new(InProcessEventBus::new()),
+        queue,
+        bus,
         hasher: Arc::new(BcryptPasswordHasher::new(settings.bcrypt_cost)),
         tokens: Arc::new(JwtTokenIssuer::new(&secret, settings.access_token_ttl)),
         clock: Arc::new(SystemClock),
         ids: Arc::new(UuidV7Ids),
     };
-    Ok(Wiring { ports, database })
+    Ok(Wiring { ports, readiness })
 }
 
 /// Opens the SQL database and, when configured, brings its schema up to date.
@@ -64,24 +96,38 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<Arc<SqlDatabas
         .await
         .context("connecting to the SQL database (CHAT_DATABASE_URL)")?;
     if settings.migrate_on_start {
-        database
-            .migrate()
-            .await
-            .context("running the SQL migrations")?;
+        database.migrate().await.context("running the SQL migrations")?;
     }
     Ok(Arc::new(database))
 }
 
-/// `/readyz`: the node is ready when its database answers.
-#[derive(Debug)]
+/// `/readyz`: the node is ready when every store it uses answers.
 pub struct StoreReadiness {
-    /// The database to ping.
-    pub database: Arc<SqlDatabase>,
+    database: Arc<SqlDatabase>,
+    mongo: Option<Arc<MongoMessageStore>>,
+    /// The Redis queue, when Redis is configured (asking its depth is a cheap round trip).
+    queue: Option<Arc<dyn JobQueue>>,
+}
+
+impl std::fmt::Debug for StoreReadiness {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreReadiness")
+            .field("mongo", &self.mongo.is_some())
+            .field("redis", &self.queue.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 #[async_trait]
 impl chat_http::Readiness for StoreReadiness {
     async fn check(&self) -> Result<(), String> {
-        self.database.ping().await.map_err(|e| format!("sql: {e}"))
+        self.database.ping().await.map_err(|e| format!("sql: {e}"))?;
+        if let Some(mongo) = &self.mongo {
+            mongo.ping().await.map_err(|e| format!("mongodb: {e}"))?;
+        }
+        if let Some(queue) = &self.queue {
+            queue.pending().await.map_err(|e| format!("redis: {e}"))?;
+        }
+        Ok(())
     }
 }

@@ -12,7 +12,10 @@ use chat_ports::StoreError;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
 
 use crate::error::unavailable;
-use crate::{SqlDeadLetterStore, SqlMessageStore, SqlRoomStore, SqlSessionStore, SqlUserStore};
+use crate::{
+    SqlDeadLetterStore, SqlMessageStore, SqlRoomStore, SqlSeqAllocator, SqlSessionStore,
+    SqlUserStore,
+};
 
 /// Connections of a PostgreSQL or MySQL pool, and of the SQLite read pool, unless told otherwise.
 pub const DEFAULT_MAX_CONNECTIONS: u32 = 10;
@@ -115,6 +118,12 @@ impl SqlDatabase {
     /// The store of messages.
     pub fn messages(&self) -> Arc<SqlMessageStore> {
         Arc::new(SqlMessageStore::new(self.handles.clone()))
+    }
+
+    /// The per-room seq counters and the gap record, for a message store that keeps its
+    /// messages outside this database (MongoDB).
+    pub fn sequences(&self) -> Arc<SqlSeqAllocator> {
+        Arc::new(SqlSeqAllocator::new(self.handles.clone()))
     }
 
     /// The store of sessions and refresh tokens.

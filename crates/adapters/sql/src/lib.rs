@@ -7,8 +7,9 @@
 //!
 //! Layout: `connection` opens the database, `sqlite` holds the SQLite durability and
 //! single-writer decisions; one module per store (`users`, `rooms`, `messages` with `append`
-//! for the group commit, `sessions`, `dead_letters`); `entity` maps tables to rows; `decode`
-//! and `error` turn rows and driver errors into domain values and
+//! for the group commit, `sessions`, `dead_letters`, and `sequences`: the per-room counters and
+//! the gap record for a message store that keeps messages elsewhere); `entity` maps tables to
+//! rows; `decode` and `error` turn rows and driver errors into domain values and
 //! [`StoreError`](chat_ports::StoreError)s, so no sea-orm type crosses this crate's boundary.
 
 mod append;
@@ -19,6 +20,7 @@ mod entity;
 mod error;
 mod messages;
 mod rooms;
+mod sequences;
 mod sessions;
 mod sqlite;
 mod users;
@@ -27,5 +29,6 @@ pub use connection::{SqlBackend, SqlDatabase, DEFAULT_MAX_CONNECTIONS};
 pub use dead_letters::SqlDeadLetterStore;
 pub use messages::SqlMessageStore;
 pub use rooms::SqlRoomStore;
+pub use sequences::SqlSeqAllocator;
 pub use sessions::SqlSessionStore;
 pub use users::SqlUserStore;

@@ -11,5 +11,6 @@ pub(crate) mod memberships;
 pub(crate) mod messages;
 pub(crate) mod refresh_tokens;
 pub(crate) mod rooms;
+pub(crate) mod seq_gaps;
 pub(crate) mod sessions;
 pub(crate) mod users;

@@ -1,7 +1,8 @@
 //! Checks of promises this adapter makes beyond the port contracts: failed batches store
 //! nothing, a retried persistence job is recognised by its message id, foreign keys turn into
-//! `NotFound`, migrations are idempotent, a SQLite file keeps what it acknowledged, and rows that
-//! cannot be decoded are reported instead of skipped.
+//! `NotFound`, migrations are idempotent, the seq allocator and the message store share one
+//! counter, a SQLite file keeps what it acknowledged, and rows that cannot be decoded are
+//! reported instead of skipped.
 
 use chat_contract::fixtures::{at, message, private_room, register_unique};
 use chat_domain::{Role, RoomId, Seq, UserId, Username};
@@ -118,6 +119,49 @@ mod missing_references {
             .add_member(room.id, UserId::new_v7(), Role::Member, at(0))
             .await;
         assert!(matches!(no_user, Err(StoreError::NotFound)), "{no_user:?}");
+        provider.cleanup().await;
+    }
+
+    crate::on_every_backend!(run);
+}
+
+mod shared_counter {
+    use chat_ports::SeqAllocator;
+
+    use super::*;
+
+    /// The allocator raises the same `rooms.last_seq` the SQL message store raises: a
+    /// database can move its messages to MongoDB (or back) without a room's seqs restarting.
+    async fn run(backend: Backend) {
+        let Some(provider) = Provider::new(backend, "the adapter check on the shared counter")
+        else {
+            return;
+        };
+        let db = provider.fresh().await;
+        let (room, a, _) = private_room(db.users().as_ref(), db.rooms().as_ref()).await;
+        let stored = db
+            .messages()
+            .append_batch(&[message(room.id, a.id, "in sql", None)])
+            .await
+            .expect("append_batch");
+        assert_eq!(stored[0].message().seq, Seq(1));
+        let sequences = db.sequences();
+        assert_eq!(
+            sequences.last_allocated(room.id).await.expect("last"),
+            Seq(1)
+        );
+        let taken = sequences.allocate(&[(room.id, 2)]).await.expect("allocate");
+        assert_eq!(taken[0].first, Seq(2));
+        let after = db
+            .messages()
+            .append_batch(&[message(room.id, a.id, "after", None)])
+            .await
+            .expect("append_batch");
+        assert_eq!(
+            after[0].message().seq,
+            Seq(4),
+            "the store goes on after the allocator"
+        );
         provider.cleanup().await;
     }
 

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use chat_contract::fixtures::{MessageStores, RoomStores, SessionStores};
+use chat_contract::sequences::SequenceStores;
 use chat_ports::{DeadLetterStore, UserStore};
 
 use crate::provision::{Backend, Provider};
@@ -64,6 +65,29 @@ mod messages {
                 users: db.users(),
                 rooms: db.rooms(),
                 messages: db.messages(),
+            }
+        })
+        .await;
+        provider.cleanup().await;
+    }
+
+    crate::on_every_backend!(run);
+}
+
+mod sequences {
+    use super::*;
+
+    async fn run(backend: Backend) {
+        let Some(provider) = Provider::new(backend, "the sequences contract suite") else {
+            return;
+        };
+        let provider = &provider;
+        chat_contract::sequences::run_all(move || async move {
+            let db = provider.fresh().await;
+            SequenceStores {
+                users: db.users(),
+                rooms: db.rooms(),
+                sequences: db.sequences(),
             }
         })
         .await;

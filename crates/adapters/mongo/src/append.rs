@@ -1,0 +1,276 @@
+//! `append_batch`: the group commit of messages, in two MongoDB round trips.
+//!
+//! 1. Fill recorded gaps with tombstones, when some may wait (see `crate::gaps`).
+//! 2. Claim the batch's ids and keys on this node (see `crate::in_flight`).
+//! 3. ONE `find` for what is already stored: an `$or` of the batch's idempotency keys
+//!    `(room, sender, client_msg_id)`, plus `_id $in` for a persistence job that runs again
+//!    after its commit. Those messages, and repeats of an earlier message of the same batch,
+//!    are duplicates and take no seq.
+//! 4. ONE `SeqAllocator::allocate` for the rest, all rooms at once.
+//! 5. ONE `insert_many`, unordered, so one refused document does not stop the others.
+//!
+//! When the insert fails, what happens to the seqs taken in step 4 decides everything:
+//! - some documents hit a unique index because another node stored the same send between our
+//!   steps 3 and 5: one more `find` fetches those originals, the messages become duplicates of
+//!   them, and their seqs get tombstones so the room stays gapless;
+//! - anything else (MongoDB down, a write concern error, a timeout): nothing is known about
+//!   what was stored, so every seq of the batch is recorded as a gap and the batch reports
+//!   `Unavailable`. The worker retries it: what did get stored is found by `_id` in step 3,
+//!   the rest takes new seqs, and the gaps get tombstones (or keep the message that did land).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use chat_domain::{ClientMsgId, Message, MessageId, NewMessage, RoomId, Seq, UserId};
+use chat_ports::{Appended, StoreError};
+use mongodb::bson::{doc, Document};
+
+use crate::document::{by_key, MessageDoc};
+use crate::error::{bounded, bounded_raw, duplicate_key_positions, unavailable};
+use crate::gaps;
+use crate::reads::collect;
+use crate::store::Inner;
+
+/// The idempotency key of a message.
+type Key = (RoomId, UserId, ClientMsgId);
+
+/// What to do with one message of the batch.
+enum Plan {
+    /// Store it with this seq.
+    New(Seq),
+    /// Already stored: report this.
+    Stored(Message),
+    /// Same message as the one at this earlier index of the batch.
+    SameAs(usize),
+}
+
+/// Stores `batch` (not empty); see the module docs.
+pub(crate) async fn append_batch(
+    inner: Arc<Inner>,
+    batch: Vec<NewMessage>,
+) -> Result<Vec<Appended>, StoreError> {
+    gaps::fill(&inner).await;
+    let _claims = inner.in_flight.claim(&batch).await;
+    let stored = find_stored(&inner, batch.iter()).await?;
+    let mut plans = plan(&batch, &stored)?;
+    allocate(&inner, &batch, &mut plans).await?;
+    let new: Vec<(usize, Seq)> = plans
+        .iter()
+        .enumerate()
+        .filter_map(|(index, plan)| match plan {
+            Plan::New(seq) => Some((index, *seq)),
+            Plan::Stored(_) | Plan::SameAs(_) => None,
+        })
+        .collect();
+    if new.is_empty() {
+        return Ok(results(&batch, plans));
+    }
+    let documents: Vec<MessageDoc> = new
+        .iter()
+        .map(|&(index, seq)| MessageDoc::new(&batch[index], seq))
+        .collect();
+    let taken: Vec<(RoomId, Seq)> = new
+        .iter()
+        .map(|&(i, seq)| (batch[i].room_id, seq))
+        .collect();
+    let failure = match bounded_raw(inner.writes.insert_many(documents).ordered(false)).await {
+        Ok(Ok(_)) => return Ok(results(&batch, plans)),
+        Ok(Err(err)) => match duplicate_key_positions(&err) {
+            Some(positions) => {
+                // Positions count the documents, which are the batch's new messages.
+                let lost: Vec<usize> = positions
+                    .iter()
+                    .filter_map(|&p| new.get(p))
+                    .map(|&(i, _)| i)
+                    .collect();
+                match settle_races(&inner, &batch, &mut plans, &lost).await {
+                    Ok(()) => return Ok(results(&batch, plans)),
+                    Err(failure) => failure,
+                }
+            }
+            None => unavailable(err),
+        },
+        Err(timed_out) => timed_out,
+    };
+    gaps::record(&inner, &taken).await;
+    Err(failure)
+}
+
+/// Stored messages that share an id or an idempotency key with one of `messages`, in one
+/// command.
+async fn find_stored<'a>(
+    inner: &Inner,
+    messages: impl Iterator<Item = &'a NewMessage>,
+) -> Result<Vec<Message>, StoreError> {
+    let mut ids = Vec::new();
+    let mut matches: Vec<Document> = Vec::new();
+    for new in messages {
+        ids.push(new.id.to_string());
+        if let Some(client_msg_id) = &new.client_msg_id {
+            matches.push(by_key(new.room_id, new.sender_id, client_msg_id));
+        }
+    }
+    // At most one original per id and one per key: all of them fit the first reply.
+    let most = u32::try_from(ids.len() + matches.len()).unwrap_or(u32::MAX);
+    matches.push(doc! { "_id": { "$in": ids } });
+    let find = inner
+        .messages
+        .find(doc! { "$or": matches })
+        .batch_size(most.saturating_add(1));
+    collect(bounded(find).await?).await
+}
+
+/// Decides, in batch order, which messages are new and which repeat an earlier one.
+fn plan(batch: &[NewMessage], stored: &[Message]) -> Result<Vec<Plan>, StoreError> {
+    let stored_by_id: HashMap<MessageId, &Message> = stored.iter().map(|m| (m.id, m)).collect();
+    let stored_by_key: HashMap<Key, &Message> = stored
+        .iter()
+        .filter_map(|m| Some(((m.room_id, m.sender_id, m.client_msg_id.clone()?), m)))
+        .collect();
+    let mut first_by_id: HashMap<MessageId, usize> = HashMap::new();
+    let mut first_by_key: HashMap<Key, usize> = HashMap::new();
+    let mut plans = Vec::with_capacity(batch.len());
+    for (index, new) in batch.iter().enumerate() {
+        let key = new
+            .client_msg_id
+            .clone()
+            .map(|c| (new.room_id, new.sender_id, c));
+        let by_key = key.as_ref().and_then(|k| stored_by_key.get(k)).copied();
+        let plan = if let Some(original) = by_key.or_else(|| stored_by_id.get(&new.id).copied()) {
+            ensure_same_message(new, original.room_id, original.sender_id)?;
+            Plan::Stored(original.clone())
+        } else if let Some(&first) = key
+            .as_ref()
+            .and_then(|k| first_by_key.get(k))
+            .or(first_by_id.get(&new.id))
+        {
+            ensure_same_message(new, batch[first].room_id, batch[first].sender_id)?;
+            Plan::SameAs(first)
+        } else {
+            first_by_id.insert(new.id, index);
+            if let Some(key) = key {
+                first_by_key.insert(key, index);
+            }
+            // The real seq is known once the allocator answered: `allocate`.
+            Plan::New(Seq::ZERO)
+        };
+        plans.push(plan);
+    }
+    Ok(plans)
+}
+
+/// A message id reused for another room or sender is not a retry but a caller bug.
+fn ensure_same_message(new: &NewMessage, room: RoomId, sender: UserId) -> Result<(), StoreError> {
+    if new.room_id == room && new.sender_id == sender {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict(format!(
+            "message id {} already used elsewhere",
+            new.id
+        )))
+    }
+}
+
+/// Takes seqs for the new messages, all rooms in one call, and writes them into `plans`.
+async fn allocate(
+    inner: &Inner,
+    batch: &[NewMessage],
+    plans: &mut [Plan],
+) -> Result<(), StoreError> {
+    let mut counts: BTreeMap<RoomId, u32> = BTreeMap::new();
+    for (new, plan) in batch.iter().zip(plans.iter()) {
+        if matches!(plan, Plan::New(_)) {
+            let count = counts.entry(new.room_id).or_default();
+            *count = count.saturating_add(1);
+        }
+    }
+    if counts.is_empty() {
+        return Ok(());
+    }
+    let requests: Vec<(RoomId, u32)> = counts.iter().map(|(room, n)| (*room, *n)).collect();
+    let ranges = inner.allocator.allocate(&requests).await?;
+    let mut next: HashMap<RoomId, (Seq, u32)> = HashMap::with_capacity(ranges.len());
+    for range in ranges {
+        next.insert(range.room_id, (range.first, range.count));
+    }
+    for (new, plan) in batch.iter().zip(plans.iter_mut()) {
+        if let Plan::New(seq) = plan {
+            // An allocator that answered for fewer seqs than asked is broken; writing on
+            // would reuse seqs.
+            let (room_next, left) = next
+                .get_mut(&new.room_id)
+                .filter(|(_, left)| *left > 0)
+                .ok_or_else(|| {
+                    StoreError::corrupt(format!(
+                        "the seq allocator gave room {} too few seqs",
+                        new.room_id
+                    ))
+                })?;
+            *seq = *room_next;
+            *room_next = room_next.next();
+            *left -= 1;
+        }
+    }
+    Ok(())
+}
+
+/// The documents at `lost` broke a unique index: another node stored the same send first.
+/// Makes each a duplicate of the stored original and fills its seq with a tombstone. An
+/// error means some of them are not explained by a stored original; the caller then records
+/// every seq of the batch as a gap.
+async fn settle_races(
+    inner: &Inner,
+    batch: &[NewMessage],
+    plans: &mut [Plan],
+    lost: &[usize],
+) -> Result<(), StoreError> {
+    let originals = find_stored(inner, lost.iter().map(|&i| &batch[i])).await?;
+    let mut tombstones = Vec::with_capacity(lost.len());
+    for &index in lost {
+        let new = &batch[index];
+        let Plan::New(seq) = plans[index] else {
+            continue;
+        };
+        let same_key = |m: &&Message| {
+            new.client_msg_id.is_some()
+                && (m.room_id, m.sender_id, m.client_msg_id.as_ref())
+                    == (new.room_id, new.sender_id, new.client_msg_id.as_ref())
+        };
+        let original = originals.iter().find(|m| m.id == new.id || same_key(m));
+        let Some(original) = original else {
+            // Not a racing send: the seq itself was taken, so two stores share no allocator.
+            return Err(StoreError::corrupt(format!(
+                "seq {seq} of room {} already holds a message the allocator did not hand out",
+                new.room_id
+            )));
+        };
+        ensure_same_message(new, original.room_id, original.sender_id)?;
+        plans[index] = Plan::Stored(original.clone());
+        tombstones.push((new.room_id, seq));
+    }
+    tracing::info!(
+        count = tombstones.len(),
+        "sends raced another node; filling their seqs"
+    );
+    if let Err(error) = gaps::write_tombstones(inner, &tombstones).await {
+        // The batch itself is stored: its result stands, the empty seqs wait as gaps.
+        tracing::warn!(%error, "could not write tombstones for raced sends");
+        gaps::record(inner, &tombstones).await;
+    }
+    Ok(())
+}
+
+/// The outcome of each message, once the batch is stored.
+fn results(batch: &[NewMessage], plans: Vec<Plan>) -> Vec<Appended> {
+    let mut appended: Vec<Appended> = Vec::with_capacity(batch.len());
+    for (new, plan) in batch.iter().zip(plans) {
+        let outcome = match plan {
+            Plan::New(seq) => Appended::Created(new.clone().into_message(seq)),
+            Plan::Stored(original) => Appended::Duplicate(original),
+            // `first` is always an earlier index, so it is already in `appended`.
+            Plan::SameAs(first) => Appended::Duplicate(appended[first].message().clone()),
+        };
+        appended.push(outcome);
+    }
+    appended
+}

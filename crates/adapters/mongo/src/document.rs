@@ -1,0 +1,225 @@
+//! The stored form of a message, and the filters that find one.
+//!
+//! One document per message in the `messages` collection: `_id` is the message id as a
+//! string (ids are assigned before the message is stored, so a retried job writes the same
+//! `_id`); ids are hyphenated UUID strings as everywhere else in the product; `seq` is an
+//! Int64; times are BSON dates (milliseconds, which is exactly what a `Timestamp` holds).
+//! Optional fields are left out rather than stored as null, so the partial unique index on
+//! `client_msg_id` sees only messages that have one.
+//!
+//! Decoding is strict: a document that does not decode is reported with
+//! [`StoreError::corrupt`], never skipped, because a store that quietly drops what it cannot
+//! read hides the damage until a user notices a missing message.
+
+use std::fmt::Display;
+use std::str::FromStr;
+
+use chat_domain::ids::Uuid;
+use chat_domain::{ClientMsgId, Message, MessageId, NewMessage, RoomId, Seq, Timestamp, UserId};
+use chat_ports::StoreError;
+use mongodb::bson::{self, doc, DateTime, Document};
+use serde::{Deserialize, Serialize};
+
+/// The sender of a tombstone: no one. A tombstone fills a seq that was taken for a message
+/// that was never stored (or was stored under another seq), so it has no author.
+pub(crate) const TOMBSTONE_SENDER: UserId = UserId::from_uuid(Uuid::nil());
+
+/// A message as stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct MessageDoc {
+    #[serde(rename = "_id")]
+    id: String,
+    room_id: String,
+    seq: i64,
+    sender_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    body: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    client_msg_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reply_to: Option<String>,
+    created_at: DateTime,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    edited_at: Option<DateTime>,
+    deleted: bool,
+}
+
+impl MessageDoc {
+    /// The document to insert for `new` once it holds `seq`.
+    pub(crate) fn new(new: &NewMessage, seq: Seq) -> Self {
+        Self {
+            id: new.id.to_string(),
+            room_id: new.room_id.to_string(),
+            seq: seq_to_db(seq),
+            sender_id: new.sender_id.to_string(),
+            body: Some(new.body.as_str().to_owned()),
+            client_msg_id: new.client_msg_id.as_ref().map(|c| c.as_str().to_owned()),
+            reply_to: new.reply_to.map(|id| id.to_string()),
+            created_at: DateTime::from_millis(new.created_at.unix_millis()),
+            edited_at: None,
+            deleted: false,
+        }
+    }
+
+    /// A tombstone for `seq` of `room`, written at `at`: deleted, no body, no key, no author.
+    pub(crate) fn tombstone(room: RoomId, seq: Seq, at: Timestamp) -> Self {
+        Self {
+            id: MessageId::new_v7().to_string(),
+            room_id: room.to_string(),
+            seq: seq_to_db(seq),
+            sender_id: TOMBSTONE_SENDER.to_string(),
+            body: None,
+            client_msg_id: None,
+            reply_to: None,
+            created_at: DateTime::from_millis(at.unix_millis()),
+            edited_at: None,
+            deleted: true,
+        }
+    }
+}
+
+/// Decodes a stored document, failing on anything that is not a valid message.
+pub(crate) fn decode(document: Document) -> Result<Message, StoreError> {
+    let id = document.get("_id").map(ToString::to_string);
+    let stored: MessageDoc = bson::deserialize_from_document(document).map_err(|err| {
+        let id = id.as_deref().unwrap_or("without an _id");
+        StoreError::corrupt(format!("stored message {id} is invalid: {err}"))
+    })?;
+    let client_msg_id = match stored.client_msg_id {
+        Some(raw) => {
+            Some(ClientMsgId::parse(&raw).map_err(|err| invalid("client_msg_id", &raw, err))?)
+        }
+        None => None,
+    };
+    Ok(Message {
+        id: parse(&stored.id, "message id")?,
+        room_id: parse(&stored.room_id, "message room id")?,
+        seq: Seq(u64::try_from(stored.seq).map_err(|err| invalid("seq", &stored.seq, err))?),
+        sender_id: parse(&stored.sender_id, "message sender id")?,
+        body: stored.body,
+        client_msg_id,
+        reply_to: stored
+            .reply_to
+            .as_deref()
+            .map(|raw| parse(raw, "reply_to"))
+            .transpose()?,
+        created_at: Timestamp::from_unix_millis(stored.created_at.timestamp_millis()),
+        edited_at: stored
+            .edited_at
+            .map(|at| Timestamp::from_unix_millis(at.timestamp_millis())),
+        deleted: stored.deleted,
+    })
+}
+
+/// The stored form of a seq (saturating at `i64::MAX`, which no room reaches; a saturated
+/// bound still selects right).
+pub(crate) fn seq_to_db(seq: Seq) -> i64 {
+    i64::try_from(seq.get()).unwrap_or(i64::MAX)
+}
+
+/// Matches the message `sender` stored in `room` under `client_msg_id`.
+///
+/// The `$type` clause repeats the partial filter of the unique index: MongoDB uses a partial
+/// index only for a query that provably stays inside its filter, and spelling the filter out
+/// is the one form every server version recognises.
+pub(crate) fn by_key(room: RoomId, sender: UserId, client_msg_id: &ClientMsgId) -> Document {
+    doc! {
+        "room_id": room.to_string(),
+        "sender_id": sender.to_string(),
+        "$and": [
+            { "client_msg_id": client_msg_id.as_str() },
+            { "client_msg_id": { "$type": "string" } },
+        ],
+    }
+}
+
+/// Parses a stored id, naming `what` in the error.
+fn parse<T>(raw: &str, what: &str) -> Result<T, StoreError>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    raw.parse().map_err(|err| invalid(what, &raw, err))
+}
+
+/// The error for a stored `what` whose value `raw` is refused for `reason`.
+fn invalid(what: &str, raw: &dyn std::fmt::Debug, reason: impl Display) -> StoreError {
+    StoreError::corrupt(format!("stored {what} {raw:?} is invalid: {reason}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use chat_domain::MessageBody;
+
+    use super::*;
+
+    fn new_message(client_msg_id: Option<&str>) -> NewMessage {
+        NewMessage {
+            id: MessageId::new_v7(),
+            room_id: RoomId::new_v7(),
+            sender_id: UserId::new_v7(),
+            body: MessageBody::parse("hello", 100).unwrap(),
+            client_msg_id: client_msg_id.map(|c| ClientMsgId::parse(c).unwrap()),
+            reply_to: Some(MessageId::new_v7()),
+            created_at: Timestamp::from_unix_millis(1_767_323_045_123),
+        }
+    }
+
+    #[test]
+    fn a_message_round_trips_through_its_document() {
+        let new = new_message(Some("c-1"));
+        let stored = bson::serialize_to_document(&MessageDoc::new(&new, Seq(9))).unwrap();
+        assert_eq!(stored.get_str("_id").unwrap(), new.id.to_string());
+        assert_eq!(stored.get_i64("seq").unwrap(), 9);
+        assert!(stored.get_datetime("created_at").is_ok());
+        assert_eq!(decode(stored).unwrap(), new.into_message(Seq(9)));
+    }
+
+    #[test]
+    fn absent_options_are_left_out_so_the_partial_index_skips_them() {
+        let mut new = new_message(None);
+        new.reply_to = None;
+        let stored = bson::serialize_to_document(&MessageDoc::new(&new, Seq(1))).unwrap();
+        for absent in ["client_msg_id", "reply_to", "edited_at"] {
+            assert!(!stored.contains_key(absent), "{absent} is left out");
+        }
+        assert_eq!(decode(stored).unwrap(), new.into_message(Seq(1)));
+    }
+
+    #[test]
+    fn a_tombstone_is_deleted_without_body_key_or_author() {
+        let room = RoomId::new_v7();
+        let at = Timestamp::from_unix_millis(5);
+        let stored = bson::serialize_to_document(&MessageDoc::tombstone(room, Seq(4), at)).unwrap();
+        let message = decode(stored).unwrap();
+        assert!(message.deleted);
+        assert_eq!((message.room_id, message.seq), (room, Seq(4)));
+        assert_eq!((message.body, message.client_msg_id), (None, None));
+        assert_eq!(message.sender_id, TOMBSTONE_SENDER);
+    }
+
+    #[test]
+    fn documents_that_do_not_decode_are_corrupt_not_skipped() {
+        let good =
+            bson::serialize_to_document(&MessageDoc::new(&new_message(None), Seq(1))).unwrap();
+        let mut bad_id = good.clone();
+        bad_id.insert("room_id", "not-a-uuid");
+        let mut negative = good.clone();
+        negative.insert("seq", -3_i64);
+        let mut missing = good.clone();
+        missing.remove("created_at");
+        let mut bad_key = good;
+        bad_key.insert("client_msg_id", "");
+        for document in [bad_id, negative, missing, bad_key] {
+            let err = decode(document.clone()).unwrap_err();
+            assert!(matches!(err, StoreError::Unavailable(_)), "{document}");
+            assert!(err.to_string().contains("invalid"), "{err}");
+        }
+    }
+
+    #[test]
+    fn seqs_beyond_an_int64_saturate() {
+        assert_eq!(seq_to_db(Seq(u64::MAX)), i64::MAX);
+        assert_eq!(seq_to_db(Seq(3)), 3);
+    }
+}

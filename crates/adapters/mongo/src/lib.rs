@@ -1,0 +1,35 @@
+//! MongoDB adapter: the message store of chat-system, for deployments whose message history
+//! outgrows the SQL database.
+//!
+//! Messages live in one `messages` collection; the per-room seq counters do not. MongoDB
+//! cannot raise a counter and insert the messages in one atomic step without a multi-document
+//! transaction per batch (and a replica set), so seqs come from a
+//! [`SeqAllocator`](chat_ports::SeqAllocator), in production the SQL database's
+//! `rooms.last_seq` (`chat_sql::SqlSeqAllocator`). A batch then costs MongoDB two round trips
+//! whatever the number of rooms in it: one `find` for the originals of retried sends, one
+//! `insert_many`. A seq that was taken but could not be filled is recorded as a gap and later
+//! filled with a tombstone (`deleted: true`, no body), so every room's history stays gapless.
+//!
+//! One promise differs from the SQL store: the insert is one unordered bulk write, not a
+//! transaction, so a batch that reports `Unavailable` (the connection dropped mid-write) may
+//! have stored some of its messages. Nothing is lost or doubled by it: the retried job finds
+//! those by message id and gets them back as `Duplicate`, with the seq they were stored at.
+//!
+//! Start with [`MongoMessageStore::connect`], call [`MongoMessageStore::ensure_indexes`] once at
+//! start-up, and read [`MongoMessageStore::round_trips`] as a metric.
+//!
+//! Layout: `store` holds the connection and the [`MessageStore`](chat_ports::MessageStore)
+//! impl; `append` the group commit; `gaps` the recording and filling of gaps; `in_flight`
+//! the node-local claims that keep two batches of one node from racing on one send; `reads`
+//! the history queries; `document` the stored form of a message; `error` the translation of
+//! driver errors, so no `mongodb` type crosses this crate's boundary.
+
+mod append;
+mod document;
+mod error;
+mod gaps;
+mod in_flight;
+mod reads;
+mod store;
+
+pub use store::{MongoMessageStore, DEFAULT_DATABASE};
