@@ -86,6 +86,10 @@ id_type!(
     /// Identifies a background job on the queue.
     JobId
 );
+id_type!(
+    /// Identifies an invitation into a group.
+    InviteId
+);
 
 #[cfg(test)]
 mod tests {

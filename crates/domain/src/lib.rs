@@ -21,13 +21,17 @@
 //! assert_eq!(PrivatePair::new(a, b).unwrap(), PrivatePair::new(b, a).unwrap());
 //! ```
 
+pub mod group;
 pub mod ids;
 pub mod message;
 pub mod room;
 pub mod time;
 pub mod user;
 
-pub use ids::{JobId, MessageId, RoomId, SessionId, UserId};
+pub use group::{
+    GroupDescription, GroupName, GroupTextError, Invite, InviteLink, DEFAULT_MAX_GROUP_MEMBERS,
+};
+pub use ids::{InviteId, JobId, MessageId, RoomId, SessionId, UserId};
 pub use message::{
     BodyError, ClientMsgId, ClientMsgIdError, Message, MessageBody, NewMessage, Seq,
     DEFAULT_MAX_BODY_CHARS,

@@ -20,7 +20,10 @@ async fn main() -> std::process::ExitCode {
     telemetry::init();
     // One TLS crypto provider for every client (sqlx, MongoDB), chosen here rather than by
     // whichever dependency asks first.
-    if rustls::crypto::ring::default_provider().install_default().is_err() {
+    if rustls::crypto::ring::default_provider()
+        .install_default()
+        .is_err()
+    {
         tracing::debug!("a rustls crypto provider was already installed");
     }
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -41,8 +41,12 @@ impl std::fmt::Debug for Wiring {
 
 /// Connects the stores (running migrations if configured) and builds every port.
 pub async fn connect(settings: &Settings) -> anyhow::Result<Wiring> {
-    std::fs::create_dir_all(&settings.data_dir)
-        .with_context(|| format!("creating the data directory {}", settings.data_dir.display()))?;
+    std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+        format!(
+            "creating the data directory {}",
+            settings.data_dir.display()
+        )
+    })?;
     let database = open_database(settings).await?;
     let secret = secret::load_or_create(settings.jwt_secret.as_deref(), &settings.data_dir)?;
     let (messages, mongo): (Arc<dyn MessageStore>, _) = match &settings.mongodb_uri {
@@ -50,7 +54,10 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<Wiring> {
             let store = MongoMessageStore::connect(uri, database.sequences())
                 .await
                 .context("connecting to MongoDB (CHAT_MONGODB_URI)")?;
-            store.ensure_indexes().await.context("creating the MongoDB indexes")?;
+            store
+                .ensure_indexes()
+                .await
+                .context("creating the MongoDB indexes")?;
             let store = Arc::new(store);
             (store.clone(), Some(store))
         }
@@ -59,7 +66,11 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<Wiring> {
     let (queue, bus): (Arc<dyn JobQueue>, Arc<dyn EventBus>) = match &settings.redis_url {
         Some(url) => {
             let pool = chat_redis::pool(url).context("configuring Redis (CHAT_REDIS_URL)")?;
-            let queue = RedisJobQueue::new(pool, &format!("{}:queue", settings.redis_prefix), JOB_VISIBILITY_TIMEOUT);
+            let queue = RedisJobQueue::new(
+                pool,
+                &format!("{}:queue", settings.redis_prefix),
+                JOB_VISIBILITY_TIMEOUT,
+            );
             let bus = RedisEventBus::new(url, &format!("{}:events", settings.redis_prefix))
                 .context("configuring the Redis event bus")?;
             (Arc::new(queue), Arc::new(bus))
@@ -96,7 +107,10 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<Arc<SqlDatabas
         .await
         .context("connecting to the SQL database (CHAT_DATABASE_URL)")?;
     if settings.migrate_on_start {
-        database.migrate().await.context("running the SQL migrations")?;
+        database
+            .migrate()
+            .await
+            .context("running the SQL migrations")?;
     }
     Ok(Arc::new(database))
 }
@@ -121,7 +135,10 @@ impl std::fmt::Debug for StoreReadiness {
 #[async_trait]
 impl chat_http::Readiness for StoreReadiness {
     async fn check(&self) -> Result<(), String> {
-        self.database.ping().await.map_err(|e| format!("sql: {e}"))?;
+        self.database
+            .ping()
+            .await
+            .map_err(|e| format!("sql: {e}"))?;
         if let Some(mongo) = &self.mongo {
             mongo.ping().await.map_err(|e| format!("mongodb: {e}"))?;
         }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use chat_domain::{Message, NewMessage, RoomId, RoomKind, Seq, UserId};
 use chat_ports::{
-    Appended, BusEvent, JobPayload, LeasedJob, NewJob, Priority, RoomView, UserSummary,
+    Appended, BusEvent, JobPayload, LeasedJob, NewJob, Priority, RoomView, StoreError, UserSummary,
 };
 
 use super::JobWorkers;
@@ -25,7 +25,10 @@ impl JobWorkers {
         let _order = self.publish_order.lock().await;
         match self.ports.messages.append_batch(&messages).await {
             Ok(results) => self.publish_committed(&jobs, results).await,
-            Err(error) if jobs.len() > 1 => {
+            // A store that is down fails every message alike: writing them one by one would
+            // only multiply the time the publish lock is held. Other failures may be one bad
+            // message, so the rest are written without it.
+            Err(error) if jobs.len() > 1 && !matches!(error, StoreError::Unavailable(_)) => {
                 tracing::warn!(%error, size = jobs.len(), "group commit failed; writing one by one");
                 for (job, message) in jobs.iter().zip(messages) {
                     match self
@@ -76,6 +79,15 @@ impl JobWorkers {
             let pending_id = match &job.payload {
                 JobPayload::PersistMessage { message } => message.id,
                 _ => continue,
+            };
+            // A job re-run after a commit it could not report (a crash, a partial bulk write)
+            // finds its own message stored: that is still its creation, and publishing it again
+            // is harmless because connections drop seqs they already have.
+            let result = match result {
+                Appended::Duplicate(original) if original.id == pending_id => {
+                    Appended::Created(original)
+                }
+                other => other,
             };
             match result {
                 Appended::Created(message) => {

@@ -1,6 +1,8 @@
 //! Failed writes: the fallback from a failed group commit to one write per message, and
 //! retries after a backoff that doubles per attempt.
 
+use chat_ports::StoreError;
+
 use super::*;
 
 #[tokio::test]
@@ -12,7 +14,7 @@ async fn a_failed_group_commit_falls_back_to_writing_each_message_alone() {
         .expect_append_batch()
         .withf(|batch| batch.len() == 3)
         .times(1)
-        .returning(|_| Err(store_down()));
+        .returning(|_| Err(one_bad_message()));
     for (seq, message) in (4..).zip(messages.clone()) {
         let alone = message.clone();
         mocks
@@ -32,6 +34,28 @@ async fn a_failed_group_commit_falls_back_to_writing_each_message_alone() {
     assert_eq!(created_seqs(&recorded(&published)), vec![4, 5, 6]);
 }
 
+/// A batch-level refusal that may come from one message (not the store being down).
+fn one_bad_message() -> StoreError {
+    StoreError::Conflict("a message id used in another room".into())
+}
+
+#[tokio::test]
+async fn a_store_that_is_down_fails_the_batch_without_writing_one_by_one() {
+    let messages = group_messages(3);
+    let mut mocks = MockPorts::new();
+    mocks
+        .messages
+        .expect_append_batch()
+        .times(1)
+        .returning(|_| Err(store_down()));
+    mocks.bus.expect_publish().never();
+    mocks.queue.expect_retry().times(3).returning(|_, _| Ok(()));
+    mocks.queue.expect_complete().never();
+    let pending = PendingSends::new();
+
+    workers(mocks, &pending).handle(jobs_for(&messages)).await;
+}
+
 #[tokio::test]
 async fn only_the_message_that_fails_alone_is_retried_after_a_failed_group_commit() {
     let messages = group_messages(3);
@@ -41,7 +65,9 @@ async fn only_the_message_that_fails_alone_is_retried_after_a_failed_group_commi
         .messages
         .expect_append_batch()
         .returning(move |batch| {
-            if batch.len() > 1 || batch[0].id == bad {
+            if batch.len() > 1 {
+                Err(one_bad_message())
+            } else if batch[0].id == bad {
                 Err(store_down())
             } else {
                 Ok(vec![Appended::Created(stored(&batch[0], 4))])
