@@ -15,7 +15,8 @@ pub(crate) enum Users {
     CreatedAt,
 }
 
-/// Private and group rooms; `last_seq` is the seq allocator of the room's messages.
+/// Private and group rooms; `last_seq` is the seq allocator of the room's messages, `last_rev`
+/// the counter of their changes.
 #[derive(DeriveIden)]
 pub(crate) enum Rooms {
     Table,
@@ -25,6 +26,8 @@ pub(crate) enum Rooms {
     PairKey,
     CreatedAt,
     LastSeq,
+    Description,
+    LastRev,
 }
 
 /// Who belongs to which room, and how far they have read.
@@ -36,6 +39,7 @@ pub(crate) enum Memberships {
     Role,
     JoinedAt,
     ReadSeq,
+    DeliveredSeq,
 }
 
 /// Every stored message.
@@ -52,6 +56,8 @@ pub(crate) enum Messages {
     CreatedAt,
     EditedAt,
     Deleted,
+    Rev,
+    CreatedRev,
 }
 
 /// Logins.
@@ -95,4 +101,48 @@ pub(crate) enum SeqGaps {
     RoomId,
     Seq,
     RecordedAt,
+}
+
+/// Earlier bodies of edited messages, one row per edit (keyed by the rev the edit took).
+#[derive(DeriveIden)]
+pub(crate) enum MessageEdits {
+    Table,
+    MessageId,
+    Rev,
+    Body,
+    ReplacedAt,
+}
+
+/// Pending invitations of users into groups.
+#[derive(DeriveIden)]
+pub(crate) enum Invites {
+    Table,
+    Id,
+    RoomId,
+    InviterId,
+    InviteeId,
+    CreatedAt,
+    ExpiresAt,
+}
+
+/// Shareable links that let anyone join a group, with their use counts.
+#[derive(DeriveIden)]
+pub(crate) enum InviteLinks {
+    Table,
+    Token,
+    RoomId,
+    CreatorId,
+    MaxUses,
+    Uses,
+    CreatedAt,
+    ExpiresAt,
+}
+
+/// Who blocked whom.
+#[derive(DeriveIden)]
+pub(crate) enum Blocks {
+    Table,
+    BlockerId,
+    BlockedId,
+    CreatedAt,
 }

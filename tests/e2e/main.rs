@@ -3,7 +3,10 @@
 //! Every test starts its own server process on port 0 with a fresh temporary data directory
 //! (SQLite database and JWT secret inside it) and talks to it only as a client app would: JSON
 //! over HTTP and JSON text frames over WebSocket. Nothing here links against the server's crates,
-//! so the suite checks the wire contract of `docs/protocol.md`, not the implementation.
+//! so the suite checks the wire contract of `docs/protocol.md`, not the implementation. The
+//! cluster and fault tests run several nodes on the full stack instead (PostgreSQL, MongoDB,
+//! Redis), found through `chat_testkit` (`CHAT_TEST_*` variables) and skipped loudly when
+//! missing, or failed under `CHAT_REQUIRE_SERVICES=1`.
 //!
 //! Layout, one file per concern:
 //! - `support/`: starting and killing the server, HTTP and WebSocket client helpers, test users;
@@ -16,17 +19,36 @@
 //! - `bad_input`: malformed requests over HTTP and WebSocket;
 //! - `websocket`: ping, late-joined rooms, per-connection ordering;
 //! - `durability`: `kill -9` after acknowledgements loses nothing;
-//! - `health`: liveness and readiness probes.
+//! - `health`: liveness and readiness probes;
+//! - `cluster`: two nodes on one full stack: live delivery across nodes, cross-node races,
+//!   one history, `kill -9` of a node;
+//! - `faults`: Redis restarting and MongoDB going away under running nodes;
+//! - `groups/`: groups, invites, invite links, members, roles, leaving and their events;
+//! - `message_changes`: replies with previews, edits and their history, deletes, `rev`;
+//! - `receipts`: read markers, exact unread and mention counts, delivery receipts;
+//! - `typing_presence`: typing relayed to the other members, presence and its grace period;
+//! - `resume`: catch-up after a reconnect, nothing lost and nothing doubled;
+//! - `blocking`: blocked users cannot message privately or invite;
+//! - `authorization_matrix`: every group route and event by every position in a group.
 
 mod support;
 
 mod auth;
 mod authorization;
+mod authorization_matrix;
 mod bad_input;
+mod blocking;
+mod cluster;
 mod durability;
+mod faults;
+mod groups;
 mod health;
 mod history;
+mod message_changes;
 mod private_chat;
 mod races;
+mod receipts;
+mod resume;
 mod rooms;
+mod typing_presence;
 mod websocket;

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use chat_domain::DEFAULT_MAX_BODY_CHARS;
+use chat_domain::{DEFAULT_MAX_BODY_CHARS, DEFAULT_MAX_GROUP_MEMBERS};
 
 /// Settings the use cases read; the server fills them from its configuration.
 #[derive(Debug, Clone)]
@@ -20,6 +20,17 @@ pub struct AppConfig {
     pub job_backoff_base: Duration,
     /// Longest retry delay.
     pub job_backoff_max: Duration,
+    /// Most members a group may have.
+    pub max_group_members: u32,
+    /// How long an invite can be accepted after it was sent.
+    pub invite_ttl: Duration,
+    /// How long after sending a message its author may still edit it.
+    pub edit_window: Duration,
+    /// How long a user whose last connection closed stays online, so a reconnect (a page
+    /// reload, a flaky network) does not flap their presence.
+    pub presence_grace: Duration,
+    /// Shortest interval between two relayed typing events of one user in one room, per node.
+    pub typing_throttle: Duration,
 }
 
 impl Default for AppConfig {
@@ -31,6 +42,11 @@ impl Default for AppConfig {
             job_max_attempts: 5,
             job_backoff_base: Duration::from_millis(200),
             job_backoff_max: Duration::from_secs(30),
+            max_group_members: DEFAULT_MAX_GROUP_MEMBERS,
+            invite_ttl: Duration::from_secs(7 * 24 * 60 * 60),
+            edit_window: Duration::from_secs(15 * 60),
+            presence_grace: Duration::from_secs(5),
+            typing_throttle: Duration::from_secs(2),
         }
     }
 }

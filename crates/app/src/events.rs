@@ -52,7 +52,8 @@ fn settle(pending: &PendingSends, event: &BusEvent) {
             pending_id,
             original,
         } => pending.settle(*pending_id, original),
-        BusEvent::RoomJoined { .. } | BusEvent::SessionRevoked { .. } => {}
+        // Only sends wait on this node; every other event is for the gateway alone.
+        _ => {}
     }
 }
 

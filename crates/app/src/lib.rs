@@ -2,7 +2,13 @@
 //!
 //! - [`auth`]: register, login, refresh-token rotation, logout, access-token checks.
 //! - [`users`]: profiles and search.
-//! - [`messaging`]: sending (with lazy private rooms), room lists and history.
+//! - [`messaging`]: sending (with lazy private rooms), room lists with unread and mention
+//!   counts, history, reply previews, edits and deletes, read and delivery receipts, typing,
+//!   and the building blocks of catch-up after a reconnect.
+//! - [`groups`]: groups, their invites, invite links, members and roles.
+//! - [`blocks`]: blocking users.
+//! - [`presence`]: who is online, with a grace period against flapping.
+//! - [`ordering`]: the node's publish lock that keeps a room's changes in rev order.
 //! - [`worker`]: the job workers: group-committed message persistence, event publication
 //!   retries, housekeeping, backoff and dead letters.
 //! - [`events`]: the per-node pump that takes events off the bus, settles waiting sends and
@@ -12,10 +18,14 @@
 //! adapters and the tests wire mockall mocks.
 
 pub mod auth;
+pub mod blocks;
 pub mod config;
 pub mod events;
+pub mod groups;
 pub mod messaging;
+pub mod ordering;
 pub mod ports;
+pub mod presence;
 pub mod users;
 pub mod worker;
 

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use chat_ports::{
-    Clock, DeadLetterStore, EventBus, IdGenerator, JobQueue, MessageStore, PasswordHasher,
-    RoomStore, SessionStore, TokenIssuer, UserStore,
+    BlockStore, Clock, DeadLetterStore, EventBus, IdGenerator, InviteStore, JobQueue, MessageStore,
+    PasswordHasher, PresenceTracker, RoomStore, SessionStore, TokenIssuer, UserStore,
 };
 
 /// Every port the use cases use, as shared trait objects.
@@ -16,6 +16,12 @@ pub struct Ports {
     pub users: Arc<dyn UserStore>,
     /// Rooms and memberships.
     pub rooms: Arc<dyn RoomStore>,
+    /// Invites and invite links.
+    pub invites: Arc<dyn InviteStore>,
+    /// Blocks between users.
+    pub blocks: Arc<dyn BlockStore>,
+    /// Who is online, across nodes.
+    pub presence: Arc<dyn PresenceTracker>,
     /// Messages and their seqs.
     pub messages: Arc<dyn MessageStore>,
     /// Logins and refresh tokens.

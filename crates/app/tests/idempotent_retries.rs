@@ -69,6 +69,7 @@ async fn a_retried_first_message_returns_the_original_from_the_existing_private_
         .users
         .expect_find_by_id()
         .returning(|id| Ok(Some(user(2, "bob")).filter(|u| u.id == id)));
+    mocks.blocks.expect_is_blocked().returning(|_, _| Ok(false));
     mocks
         .rooms
         .expect_find_private_room()

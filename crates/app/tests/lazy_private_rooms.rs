@@ -21,13 +21,14 @@ fn to_bob(body: &str) -> SendRequest {
     request(user_id(1), SendTarget::User(user_id(2)), body)
 }
 
-/// The recipient, Bob, exists.
+/// The recipient, Bob, exists and has blocked nobody.
 fn bob_exists(mocks: &mut MockPorts) {
     mocks
         .users
         .expect_find_by_id()
         .with(eq(user_id(2)))
         .returning(|_| Ok(Some(user(2, "bob"))));
+    mocks.blocks.expect_is_blocked().returning(|_, _| Ok(false));
 }
 
 /// Nothing may reach a store or the queue.

@@ -58,7 +58,7 @@ fn store_commits_from(mocks: &mut MockPorts, first: u64) {
 /// Completing jobs and moving read markers succeed; nothing else is expected of them.
 fn bookkeeping_succeeds(mocks: &mut MockPorts) {
     mocks.queue.expect_complete().returning(|_| Ok(()));
-    mocks.rooms.expect_mark_read().returning(|_, _, _| Ok(()));
+    mocks.rooms.expect_mark_read().returning(|_, _, _| Ok(true));
 }
 
 fn created_seqs(events: &[BusEvent]) -> Vec<u64> {
@@ -100,7 +100,7 @@ async fn every_committed_job_is_completed() {
     let mut mocks = MockPorts::new();
     store_commits_from(&mut mocks, 4);
     record_publishes(&mut mocks.bus);
-    mocks.rooms.expect_mark_read().returning(|_, _, _| Ok(()));
+    mocks.rooms.expect_mark_read().returning(|_, _, _| Ok(true));
     for n in 1..=3 {
         mocks
             .queue
@@ -134,7 +134,7 @@ async fn the_sender_s_read_marker_moves_once_per_room_to_their_newest_message() 
             .expect_mark_read()
             .with(eq(room_id(room)), eq(user_id(user)), eq(Seq(seq)))
             .times(1)
-            .returning(|_, _, _| Ok(()));
+            .returning(|_, _, _| Ok(true));
     }
     let pending = PendingSends::new();
 
@@ -164,7 +164,7 @@ async fn the_sender_s_read_marker_moves_before_the_commit_is_announced_or_answer
                 1,
                 "the send was answered before the marker moved"
             );
-            Ok(())
+            Ok(true)
         });
     mocks
         .bus

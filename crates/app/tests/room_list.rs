@@ -4,9 +4,9 @@ mod support;
 
 use std::collections::HashMap;
 
-use chat_app::messaging::{PendingSends, RoomError};
-use chat_domain::{Room, RoomId, Timestamp};
-use chat_ports::{RoomView, UserRoom, UserSummary};
+use chat_app::messaging::{PendingSends, RoomError, RoomListing};
+use chat_domain::{Room, RoomId, Seq, Timestamp};
+use chat_ports::{RoomView, UnreadCount, UserRoom, UserSummary};
 use mockall::predicate::eq;
 use support::*;
 
@@ -16,7 +16,8 @@ fn at(offset_millis: i64) -> Timestamp {
 
 /// Alice's rooms: her private room with Bob (room 1, last message at +50 with seq 12, read up
 /// to 9), group 2 (created at +100, no messages), group 3 (created at +5, last message at
-/// +200 with seq 4, read up to 4; Alice, Bob and Carol are in it).
+/// +200 with seq 4, read up to 4; Alice, Bob and Carol are in it). The store counts 2 unread
+/// messages in room 1, one of them naming `@alice`, and none elsewhere.
 fn alices_rooms(mocks: &mut MockPorts) {
     let rooms = vec![
         UserRoom {
@@ -53,24 +54,46 @@ fn alices_rooms(mocks: &mut MockPorts) {
             .filter(|(room, _)| rooms.contains(room))
             .collect())
     });
-    mocks.rooms.expect_list_members().returning(|room| {
-        let members = if room == room_id(2) {
-            vec![user(1, "alice")]
-        } else if room == room_id(1) {
-            vec![user(1, "alice"), user(2, "bob")]
-        } else {
-            vec![user(1, "alice"), user(2, "bob"), user(3, "carol")]
-        };
-        Ok(members.iter().map(|u| member(room, u)).collect())
+    mocks
+        .rooms
+        .expect_list_members()
+        .with(eq(room_id(1)))
+        .returning(|room| {
+            Ok(vec![
+                member(room, &user(1, "alice")),
+                member(room, &user(2, "bob")),
+            ])
+        });
+    mocks
+        .rooms
+        .expect_count_members()
+        .returning(|room| Ok(if room == room_id(2) { 1 } else { 3 }));
+    mocks
+        .users
+        .expect_find_by_id()
+        .with(eq(user_id(1)))
+        .returning(|_| Ok(Some(user(1, "alice"))));
+    mocks.messages.expect_unread_counts().returning(|_, _, _| {
+        Ok(HashMap::from([(
+            room_id(1),
+            UnreadCount {
+                unread: 2,
+                mentions: 1,
+            },
+        )]))
     });
 }
 
-async fn list(mocks: MockPorts) -> Vec<RoomView> {
+async fn listings(mocks: MockPorts) -> Vec<RoomListing> {
     let pending = PendingSends::new();
     messaging(mocks, &pending)
         .list_rooms(user_id(1))
         .await
         .expect("the room list loads")
+}
+
+async fn list(mocks: MockPorts) -> Vec<RoomView> {
+    listings(mocks).await.into_iter().map(|l| l.view).collect()
 }
 
 fn view_of(views: &[RoomView], room: RoomId) -> &RoomView {
@@ -93,15 +116,52 @@ async fn rooms_are_listed_most_recent_activity_first() {
 }
 
 #[tokio::test]
-async fn unread_count_is_the_last_seq_minus_the_read_marker() {
+async fn unread_and_mention_counts_are_the_store_s_count_above_each_read_marker() {
     let mut mocks = MockPorts::new();
     alices_rooms(&mut mocks);
+    mocks.messages.checkpoint();
+    mocks
+        .messages
+        .expect_latest_in_rooms()
+        .returning(|_| Ok(HashMap::new()));
+    mocks
+        .messages
+        .expect_unread_counts()
+        .withf(|reader, mention, markers| {
+            let mut markers = markers.to_vec();
+            markers.sort();
+            *reader == user_id(1)
+                && mention == "@alice"
+                && markers
+                    == [
+                        (room_id(1), Seq(9)),
+                        (room_id(2), Seq(0)),
+                        (room_id(3), Seq(4)),
+                    ]
+        })
+        .times(1)
+        .returning(|_, _, _| {
+            Ok(HashMap::from([(
+                room_id(1),
+                UnreadCount {
+                    unread: 2,
+                    mentions: 1,
+                },
+            )]))
+        });
 
-    let views = list(mocks).await;
+    let listed = listings(mocks).await;
 
-    assert_eq!(view_of(&views, room_id(1)).unread_count, 3);
-    assert_eq!(view_of(&views, room_id(2)).unread_count, 0);
-    assert_eq!(view_of(&views, room_id(3)).unread_count, 0);
+    let counts = |room| {
+        let listing = listed
+            .iter()
+            .find(|l| l.view.room.id == room)
+            .expect("listed");
+        (listing.view.unread_count, listing.mention_count)
+    };
+    assert_eq!(counts(room_id(1)), (2, 1));
+    assert_eq!(counts(room_id(2)), (0, 0));
+    assert_eq!(counts(room_id(3)), (0, 0));
 }
 
 #[tokio::test]
@@ -170,6 +230,7 @@ async fn the_newest_messages_of_all_rooms_are_read_in_one_call() {
         .rooms
         .expect_list_members()
         .returning(|_| Ok(Vec::new()));
+    mocks.rooms.expect_count_members().returning(|_| Ok(0));
     mocks
         .messages
         .expect_latest_in_rooms()
@@ -178,6 +239,15 @@ async fn the_newest_messages_of_all_rooms_are_read_in_one_call() {
         })
         .times(1)
         .returning(|_| Ok(HashMap::new()));
+    mocks
+        .users
+        .expect_find_by_id()
+        .returning(|_| Ok(Some(user(1, "alice"))));
+    mocks
+        .messages
+        .expect_unread_counts()
+        .times(1)
+        .returning(|_, _, _| Ok(HashMap::new()));
 
     assert_eq!(list(mocks).await.len(), 2);
 }
@@ -230,12 +300,30 @@ async fn a_single_room_shows_the_member_s_unread_count_and_newest_message() {
                 stored_at(1, room_id(1), user_id(2), 12, at(50)),
             )]))
         });
+    mocks
+        .users
+        .expect_find_by_id()
+        .returning(|_| Ok(Some(user(1, "alice"))));
+    mocks
+        .messages
+        .expect_unread_counts()
+        .withf(|_, mention, markers| mention == "@alice" && markers == [(room_id(1), Seq(9))])
+        .returning(|_, _, _| {
+            Ok(HashMap::from([(
+                room_id(1),
+                UnreadCount {
+                    unread: 3,
+                    mentions: 0,
+                },
+            )]))
+        });
     let pending = PendingSends::new();
 
-    let view = messaging(mocks, &pending)
+    let listing = messaging(mocks, &pending)
         .get_room(user_id(1), room_id(1))
         .await
         .expect("a member sees it");
+    let view = listing.view;
 
     assert_eq!(view.room, private_room(1));
     assert_eq!(view.unread_count, 3);

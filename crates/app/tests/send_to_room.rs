@@ -5,6 +5,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use chat_app::messaging::{PendingSends, SendError, SendRequest, SendTarget};
+use chat_app::ordering::PublishOrder;
 use chat_app::worker::JobWorkers;
 use chat_app::AppConfig;
 use chat_domain::Seq;
@@ -247,11 +248,12 @@ async fn a_send_completes_when_a_worker_commits_its_job() {
         .rooms
         .expect_mark_read()
         .times(1)
-        .returning(|_, _, _| Ok(()));
+        .returning(|_, _, _| Ok(true));
     let workers = JobWorkers::new(
         worker_mocks.build(),
         config(),
         std::sync::Arc::clone(&pending),
+        std::sync::Arc::new(PublishOrder::new()),
     );
     let worker = tokio::spawn(async move {
         let job = jobs.recv().await.expect("the send enqueued its job");

@@ -121,10 +121,33 @@ pub fn new_private_room(a: UserId, b: UserId, created_at: Timestamp) -> NewPriva
             id: RoomId::new_v7(),
             kind: RoomKind::Private,
             name: None,
+            description: None,
             created_at,
         },
         pair: PrivatePair::new(a, b).expect("fixture pairs are of two users"),
     }
+}
+
+/// A new group named `name`, with a fresh id and no description.
+pub fn new_group(name: &str, created_at: Timestamp) -> Room {
+    Room {
+        id: RoomId::new_v7(),
+        kind: RoomKind::Group,
+        name: Some(name.to_owned()),
+        description: None,
+        created_at,
+    }
+}
+
+/// Registers an owner and creates a group of theirs; returns the group and its owner.
+pub async fn group(users: &dyn UserStore, rooms: &dyn RoomStore) -> (Room, User) {
+    let owner = register_unique(users, "own").await;
+    let room = new_group("Fixture group", at(1));
+    rooms
+        .create_group(&room, owner.id, room.created_at)
+        .await
+        .expect("creating a fixture group");
+    (room, owner)
 }
 
 /// Registers two users and creates their private room; returns the room and both users.

@@ -9,6 +9,7 @@
 pub mod bus;
 pub mod dead_letters;
 pub mod fixtures;
+pub mod invites;
 pub mod messages;
 pub mod queue;
 pub mod rooms;

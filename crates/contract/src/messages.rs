@@ -1,6 +1,7 @@
 //! The contract of the [`MessageStore`](chat_ports::MessageStore) port: seq allocation (from 1, consecutive in batch
 //! order, gapless under racing batches), idempotent sends by `client_msg_id` (stored, repeated
-//! within a batch, and racing), and in [`history`] the reads: pages, latest per room, lookups.
+//! within a batch, and racing), in [`history`] the reads: pages, latest per room, lookups, and
+//! in [`changes`] the revs, edits, deletions, catch-up reads and unread counts.
 //!
 //! An adapter's test runs it with a factory that yields a fresh, empty [`MessageStores`] (user,
 //! room and message stores over one database; messages go to rooms created through the room
@@ -14,11 +15,12 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 
-use chat_domain::{RoomId, Seq};
+use chat_domain::{Rev, RoomId, Seq};
 use chat_ports::Appended;
 
 use crate::fixtures::{message, private_room, MessageStores};
 
+pub mod changes;
 pub mod history;
 
 /// Concurrent batches in the gapless check.
@@ -40,6 +42,7 @@ where
     racing_retries_of_one_client_msg_id_store_it_once(make().await).await;
     an_empty_batch_stores_nothing(make().await).await;
     a_reachable_store_answers_ping(make().await).await;
+    changes::run_all(&make).await;
     history::run_all(make).await;
 }
 
@@ -65,7 +68,7 @@ pub async fn a_batch_gets_consecutive_seqs_from_one_in_batch_order(stores: Messa
     let expected: Vec<_> = batch
         .iter()
         .zip(1..)
-        .map(|(new, seq)| Appended::Created(new.clone().into_message(Seq(seq))))
+        .map(|(new, n)| Appended::Created(new.clone().into_message(Seq(n), Rev(n))))
         .collect();
     assert_eq!(appended, expected);
 
@@ -97,19 +100,20 @@ pub async fn a_batch_spanning_rooms_numbers_each_room_on_its_own(stores: Message
         .append_batch(&batch)
         .await
         .expect("append_batch");
-    let placed: Vec<(RoomId, u64)> = appended
+    let placed: Vec<(RoomId, u64, u64)> = appended
         .iter()
-        .map(|a| (a.message().room_id, a.message().seq.get()))
+        .map(|a| (a.message().room_id, a.message().seq.get(), a.message().rev.get()))
         .collect();
     assert_eq!(
         placed,
         [
-            (first.id, 1),
-            (second.id, 1),
-            (first.id, 2),
-            (first.id, 3),
-            (second.id, 2)
-        ]
+            (first.id, 1, 1),
+            (second.id, 1, 1),
+            (first.id, 2, 2),
+            (first.id, 3, 3),
+            (second.id, 2, 2)
+        ],
+        "seqs and revs count per room"
     );
     assert!(appended.iter().all(|a| matches!(a, Appended::Created(_))));
 }
@@ -135,6 +139,7 @@ pub async fn racing_batches_leave_gapless_seqs_in_every_room(stores: MessageStor
         })
         .collect();
     let mut seqs: BTreeMap<RoomId, Vec<u64>> = BTreeMap::new();
+    let mut revs: BTreeMap<RoomId, Vec<u64>> = BTreeMap::new();
     for task in tasks {
         let appended = task.await.expect("batch task").expect("append_batch");
         let mut last_in_batch: BTreeMap<RoomId, u64> = BTreeMap::new();
@@ -147,9 +152,13 @@ pub async fn racing_batches_leave_gapless_seqs_in_every_room(stores: MessageStor
                 previous < Some(message.seq.get()),
                 "batch order is seq order within a room"
             );
+            assert_eq!(message.rev, message.created_rev, "a new message's rev is its creation");
             seqs.entry(message.room_id)
                 .or_default()
                 .push(message.seq.get());
+            revs.entry(message.room_id)
+                .or_default()
+                .push(message.rev.get());
         }
     }
     for (room, mut taken) in seqs {
@@ -159,6 +168,9 @@ pub async fn racing_batches_leave_gapless_seqs_in_every_room(stores: MessageStor
             taken, expected,
             "seqs of room {room} are gapless and unique"
         );
+        let mut room_revs = revs.remove(&room).unwrap_or_default();
+        room_revs.sort_unstable();
+        assert_eq!(room_revs, expected, "revs of room {room} are unique too");
         let stored = stores
             .messages
             .page(room, chat_ports::HistoryCursor::Latest, 1000)
@@ -183,7 +195,7 @@ pub async fn a_stored_client_msg_id_comes_back_as_a_duplicate_of_the_original(
         .expect("append_batch");
     assert_eq!(
         stored,
-        [Appended::Created(original.clone().into_message(Seq(1)))]
+        [Appended::Created(original.clone().into_message(Seq(1), Rev(1)))]
     );
 
     let retry = message(room.id, a.id, "second try", Some("send-1"));
@@ -195,9 +207,9 @@ pub async fn a_stored_client_msg_id_comes_back_as_a_duplicate_of_the_original(
         .expect("append_batch");
     assert_eq!(
         appended[0],
-        Appended::Duplicate(original.into_message(Seq(1)))
+        Appended::Duplicate(original.into_message(Seq(1), Rev(1)))
     );
-    assert_eq!(appended[1], Appended::Created(after.into_message(Seq(2))));
+    assert_eq!(appended[1], Appended::Created(after.into_message(Seq(2), Rev(2))));
 }
 
 /// A key repeated later in the same batch is a duplicate of its first occurrence; the same key
@@ -220,7 +232,7 @@ pub async fn a_client_msg_id_repeated_within_a_batch_is_a_duplicate_of_the_first
         .append_batch(&batch)
         .await
         .expect("append_batch");
-    let first_stored = first.into_message(Seq(1));
+    let first_stored = first.into_message(Seq(1), Rev(1));
     assert_eq!(appended[0], Appended::Created(first_stored.clone()));
     assert!(matches!(&appended[1], Appended::Created(m) if m.seq == Seq(2)));
     assert_eq!(appended[2], Appended::Duplicate(first_stored));

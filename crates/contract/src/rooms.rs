@@ -1,6 +1,8 @@
 //! The contract of the [`RoomStore`](chat_ports::RoomStore) port: private rooms (exactly one
-//! per pair, also under racing creation from both sides) here, and in [`memberships`] read
-//! markers, added members and lookups of what does not exist.
+//! per pair, also under racing creation from both sides) here; in [`groups`] groups created,
+//! updated, deleted and handed over, and a member limit that holds under racing joins; in
+//! [`roster`] member pages, counts, roles, removals and shared rooms; and in [`memberships`]
+//! read and delivered markers, added members and lookups of what does not exist.
 //!
 //! An adapter's test runs it with a factory that yields a fresh, empty [`RoomStores`] (a user
 //! store and the room store over one database):
@@ -17,7 +19,9 @@ use chat_ports::PrivateRoomOutcome;
 
 use crate::fixtures::{at, new_private_room, private_room, register_unique, RoomStores};
 
+pub mod groups;
 pub mod memberships;
+pub mod roster;
 
 /// Concurrent `create_private_room` calls in the race check.
 const RACERS: usize = 50;
@@ -31,6 +35,8 @@ where
     creating_a_private_room_makes_both_users_members(make().await).await;
     a_second_private_room_for_a_pair_returns_the_existing_one(make().await).await;
     racing_private_room_creations_from_both_sides_yield_exactly_one_room(make().await).await;
+    groups::run_all(&make).await;
+    roster::run_all(&make).await;
     memberships::run_all(make).await;
 }
 

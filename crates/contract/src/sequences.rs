@@ -1,7 +1,8 @@
 //! The contract of the [`SeqAllocator`] port: ranges start at 1 and follow each other without a
 //! gap, also when many allocators race over the same rooms; one request may span rooms; an
-//! unknown room is `NotFound` and takes nothing anywhere; and the gap record keeps each gap
-//! once, lists the oldest first and forgets what it is told to.
+//! unknown room is `NotFound` and takes nothing anywhere; revs follow seqs for new messages and
+//! `allocate_rev` takes single revs in between; and the gap record keeps each gap once, lists
+//! the oldest first and forgets what it is told to.
 //!
 //! An adapter's test runs it with a factory that yields fresh, empty stores over one database
 //! (the rooms whose counters are raised are created through the room store):
@@ -16,7 +17,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chat_domain::{RoomId, Seq};
+use chat_domain::{Rev, RoomId, Seq};
 use chat_ports::{RoomStore, SeqAllocator, SeqRange, StoreError, UserStore};
 
 use crate::fixtures::private_room;
@@ -52,6 +53,8 @@ where
     racing_allocators_never_overlap_and_leave_no_gap(make().await).await;
     a_request_spanning_rooms_takes_a_range_in_each(make().await).await;
     an_unknown_room_is_not_found_and_the_request_takes_nothing(make().await).await;
+    revs_count_every_change_of_a_room_once(make().await).await;
+    racing_rev_allocations_take_distinct_consecutive_revs(make().await).await;
     gaps_are_kept_once_listed_oldest_first_and_cleared(make().await).await;
 }
 
@@ -81,6 +84,7 @@ pub async fn ranges_start_at_one_and_follow_each_other(stores: SequenceStores) {
         room_id: room,
         first: Seq(1),
         count: 3,
+        first_rev: Rev(1),
     };
     assert_eq!(first.expect("allocate"), [expected]);
     let next = stores.sequences.allocate(&[(room, 2)]).await;
@@ -154,6 +158,61 @@ pub async fn an_unknown_room_is_not_found_and_the_request_takes_nothing(stores: 
     assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
     let after = stores.sequences.allocate(&[(known, 1)]).await;
     assert_eq!(by_room(after.expect("allocate"))[&known], (1, 1));
+}
+
+/// Ranges take revs as they take seqs; `allocate_rev` takes one rev and no seq; the next range
+/// continues after it; `last_revs` reads the counters of the rooms that exist.
+pub async fn revs_count_every_change_of_a_room_once(stores: SequenceStores) {
+    let (room, quiet) = (room(&stores).await, room(&stores).await);
+    let first = stores.sequences.allocate(&[(room, 2)]).await;
+    assert_eq!(first.expect("allocate")[0].first_rev, Rev(1));
+    let edit = stores.sequences.allocate_rev(room).await;
+    assert_eq!(edit.expect("allocate_rev"), Rev(3));
+    let next = stores.sequences.allocate(&[(room, 2), (quiet, 1)]).await;
+    let next = next.expect("allocate");
+    let by_room: HashMap<RoomId, (Seq, Rev)> = next
+        .iter()
+        .map(|r| (r.room_id, (r.first, r.first_rev)))
+        .collect();
+    assert_eq!(by_room[&room], (Seq(3), Rev(4)), "a rev is no seq");
+    assert_eq!(by_room[&quiet], (Seq(1), Rev(1)));
+    let last = stores.sequences.last_allocated(room).await;
+    assert_eq!(last.expect("last_allocated"), Seq(4));
+    let unknown = RoomId::new_v7();
+    let mut revs = stores
+        .sequences
+        .last_revs(&[room, quiet, unknown])
+        .await
+        .expect("last_revs");
+    revs.sort_unstable();
+    let mut expected = vec![(room, Rev(5)), (quiet, Rev(1))];
+    expected.sort_unstable();
+    assert_eq!(revs, expected, "rooms that do not exist are left out");
+    let missing = stores.sequences.allocate_rev(unknown).await;
+    assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
+}
+
+/// Many concurrent `allocate_rev` calls for one room: each gets its own rev, and together they
+/// are exactly the revs after the room's last one.
+pub async fn racing_rev_allocations_take_distinct_consecutive_revs(stores: SequenceStores) {
+    let room = room(&stores).await;
+    let taken = stores.sequences.allocate(&[(room, 1)]).await;
+    taken.expect("allocate");
+    let tasks: Vec<_> = (0..RACERS)
+        .map(|_| {
+            let sequences = Arc::clone(&stores.sequences);
+            tokio::spawn(async move { sequences.allocate_rev(room).await })
+        })
+        .collect();
+    let mut revs = Vec::with_capacity(RACERS);
+    for task in tasks {
+        revs.push(task.await.expect("rev task").expect("allocate_rev").get());
+    }
+    revs.sort_unstable();
+    let expected: Vec<u64> = (2..2 + RACERS as u64).collect();
+    assert_eq!(revs, expected);
+    let last = stores.sequences.last_revs(&[room]).await;
+    assert_eq!(last.expect("last_revs"), [(room, Rev(1 + RACERS as u64))]);
 }
 
 /// Recording a gap twice keeps it once (with its first time); the oldest come first; clearing

@@ -41,6 +41,51 @@ impl fmt::Display for Seq {
     }
 }
 
+/// A room's change counter: every creation, edit and deletion in a room takes the room's next
+/// rev, so "everything after rev R" is exactly what a reconnecting client missed. `seq` orders
+/// messages and never changes; `rev` orders changes.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct Rev(pub u64);
+
+impl Rev {
+    /// Before the first change.
+    pub const ZERO: Self = Self(0);
+
+    /// The number itself.
+    pub const fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for Rev {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// One earlier body of an edited message.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageEdit {
+    /// The message.
+    pub message_id: MessageId,
+    /// The body it had.
+    pub body: String,
+    /// When that body was replaced.
+    pub replaced_at: Timestamp,
+}
+
+impl fmt::Debug for MessageEdit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MessageEdit")
+            .field("message_id", &self.message_id)
+            .field("replaced_at", &self.replaced_at)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Why a message body was refused.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum BodyError {
@@ -157,12 +202,14 @@ pub struct NewMessage {
 }
 
 impl NewMessage {
-    /// The stored message this becomes once it holds `seq`.
-    pub fn into_message(self, seq: Seq) -> Message {
+    /// The stored message this becomes once it holds `seq`, created at `rev`.
+    pub fn into_message(self, seq: Seq, rev: Rev) -> Message {
         Message {
             id: self.id,
             room_id: self.room_id,
             seq,
+            rev,
+            created_rev: rev,
             sender_id: self.sender_id,
             body: Some(self.body.into_string()),
             client_msg_id: self.client_msg_id,
@@ -184,6 +231,11 @@ pub struct Message {
     pub room_id: RoomId,
     /// Its position in the room.
     pub seq: Seq,
+    /// The room's change counter at its last change (creation, edit or deletion).
+    pub rev: Rev,
+    /// The room's change counter at its creation (tells a resuming client whether the message
+    /// is new to it or a change of one it has).
+    pub created_rev: Rev,
     /// Author.
     pub sender_id: UserId,
     /// Text; `None` once deleted.
@@ -206,6 +258,7 @@ impl fmt::Debug for Message {
             .field("id", &self.id)
             .field("room_id", &self.room_id)
             .field("seq", &self.seq)
+            .field("rev", &self.rev)
             .field("sender_id", &self.sender_id)
             .field("body", &self.body.as_ref().map(|b| b.chars().count()))
             .field("client_msg_id", &self.client_msg_id)
@@ -254,9 +307,10 @@ mod tests {
             reply_to: None,
             created_at: Timestamp::from_unix_millis(1),
         };
-        let stored = new.clone().into_message(Seq(7));
+        let stored = new.clone().into_message(Seq(7), Rev(9));
         assert_eq!(stored.id, new.id);
         assert_eq!(stored.seq, Seq(7));
+        assert_eq!((stored.rev, stored.created_rev), (Rev(9), Rev(9)));
         assert_eq!(stored.body.as_deref(), Some("hello"));
         assert!(!stored.deleted);
     }

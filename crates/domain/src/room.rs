@@ -49,6 +49,8 @@ pub struct Room {
     pub kind: RoomKind,
     /// Display name; `None` for private rooms.
     pub name: Option<String>,
+    /// What the group is about; `None` for private rooms and groups without one.
+    pub description: Option<String>,
     /// When the room was created.
     pub created_at: Timestamp,
 }
@@ -99,6 +101,8 @@ pub struct Membership {
     pub joined_at: Timestamp,
     /// The highest seq this member has read; everything above it is unread.
     pub read_seq: Seq,
+    /// The highest seq this member's devices confirmed receiving (cumulative, forward only).
+    pub delivered_seq: Seq,
 }
 
 /// Why two users cannot share a private room.

@@ -8,7 +8,9 @@
 use std::pin::Pin;
 
 use async_trait::async_trait;
-use chat_domain::{Message, MessageId, Room, SessionId, UserId, Username};
+use chat_domain::{
+    Invite, Message, MessageId, Role, Room, RoomId, Seq, SessionId, Timestamp, UserId, Username,
+};
 use futures_util::Stream;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -66,6 +68,128 @@ pub enum BusEvent {
         /// The revoked login.
         session_id: SessionId,
     },
+    /// A message's body changed: every member gets the updated message.
+    MessageEdited {
+        /// The message as it is now.
+        message: Message,
+    },
+    /// A message was deleted: every member gets its tombstone.
+    MessageDeleted {
+        /// The tombstone.
+        message: Message,
+    },
+    /// A member's read marker moved forward.
+    ReadMarker {
+        /// The room.
+        room_id: RoomId,
+        /// The reader.
+        user_id: UserId,
+        /// Their new marker.
+        seq: Seq,
+    },
+    /// A member's devices confirmed receiving everything up to `seq`.
+    Delivered {
+        /// The room.
+        room_id: RoomId,
+        /// The recipient.
+        user_id: UserId,
+        /// Their new delivered marker.
+        seq: Seq,
+    },
+    /// A member is typing; relayed to the room's other members, never stored.
+    Typing {
+        /// The room.
+        room_id: RoomId,
+        /// Who types.
+        user_id: UserId,
+    },
+    /// A user came online or went offline; goes to everyone sharing one of `rooms` with them.
+    PresenceChanged {
+        /// The user.
+        user_id: UserId,
+        /// Whether any device of theirs is connected.
+        online: bool,
+        /// When the last connection closed (offline only).
+        last_seen: Option<Timestamp>,
+        /// Every room of the user, to route the event.
+        rooms: Vec<RoomId>,
+    },
+    /// Someone became a member of a group (every member, the new one included, gets it).
+    MemberJoined {
+        /// The group.
+        room_id: RoomId,
+        /// The new member.
+        user_id: UserId,
+    },
+    /// A member left; they stop receiving the room's events.
+    MemberLeft {
+        /// The group.
+        room_id: RoomId,
+        /// Who left.
+        user_id: UserId,
+    },
+    /// A member was removed (they get this event too, then nothing more of the room).
+    MemberRemoved {
+        /// The group.
+        room_id: RoomId,
+        /// Who was removed.
+        user_id: UserId,
+    },
+    /// A member's role changed.
+    RoleChanged {
+        /// The group.
+        room_id: RoomId,
+        /// The member.
+        user_id: UserId,
+        /// Their new role.
+        role: Role,
+    },
+    /// A group's name or description changed.
+    RoomUpdated {
+        /// The room as it is now.
+        room: Room,
+        /// How many members it has.
+        member_count: u32,
+    },
+    /// A group was deleted; every member stops receiving its events.
+    RoomDeleted {
+        /// The deleted group.
+        room_id: RoomId,
+    },
+    /// `invite.invitee_id` was invited into a group.
+    InviteReceived {
+        /// The invite.
+        invite: Invite,
+        /// The group's name (the invitee cannot see the room yet).
+        room_name: Option<String>,
+        /// Who invited.
+        inviter: UserSummary,
+    },
+}
+
+impl BusEvent {
+    /// The room whose member connections this event goes to, if it is a room event.
+    pub fn room_id(&self) -> Option<RoomId> {
+        match self {
+            Self::MessageCreated { message }
+            | Self::MessageEdited { message }
+            | Self::MessageDeleted { message } => Some(message.room_id),
+            Self::ReadMarker { room_id, .. }
+            | Self::Delivered { room_id, .. }
+            | Self::Typing { room_id, .. }
+            | Self::MemberJoined { room_id, .. }
+            | Self::MemberLeft { room_id, .. }
+            | Self::MemberRemoved { room_id, .. }
+            | Self::RoleChanged { room_id, .. }
+            | Self::RoomDeleted { room_id } => Some(*room_id),
+            Self::RoomUpdated { room, .. } => Some(room.id),
+            Self::RoomJoined { .. }
+            | Self::SendDeduplicated { .. }
+            | Self::SessionRevoked { .. }
+            | Self::PresenceChanged { .. }
+            | Self::InviteReceived { .. } => None,
+        }
+    }
 }
 
 /// The events a subscription yields, in publication order.

@@ -12,7 +12,9 @@ pub mod bus;
 pub mod clock;
 pub mod dead_letters;
 pub mod error;
+pub mod invites;
 pub mod messages;
+pub mod presence;
 pub mod queue;
 pub mod rooms;
 pub mod security;
@@ -24,9 +26,13 @@ pub use bus::{BusError, BusEvent, EventBus, EventStream, RoomView, UserSummary};
 pub use clock::{Clock, IdGenerator};
 pub use dead_letters::{DeadLetter, DeadLetterStore};
 pub use error::StoreError;
-pub use messages::{Appended, HistoryCursor, MessageStore};
+pub use invites::{BlockStore, InviteStore, LinkOutcome};
+pub use messages::{Appended, HistoryCursor, MessageStore, UnreadCount};
+pub use presence::{Presence, PresenceTracker};
 pub use queue::{JobPayload, JobQueue, LeasedJob, NewJob, Priority, QueueError};
-pub use rooms::{MemberProfile, NewPrivateRoom, PrivateRoomOutcome, RoomStore, UserRoom};
+pub use rooms::{
+    JoinOutcome, MemberProfile, NewPrivateRoom, PrivateRoomOutcome, RoomStore, UserRoom,
+};
 pub use security::{
     AccessClaims, IssuedAccessToken, PasswordHash, PasswordHasher, TokenError, TokenIssuer,
 };
@@ -37,7 +43,8 @@ pub use users::{NewUser, UserCredentials, UserStore};
 #[cfg(any(test, feature = "mocks"))]
 pub use {
     bus::MockEventBus, clock::MockClock, clock::MockIdGenerator, dead_letters::MockDeadLetterStore,
-    messages::MockMessageStore, queue::MockJobQueue, rooms::MockRoomStore,
+    invites::MockBlockStore, invites::MockInviteStore, messages::MockMessageStore,
+    presence::MockPresenceTracker, queue::MockJobQueue, rooms::MockRoomStore,
     security::MockPasswordHasher, security::MockTokenIssuer, sequences::MockSeqAllocator,
     sessions::MockSessionStore, users::MockUserStore,
 };

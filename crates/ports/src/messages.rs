@@ -3,7 +3,10 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use chat_domain::{ClientMsgId, Message, MessageId, NewMessage, RoomId, Seq, UserId};
+use chat_domain::{
+    ClientMsgId, Message, MessageBody, MessageEdit, MessageId, NewMessage, Rev, RoomId, Seq,
+    Timestamp, UserId,
+};
 
 use crate::StoreError;
 
@@ -37,11 +40,22 @@ impl Appended {
     }
 }
 
+/// Unread messages of one room for one member.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UnreadCount {
+    /// Messages above the member's read marker, sent by others, not deleted.
+    pub unread: u64,
+    /// Of those, the ones whose body mentions `@username`.
+    pub mentions: u64,
+}
+
 /// Durable store of messages, and the allocator of their seqs.
 ///
 /// Implementations MUST:
 /// - give the messages of one room consecutive seqs in batch order, right after the room's
 ///   highest seq, so seqs start at 1 and never gap or repeat, also when batches race;
+/// - give every change (creation, edit, deletion) the room's next rev, so revs of a room are
+///   unique and increase in the order changes are committed;
 /// - write a batch at once (one transaction or one bulk write): this is the group commit the
 ///   persistence worker relies on, and a batch that fails stores none of its messages;
 /// - return [`Appended::Duplicate`] with the original for a message whose
@@ -76,6 +90,48 @@ pub trait MessageStore: Send + Sync {
         &self,
         rooms: &[RoomId],
     ) -> Result<HashMap<RoomId, Message>, StoreError>;
+    /// Replaces the body of message `id` of `room`, keeping the old body in its edit history,
+    /// and gives it the room's next rev. `NotFound` for no such (or a deleted) message.
+    async fn edit(
+        &self,
+        room: RoomId,
+        id: MessageId,
+        body: &MessageBody,
+        at: Timestamp,
+    ) -> Result<Message, StoreError>;
+    /// Turns message `id` of `room` into a tombstone (no body, `deleted`, history dropped) at the
+    /// room's next rev; a tombstone is returned unchanged. `NotFound` for no such message.
+    async fn delete(
+        &self,
+        room: RoomId,
+        id: MessageId,
+        at: Timestamp,
+    ) -> Result<Message, StoreError>;
+    /// The earlier bodies of message `id` of `room`, oldest first.
+    async fn edit_history(
+        &self,
+        room: RoomId,
+        id: MessageId,
+    ) -> Result<Vec<MessageEdit>, StoreError>;
+    /// Up to `limit` messages of `room` whose rev is above `after`, in rev order.
+    async fn changes_since(
+        &self,
+        room: RoomId,
+        after: Rev,
+        limit: u32,
+    ) -> Result<Vec<Message>, StoreError>;
+    /// The messages of `room` with these ids; missing ones are left out.
+    async fn find_many(&self, room: RoomId, ids: &[MessageId]) -> Result<Vec<Message>, StoreError>;
+    /// The highest rev of each of `rooms` (zero for a room without changes).
+    async fn latest_revs(&self, rooms: &[RoomId]) -> Result<HashMap<RoomId, Rev>, StoreError>;
+    /// For each `(room, read marker)`: the messages above the marker that `reader` did not send
+    /// and that are not deleted, and how many of them contain `mention` (e.g. `@alice`).
+    async fn unread_counts(
+        &self,
+        reader: UserId,
+        mention: &str,
+        markers: &[(RoomId, Seq)],
+    ) -> Result<HashMap<RoomId, UnreadCount>, StoreError>;
     /// Answers when the store is reachable (readiness).
     async fn ping(&self) -> Result<(), StoreError>;
 }

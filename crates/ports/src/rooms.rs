@@ -32,6 +32,17 @@ impl PrivateRoomOutcome {
     }
 }
 
+/// What an attempt to add a member did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinOutcome {
+    /// The user is now a member.
+    Joined,
+    /// The user was a member already; nothing changed.
+    AlreadyMember,
+    /// The room has its maximum number of members; nothing changed.
+    RoomFull,
+}
+
 /// A member as the member list shows them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemberProfile {
@@ -77,14 +88,53 @@ pub trait RoomStore: Send + Sync {
     async fn list_members(&self, room: RoomId) -> Result<Vec<MemberProfile>, StoreError>;
     /// Every room `user` belongs to, with their membership.
     async fn list_rooms_of_user(&self, user: UserId) -> Result<Vec<UserRoom>, StoreError>;
-    /// Raises `user`'s read marker in `room` to `seq`; never lowers it. `NotFound` without membership.
-    async fn mark_read(&self, room: RoomId, user: UserId, seq: Seq) -> Result<(), StoreError>;
-    /// Adds `user` to `room` with `role` (used by groups); `Conflict` if already a member.
+    /// Raises `user`'s read marker in `room` to `seq`; never lowers it; true when it moved.
+    /// `NotFound` without membership.
+    async fn mark_read(&self, room: RoomId, user: UserId, seq: Seq) -> Result<bool, StoreError>;
+    /// Raises `user`'s delivered marker in `room` to `seq`; never lowers it; true when it moved.
+    /// `NotFound` without membership.
+    async fn mark_delivered(
+        &self,
+        room: RoomId,
+        user: UserId,
+        seq: Seq,
+    ) -> Result<bool, StoreError>;
+    /// Adds `user` to `room` with `role`, unless the room already has `max_members` members;
+    /// atomic, so racing joins never overfill a room. `NotFound` for no such room or user.
     async fn add_member(
         &self,
         room: RoomId,
         user: UserId,
         role: Role,
         at: Timestamp,
+        max_members: u32,
+    ) -> Result<JoinOutcome, StoreError>;
+    /// Creates a group (kind `Group`) with `owner` as its only member, role `Owner`; atomic.
+    async fn create_group(&self, room: &Room, owner: UserId) -> Result<(), StoreError>;
+    /// Saves a room's name and description. `NotFound` for no such room.
+    async fn update_room(&self, room: &Room) -> Result<(), StoreError>;
+    /// Deletes a room with its memberships, invites and invite links.
+    async fn delete_room(&self, id: RoomId) -> Result<(), StoreError>;
+    /// Up to `limit` members of `room` whose user id is above `after`, in user-id order.
+    async fn list_members_page(
+        &self,
+        room: RoomId,
+        after: Option<UserId>,
+        limit: u32,
+    ) -> Result<Vec<MemberProfile>, StoreError>;
+    /// How many members `room` has.
+    async fn count_members(&self, room: RoomId) -> Result<u32, StoreError>;
+    /// Changes `user`'s role in `room`. `NotFound` without membership.
+    async fn set_role(&self, room: RoomId, user: UserId, role: Role) -> Result<(), StoreError>;
+    /// Ends `user`'s membership of `room`; false when there was none.
+    async fn remove_member(&self, room: RoomId, user: UserId) -> Result<bool, StoreError>;
+    /// Makes `to` the owner and `from` an admin, atomically. `NotFound` unless both are members.
+    async fn transfer_ownership(
+        &self,
+        room: RoomId,
+        from: UserId,
+        to: UserId,
     ) -> Result<(), StoreError>;
+    /// Whether `a` and `b` are members of at least one common room.
+    async fn share_a_room(&self, a: UserId, b: UserId) -> Result<bool, StoreError>;
 }

@@ -1,8 +1,8 @@
-//! The seq allocator port: hands out per-room seqs for message stores that cannot allocate
+//! The seq allocator port: hands out per-room seqs and revs for message stores that cannot allocate
 //! them in the same transaction as the insert (MongoDB keeps messages, SQL keeps counters).
 
 use async_trait::async_trait;
-use chat_domain::{RoomId, Seq};
+use chat_domain::{Rev, RoomId, Seq};
 
 use crate::StoreError;
 
@@ -15,6 +15,8 @@ pub struct SeqRange {
     pub first: Seq,
     /// How many seqs the run holds.
     pub count: u32,
+    /// The rev of the first message of the run; the run's revs are consecutive too.
+    pub first_rev: Rev,
 }
 
 /// Durable per-room counters, and the record of seqs that were taken but never filled.
@@ -29,6 +31,10 @@ pub struct SeqRange {
 pub trait SeqAllocator: Send + Sync {
     /// Takes `count` consecutive seqs in each named room, in one round trip where possible.
     async fn allocate(&self, requests: &[(RoomId, u32)]) -> Result<Vec<SeqRange>, StoreError>;
+    /// Takes the room's next rev, for an edit or a deletion.
+    async fn allocate_rev(&self, room: RoomId) -> Result<Rev, StoreError>;
+    /// The highest rev handed out in each of `rooms`.
+    async fn last_revs(&self, rooms: &[RoomId]) -> Result<Vec<(RoomId, Rev)>, StoreError>;
     /// The highest seq handed out in `room` (zero before the first message).
     async fn last_allocated(&self, room: RoomId) -> Result<Seq, StoreError>;
     /// Remembers seqs that were taken but hold no message yet.

@@ -6,6 +6,12 @@
 //! so the server can never stall on a full pipe. Everything the server prints is kept in a buffer
 //! that is dumped when a test panics, which makes failures diagnosable without `--nocapture`.
 //! Set `CHAT_E2E_ECHO=1` to also echo the server's output live.
+//!
+//! [`spawn_app`] gives the embedded default (SQLite and the JWT secret in the data directory,
+//! in-process queue and bus); [`spawn_app_with`] adds environment variables on top, which is how
+//! the cluster tests point several nodes at one PostgreSQL, MongoDB and Redis (see `stack`).
+//! Whatever store the developer's shell configures is removed first, so a test gets exactly
+//! the stores it asks for.
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
@@ -23,6 +29,17 @@ const LISTENING_PREFIX: &str = "chat-server listening on ";
 /// How long a start (migrations included, on a loaded machine) may take.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// Variables that pick stores or shared secrets: never inherited from the shell, only set by
+/// the test that wants them.
+const STORE_VARIABLES: [&str; 6] = [
+    "CHAT_DATABASE_URL",
+    "CHAT_JWT_SECRET",
+    "CHAT_MONGODB_URI",
+    "CHAT_REDIS_URL",
+    "CHAT_REDIS_PREFIX",
+    "CHAT_MIGRATE",
+];
+
 /// One running server with its own data directory.
 #[derive(Debug)]
 pub struct TestApp {
@@ -34,15 +51,23 @@ pub struct TestApp {
     pub data_dir: TempDir,
     /// Shared HTTP client (connection pool) for every request of the test.
     pub client: reqwest::Client,
+    /// Variables set on top of the defaults at every start (restarts included).
+    env: Vec<(String, String)>,
     child: Option<Child>,
     logs: Arc<Mutex<String>>,
 }
 
 /// Starts a fresh server on port 0 with an empty temporary data directory.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Vec::new()).await
+}
+
+/// Like [`spawn_app`], with `env` set on top of the defaults (`CHAT_DATABASE_URL`,
+/// `CHAT_REDIS_URL`, ...); the same variables apply to every restart.
+pub async fn spawn_app_with(env: Vec<(String, String)>) -> TestApp {
     let data_dir = tempfile::tempdir().expect("creating the temporary data directory");
     let logs = Arc::new(Mutex::new(String::new()));
-    let (child, addr) = start_server(&data_dir, &logs).await;
+    let (child, addr) = start_server(&data_dir, &env, &logs).await;
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(60))
         .build()
@@ -52,6 +77,7 @@ pub async fn spawn_app() -> TestApp {
         ws_url: format!("ws://{addr}/api/v1/ws"),
         data_dir,
         client,
+        env,
         child: Some(child),
         logs,
     }
@@ -101,7 +127,7 @@ impl TestApp {
     /// [`Self::terminate`]; the new process has a new port.
     pub async fn start_again(&mut self) {
         assert!(self.child.is_none(), "the server is still running");
-        let (child, addr) = start_server(&self.data_dir, &self.logs).await;
+        let (child, addr) = start_server(&self.data_dir, &self.env, &self.logs).await;
         self.child = Some(child);
         self.base_url = format!("http://{addr}");
         self.ws_url = format!("ws://{addr}/api/v1/ws");
@@ -122,6 +148,14 @@ impl TestApp {
             .expect("log buffer")
             .push_str("\n----- killed with SIGKILL, restarting on the same data dir -----\n");
         self.start_again().await;
+    }
+
+    /// Writes `note` into the log buffer, to mark a step of the test in the dump.
+    pub fn note(&self, note: &str) {
+        self.logs
+            .lock()
+            .expect("log buffer")
+            .push_str(&format!("----- {note} -----\n"));
     }
 
     /// Everything the server printed so far (stdout and stderr, interleaved by line).
@@ -148,8 +182,13 @@ impl Drop for TestApp {
     }
 }
 
-/// Starts the binary on `data_dir` and returns it with the address from its listening line.
-async fn start_server(data_dir: &TempDir, logs: &Arc<Mutex<String>>) -> (Child, String) {
+/// Starts the binary on `data_dir` with `env` on top of the defaults and returns it with the
+/// address from its listening line.
+async fn start_server(
+    data_dir: &TempDir,
+    env: &[(String, String)],
+    logs: &Arc<Mutex<String>>,
+) -> (Child, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_chat-server"));
     command
         .current_dir(data_dir.path())
@@ -160,13 +199,15 @@ async fn start_server(data_dir: &TempDir, logs: &Arc<Mutex<String>>) -> (Child, 
             "RUST_LOG",
             std::env::var("CHAT_E2E_RUST_LOG").unwrap_or_else(|_| "warn".to_owned()),
         )
-        // The server must derive everything from its data directory, whatever the developer's
-        // shell exports.
-        .env_remove("CHAT_DATABASE_URL")
-        .env_remove("CHAT_JWT_SECRET")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    // Without `env`, the server derives everything from its data directory, whatever the
+    // developer's shell exports.
+    for variable in STORE_VARIABLES {
+        command.env_remove(variable);
+    }
+    command.envs(env.iter().map(|(key, value)| (key, value)));
     let mut child = command.spawn().expect("spawning chat-server");
 
     let stdout = child.stdout.take().expect("piped stdout");

@@ -1,4 +1,6 @@
-//! Shape checks shared by many tests: the error body, a message and a private room.
+//! Shape checks shared by many tests: the error body, a message and a private room; and the
+//! durability checks of the crash and fault tests: every acknowledged message stored exactly
+//! once, as acknowledged, in a room whose seqs run from 1 without a gap.
 
 use serde_json::Value;
 
@@ -127,4 +129,32 @@ pub fn assert_rfc3339_utc(value: &Value) {
             .enumerate()
             .all(|(i, c)| matches!(i, 4 | 7 | 10 | 13 | 16 | 19 | 23) || c.is_ascii_digit());
     assert!(ok, "not an RFC 3339 UTC time with milliseconds: {text:?}");
+}
+
+/// Asserts that the seqs of `history` (oldest first) are exactly 1, 2, ..., n.
+pub fn assert_gapless(history: &[Value]) {
+    let got = super::seqs(history);
+    let want: Vec<u64> = (1..=got.len() as u64).collect();
+    assert_eq!(got, want, "seqs must run from 1 without a gap or a repeat");
+}
+
+/// Asserts that every message of `acked` is in `history` exactly once, exactly as it was
+/// acknowledged (same id, seq, body, sender and time).
+pub fn assert_acknowledged_once(history: &[Value], acked: &[Value]) {
+    for message in acked {
+        let copies: Vec<&Value> = history
+            .iter()
+            .filter(|m| m["id"] == message["id"])
+            .collect();
+        assert_eq!(
+            copies.len(),
+            1,
+            "acknowledged message {} must be stored exactly once; history holds {copies:?}",
+            message["id"]
+        );
+        assert_eq!(
+            copies[0], message,
+            "the stored message differs from the acknowledged one"
+        );
+    }
 }

@@ -1,5 +1,7 @@
 //! Chat helpers: sending messages, reading rooms and history.
 
+use std::time::Duration;
+
 use serde_json::{json, Value};
 
 use super::app::TestApp;
@@ -99,6 +101,68 @@ impl TestApp {
             has_more = more;
         }
         all
+    }
+
+    /// Sends `body` into `room` the way a client rides out an outage: with a `client_msg_id`,
+    /// retried with the same key after each `503 store_unavailable` until it is acknowledged
+    /// (201, or 200 when an earlier try was committed after all), for up to `timeout`.
+    /// Returns the acknowledged message.
+    pub async fn send_with_retries(
+        &self,
+        from: &TestUser,
+        room: &str,
+        body: &str,
+        client_msg_id: &str,
+        timeout: Duration,
+    ) -> Value {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let request = json!({"body": body, "client_msg_id": client_msg_id});
+        loop {
+            let response = self.try_send_to_room(from, room, &request).await;
+            match response.status {
+                200 | 201 => return response.field("message").clone(),
+                503 if tokio::time::Instant::now() < deadline => {
+                    assert_eq!(
+                        response.body["error"]["code"], "store_unavailable",
+                        "{}",
+                        response.text
+                    );
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                }
+                _ => panic!(
+                    "send {client_msg_id:?} not acknowledged within {timeout:?}: HTTP {} {}",
+                    response.status, response.text
+                ),
+            }
+        }
+    }
+
+    /// The whole history of `room` once it has settled: read until two reads in a row agree
+    /// and the seqs run from 1 without a gap, for up to `timeout`; the last read after that.
+    ///
+    /// After a fault, jobs that were never acknowledged may still be retried and committed
+    /// (taking the next seqs), and a seq taken by a commit that failed is filled with a
+    /// tombstone by a later commit; a single read could catch either half-way.
+    pub async fn settled_history(
+        &self,
+        user: &TestUser,
+        room: &str,
+        timeout: Duration,
+    ) -> Vec<Value> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut previous = self.full_history(user, room).await;
+        loop {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let current = self.full_history(user, room).await;
+            let gapless = seqs(&current)
+                .iter()
+                .enumerate()
+                .all(|(index, seq)| *seq == index as u64 + 1);
+            if (gapless && current == previous) || tokio::time::Instant::now() >= deadline {
+                return current;
+            }
+            previous = current;
+        }
     }
 
     /// `GET /api/v1/rooms` as `user`, asserting 200; returns the `rooms` array.

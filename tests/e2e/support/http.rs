@@ -80,6 +80,16 @@ impl TestApp {
         Self::execute(self.request(Method::POST, path, token).json(body)).await
     }
 
+    /// `PATCH path` with a JSON body and an optional bearer token.
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: &Value) -> ApiResponse {
+        Self::execute(self.request(Method::PATCH, path, token).json(body)).await
+    }
+
+    /// `DELETE path` without a body, with an optional bearer token.
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> ApiResponse {
+        Self::execute(self.request(Method::DELETE, path, token)).await
+    }
+
     /// `POST path` with `raw` as the body, labelled `application/json` whatever it contains.
     pub async fn post_raw(&self, path: &str, token: Option<&str>, raw: &str) -> ApiResponse {
         let builder = self

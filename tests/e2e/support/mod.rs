@@ -7,26 +7,51 @@
 //! - `users`: [`TestUser`], unique usernames, register/login/refresh helpers.
 //! - `chat`: sending messages, reading history and rooms.
 //! - `ws`: [`WsClient`], a WebSocket client that speaks the JSON event protocol.
-//! - `assertions`: checks of the shapes every response must have (error body, message, room).
+//! - `assertions`: checks of the shapes every response must have (error body, message, room),
+//!   and of what durability promises (every acknowledged message stored once, gapless seqs).
+//! - `stack`: [`Stack`], the fresh PostgreSQL database, MongoDB database and Redis prefix the
+//!   nodes of one cluster test share, and [`spawn_app_with`] underneath it.
+//! - `groups`: groups, invites and invite links, members and roles, and [`GroupFixture`]
+//!   (one user in every position the authorization rules know).
+//! - `changes`: edits, deletes, edit history, read markers, blocks and presence look-ups.
+//! - `events`: waiting for WebSocket events by type with the others skipped, proving one did
+//!   not come, and the client events `typing`, `read`, `received` and `resume`.
+//! - `services`: [`OwnedServer`], a private `redis-server` or SecantusDB a fault test kills and
+//!   restarts.
 
 mod app;
 mod assertions;
+mod changes;
 mod chat;
+mod events;
+mod groups;
 mod http;
+mod services;
+mod stack;
 mod users;
 mod ws;
 
 #[allow(unused_imports)]
-pub use app::{spawn_app, TestApp};
+pub use app::{spawn_app, spawn_app_with, TestApp};
 #[allow(unused_imports)]
 pub use assertions::{
-    assert_error, assert_error_status, assert_message_shape, assert_private_room,
-    assert_rfc3339_utc,
+    assert_acknowledged_once, assert_error, assert_error_status, assert_gapless,
+    assert_message_shape, assert_private_room, assert_rfc3339_utc,
 };
+#[allow(unused_imports)]
+pub use changes::{edit_entries, reply_preview};
 #[allow(unused_imports)]
 pub use chat::seqs;
 #[allow(unused_imports)]
+pub use events::is_about;
+#[allow(unused_imports)]
+pub use groups::{assert_group_room, assert_success, id_of, GroupFixture};
+#[allow(unused_imports)]
 pub use http::ApiResponse;
+#[allow(unused_imports)]
+pub use services::OwnedServer;
+#[allow(unused_imports)]
+pub use stack::{Stack, StackConfig};
 #[allow(unused_imports)]
 pub use users::{unique_username, TestUser, Tokens, PASSWORD};
 #[allow(unused_imports)]

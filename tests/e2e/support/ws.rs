@@ -194,6 +194,71 @@ impl WsClient {
         }
     }
 
+    /// Reads events until a `message` event for message `id` arrives and returns it, skipping
+    /// any other event; `None` when it has not come within `timeout`. Panics if the
+    /// connection closes: the tests that use this prove a connection survives a fault.
+    pub async fn wait_for_message(&mut self, id: &Value, timeout: Duration) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.next_frame(left).await {
+                Frame::Event(event)
+                    if event["type"] == "message" && event["message"]["id"] == *id =>
+                {
+                    return Some(event["message"].clone())
+                }
+                Frame::Event(_) => {}
+                Frame::Timeout => return None,
+                Frame::Closed(code) => {
+                    panic!("the connection closed (code {code:?}) while waiting for message {id}")
+                }
+            }
+        }
+    }
+
+    /// Reads events until the `ack` or `error` that answers the `send` with ref `reference`,
+    /// skipping any other event, and returns it; panics after `timeout` or on a close.
+    pub async fn answer_to(&mut self, reference: &str, timeout: Duration) -> Value {
+        self.answers_to(&[reference], timeout)
+            .await
+            .pop()
+            .expect("one answer")
+    }
+
+    /// Reads events until every `send` of `references` has its `ack` or `error`, whatever
+    /// their order, skipping any other event; returns the answers in the order of
+    /// `references`. Panics after `timeout` or on a close.
+    pub async fn answers_to(&mut self, references: &[&str], timeout: Duration) -> Vec<Value> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut answers: Vec<Option<Value>> = vec![None; references.len()];
+        while answers.iter().any(Option::is_none) {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.next_frame(left).await {
+                Frame::Event(event) if event["type"] == "ack" || event["type"] == "error" => {
+                    if let Some(slot) = references.iter().position(|r| event["ref"] == *r) {
+                        answers[slot] = Some(event);
+                    }
+                }
+                Frame::Event(_) => {}
+                Frame::Timeout => {
+                    panic!("not every send of {references:?} was answered within {timeout:?}")
+                }
+                Frame::Closed(code) => panic!(
+                    "the connection closed (code {code:?}) before the answers to {references:?}"
+                ),
+            }
+        }
+        answers.into_iter().flatten().collect()
+    }
+
+    /// Closes the connection from the client side (a close frame, then waits for the server's
+    /// answer or the end of the stream), as an app does when it goes away cleanly.
+    pub async fn close(mut self) {
+        let _ = self.stream.close(None).await;
+        let deadline = tokio::time::Instant::now() + EVENT_TIMEOUT;
+        while let Ok(Some(Ok(_))) = tokio::time::timeout_at(deadline, self.stream.next()).await {}
+    }
+
     /// Sends `{"type":"ping"}` and asserts the very next event is a pong: the connection works.
     pub async fn ping_pong(&mut self) {
         self.send_json(&json!({"type": "ping"})).await;

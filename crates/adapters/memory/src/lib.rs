@@ -18,9 +18,11 @@
 //! ```
 
 pub mod bus;
+mod presence;
 pub mod queue;
 pub mod system;
 
 pub use bus::InProcessEventBus;
+pub use presence::InProcessPresence;
 pub use queue::InProcessJobQueue;
 pub use system::{SystemClock, UuidV7Ids};

@@ -6,7 +6,9 @@
 //!    `(room, sender, client_msg_id)`, plus `_id $in` for a persistence job that runs again
 //!    after its commit. Those messages, and repeats of an earlier message of the same batch,
 //!    are duplicates and take no seq.
-//! 4. ONE `SeqAllocator::allocate` for the rest, all rooms at once.
+//! 4. ONE `SeqAllocator::allocate` for the rest, all rooms at once: it hands out each room's
+//!    seqs and revs together, so a new message's `rev` (and `created_rev`) comes from the same
+//!    SQL round trip as its seq.
 //! 5. ONE `insert_many`, unordered, so one refused document does not stop the others.
 //!
 //! When the insert fails, what happens to the seqs taken in step 4 decides everything:
@@ -21,11 +23,11 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use chat_domain::{ClientMsgId, Message, MessageId, NewMessage, RoomId, Seq, UserId};
+use chat_domain::{ClientMsgId, Message, MessageId, NewMessage, Rev, RoomId, Seq, UserId};
 use chat_ports::{Appended, StoreError};
 use mongodb::bson::{doc, Document};
 
-use crate::document::{by_key, MessageDoc};
+use crate::document::{by_key, without_edits, MessageDoc};
 use crate::error::{bounded, bounded_raw, duplicate_key_positions, unavailable};
 use crate::gaps;
 use crate::reads::collect;
@@ -36,8 +38,8 @@ type Key = (RoomId, UserId, ClientMsgId);
 
 /// What to do with one message of the batch.
 enum Plan {
-    /// Store it with this seq.
-    New(Seq),
+    /// Store it with this seq, created at this rev.
+    New(Seq, Rev),
     /// Already stored: report this.
     Stored(Message),
     /// Same message as the one at this earlier index of the batch.
@@ -54,11 +56,11 @@ pub(crate) async fn append_batch(
     let stored = find_stored(&inner, batch.iter()).await?;
     let mut plans = plan(&batch, &stored)?;
     allocate(&inner, &batch, &mut plans).await?;
-    let new: Vec<(usize, Seq)> = plans
+    let new: Vec<(usize, Seq, Rev)> = plans
         .iter()
         .enumerate()
         .filter_map(|(index, plan)| match plan {
-            Plan::New(seq) => Some((index, *seq)),
+            Plan::New(seq, rev) => Some((index, *seq, *rev)),
             Plan::Stored(_) | Plan::SameAs(_) => None,
         })
         .collect();
@@ -67,11 +69,11 @@ pub(crate) async fn append_batch(
     }
     let documents: Vec<MessageDoc> = new
         .iter()
-        .map(|&(index, seq)| MessageDoc::new(&batch[index], seq))
+        .map(|&(index, seq, rev)| MessageDoc::new(&batch[index], seq, rev))
         .collect();
     let taken: Vec<(RoomId, Seq)> = new
         .iter()
-        .map(|&(i, seq)| (batch[i].room_id, seq))
+        .map(|&(i, seq, _)| (batch[i].room_id, seq))
         .collect();
     let failure = match bounded_raw(inner.writes.insert_many(documents).ordered(false)).await {
         Ok(Ok(_)) => return Ok(results(&batch, plans)),
@@ -81,7 +83,7 @@ pub(crate) async fn append_batch(
                 let lost: Vec<usize> = positions
                     .iter()
                     .filter_map(|&p| new.get(p))
-                    .map(|&(i, _)| i)
+                    .map(|&(i, _, _)| i)
                     .collect();
                 match settle_races(&inner, &batch, &mut plans, &lost).await {
                     Ok(()) => return Ok(results(&batch, plans)),
@@ -116,6 +118,7 @@ async fn find_stored<'a>(
     let find = inner
         .messages
         .find(doc! { "$or": matches })
+        .projection(without_edits())
         .batch_size(most.saturating_add(1));
     collect(bounded(find).await?).await
 }
@@ -151,8 +154,8 @@ fn plan(batch: &[NewMessage], stored: &[Message]) -> Result<Vec<Plan>, StoreErro
             if let Some(key) = key {
                 first_by_key.insert(key, index);
             }
-            // The real seq is known once the allocator answered: `allocate`.
-            Plan::New(Seq::ZERO)
+            // The real seq and rev are known once the allocator answered: `allocate`.
+            Plan::New(Seq::ZERO, Rev::ZERO)
         };
         plans.push(plan);
     }
@@ -171,7 +174,8 @@ fn ensure_same_message(new: &NewMessage, room: RoomId, sender: UserId) -> Result
     }
 }
 
-/// Takes seqs for the new messages, all rooms in one call, and writes them into `plans`.
+/// Takes seqs and revs for the new messages, all rooms in one call, and writes them into
+/// `plans`: a room's messages get consecutive seqs and consecutive revs in batch order.
 async fn allocate(
     inner: &Inner,
     batch: &[NewMessage],
@@ -179,7 +183,7 @@ async fn allocate(
 ) -> Result<(), StoreError> {
     let mut counts: BTreeMap<RoomId, u32> = BTreeMap::new();
     for (new, plan) in batch.iter().zip(plans.iter()) {
-        if matches!(plan, Plan::New(_)) {
+        if matches!(plan, Plan::New(..)) {
             let count = counts.entry(new.room_id).or_default();
             *count = count.saturating_add(1);
         }
@@ -189,17 +193,17 @@ async fn allocate(
     }
     let requests: Vec<(RoomId, u32)> = counts.iter().map(|(room, n)| (*room, *n)).collect();
     let ranges = inner.allocator.allocate(&requests).await?;
-    let mut next: HashMap<RoomId, (Seq, u32)> = HashMap::with_capacity(ranges.len());
+    let mut next: HashMap<RoomId, (Seq, Rev, u32)> = HashMap::with_capacity(ranges.len());
     for range in ranges {
-        next.insert(range.room_id, (range.first, range.count));
+        next.insert(range.room_id, (range.first, range.first_rev, range.count));
     }
     for (new, plan) in batch.iter().zip(plans.iter_mut()) {
-        if let Plan::New(seq) = plan {
+        if let Plan::New(seq, rev) = plan {
             // An allocator that answered for fewer seqs than asked is broken; writing on
             // would reuse seqs.
-            let (room_next, left) = next
+            let (room_next, rev_next, left) = next
                 .get_mut(&new.room_id)
-                .filter(|(_, left)| *left > 0)
+                .filter(|(_, _, left)| *left > 0)
                 .ok_or_else(|| {
                     StoreError::corrupt(format!(
                         "the seq allocator gave room {} too few seqs",
@@ -207,7 +211,9 @@ async fn allocate(
                     ))
                 })?;
             *seq = *room_next;
+            *rev = *rev_next;
             *room_next = room_next.next();
+            *rev_next = Rev(rev_next.get() + 1);
             *left -= 1;
         }
     }
@@ -228,7 +234,7 @@ async fn settle_races(
     let mut tombstones = Vec::with_capacity(lost.len());
     for &index in lost {
         let new = &batch[index];
-        let Plan::New(seq) = plans[index] else {
+        let Plan::New(seq, _) = plans[index] else {
             continue;
         };
         let same_key = |m: &&Message| {
@@ -246,6 +252,8 @@ async fn settle_races(
         };
         ensure_same_message(new, original.room_id, original.sender_id)?;
         plans[index] = Plan::Stored(original.clone());
+        // The tombstone takes a fresh rev (`gaps::write_tombstones`); the rev this message was
+        // given stays unused, which no reader can tell: revs are only "changes after" cursors.
         tombstones.push((new.room_id, seq));
     }
     tracing::info!(
@@ -265,7 +273,7 @@ fn results(batch: &[NewMessage], plans: Vec<Plan>) -> Vec<Appended> {
     let mut appended: Vec<Appended> = Vec::with_capacity(batch.len());
     for (new, plan) in batch.iter().zip(plans) {
         let outcome = match plan {
-            Plan::New(seq) => Appended::Created(new.clone().into_message(seq)),
+            Plan::New(seq, rev) => Appended::Created(new.clone().into_message(seq, rev)),
             Plan::Stored(original) => Appended::Duplicate(original),
             // `first` is always an earlier index, so it is already in `appended`.
             Plan::SameAs(first) => Appended::Duplicate(appended[first].message().clone()),

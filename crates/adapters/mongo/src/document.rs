@@ -2,10 +2,15 @@
 //!
 //! One document per message in the `messages` collection: `_id` is the message id as a
 //! string (ids are assigned before the message is stored, so a retried job writes the same
-//! `_id`); ids are hyphenated UUID strings as everywhere else in the product; `seq` is an
-//! Int64; times are BSON dates (milliseconds, which is exactly what a `Timestamp` holds).
-//! Optional fields are left out rather than stored as null, so the partial unique index on
-//! `client_msg_id` sees only messages that have one.
+//! `_id`); ids are hyphenated UUID strings as everywhere else in the product; `seq`, `rev` and
+//! `created_rev` are Int64s; times are BSON dates (milliseconds, which is exactly what a
+//! `Timestamp` holds). Optional fields are left out rather than stored as null, so the partial
+//! unique index on `client_msg_id` sees only messages that have one.
+//!
+//! Two fields live in the document and not in a [`Message`]: `edits`, the earlier bodies of an
+//! edited message (written and read by `crate::edits`, left out of every other read by
+//! [`without_edits`]), and `deleted_at`, when a message was deleted (kept for operators; the
+//! domain has no field for it).
 //!
 //! Decoding is strict: a document that does not decode is reported with
 //! [`StoreError::corrupt`], never skipped, because a store that quietly drops what it cannot
@@ -15,7 +20,9 @@ use std::fmt::Display;
 use std::str::FromStr;
 
 use chat_domain::ids::Uuid;
-use chat_domain::{ClientMsgId, Message, MessageId, NewMessage, RoomId, Seq, Timestamp, UserId};
+use chat_domain::{
+    ClientMsgId, Message, MessageId, NewMessage, Rev, RoomId, Seq, Timestamp, UserId,
+};
 use chat_ports::StoreError;
 use mongodb::bson::{self, doc, DateTime, Document};
 use serde::{Deserialize, Serialize};
@@ -24,6 +31,12 @@ use serde::{Deserialize, Serialize};
 /// that was never stored (or was stored under another seq), so it has no author.
 pub(crate) const TOMBSTONE_SENDER: UserId = UserId::from_uuid(Uuid::nil());
 
+/// The projection of every read that returns messages: the edit history can grow with every
+/// edit and no [`Message`] carries it, so it never travels unless asked for.
+pub(crate) fn without_edits() -> Document {
+    doc! { "edits": 0 }
+}
+
 /// A message as stored.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct MessageDoc {
@@ -31,6 +44,8 @@ pub(crate) struct MessageDoc {
     id: String,
     room_id: String,
     seq: i64,
+    rev: i64,
+    created_rev: i64,
     sender_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     body: Option<String>,
@@ -45,12 +60,14 @@ pub(crate) struct MessageDoc {
 }
 
 impl MessageDoc {
-    /// The document to insert for `new` once it holds `seq`.
-    pub(crate) fn new(new: &NewMessage, seq: Seq) -> Self {
+    /// The document to insert for `new` once it holds `seq`, created at `rev`.
+    pub(crate) fn new(new: &NewMessage, seq: Seq, rev: Rev) -> Self {
         Self {
             id: new.id.to_string(),
             room_id: new.room_id.to_string(),
             seq: seq_to_db(seq),
+            rev: rev_to_db(rev),
+            created_rev: rev_to_db(rev),
             sender_id: new.sender_id.to_string(),
             body: Some(new.body.as_str().to_owned()),
             client_msg_id: new.client_msg_id.as_ref().map(|c| c.as_str().to_owned()),
@@ -61,12 +78,15 @@ impl MessageDoc {
         }
     }
 
-    /// A tombstone for `seq` of `room`, written at `at`: deleted, no body, no key, no author.
-    pub(crate) fn tombstone(room: RoomId, seq: Seq, at: Timestamp) -> Self {
+    /// A tombstone for `seq` of `room`, created at `rev` and written at `at`: deleted, no body,
+    /// no key, no author.
+    pub(crate) fn tombstone(room: RoomId, seq: Seq, rev: Rev, at: Timestamp) -> Self {
         Self {
             id: MessageId::new_v7().to_string(),
             room_id: room.to_string(),
             seq: seq_to_db(seq),
+            rev: rev_to_db(rev),
+            created_rev: rev_to_db(rev),
             sender_id: TOMBSTONE_SENDER.to_string(),
             body: None,
             client_msg_id: None,
@@ -95,6 +115,8 @@ pub(crate) fn decode(document: Document) -> Result<Message, StoreError> {
         id: parse(&stored.id, "message id")?,
         room_id: parse(&stored.room_id, "message room id")?,
         seq: Seq(u64::try_from(stored.seq).map_err(|err| invalid("seq", &stored.seq, err))?),
+        rev: rev_from_db(stored.rev, "rev")?,
+        created_rev: rev_from_db(stored.created_rev, "created_rev")?,
         sender_id: parse(&stored.sender_id, "message sender id")?,
         body: stored.body,
         client_msg_id,
@@ -115,6 +137,18 @@ pub(crate) fn decode(document: Document) -> Result<Message, StoreError> {
 /// bound still selects right).
 pub(crate) fn seq_to_db(seq: Seq) -> i64 {
     i64::try_from(seq.get()).unwrap_or(i64::MAX)
+}
+
+/// The stored form of a rev (saturating like [`seq_to_db`]).
+pub(crate) fn rev_to_db(rev: Rev) -> i64 {
+    i64::try_from(rev.get()).unwrap_or(i64::MAX)
+}
+
+/// A stored rev, refusing a negative one as corrupt.
+fn rev_from_db(stored: i64, what: &str) -> Result<Rev, StoreError> {
+    u64::try_from(stored)
+        .map(Rev)
+        .map_err(|err| invalid(what, &stored, err))
 }
 
 /// Matches the message `sender` stored in `room` under `client_msg_id`.
@@ -168,49 +202,56 @@ mod tests {
     #[test]
     fn a_message_round_trips_through_its_document() {
         let new = new_message(Some("c-1"));
-        let stored = bson::serialize_to_document(&MessageDoc::new(&new, Seq(9))).unwrap();
+        let stored = bson::serialize_to_document(&MessageDoc::new(&new, Seq(9), Rev(12))).unwrap();
         assert_eq!(stored.get_str("_id").unwrap(), new.id.to_string());
         assert_eq!(stored.get_i64("seq").unwrap(), 9);
+        assert_eq!(stored.get_i64("rev").unwrap(), 12);
+        assert_eq!(stored.get_i64("created_rev").unwrap(), 12);
         assert!(stored.get_datetime("created_at").is_ok());
-        assert_eq!(decode(stored).unwrap(), new.into_message(Seq(9)));
+        assert_eq!(decode(stored).unwrap(), new.into_message(Seq(9), Rev(12)));
     }
 
     #[test]
     fn absent_options_are_left_out_so_the_partial_index_skips_them() {
         let mut new = new_message(None);
         new.reply_to = None;
-        let stored = bson::serialize_to_document(&MessageDoc::new(&new, Seq(1))).unwrap();
-        for absent in ["client_msg_id", "reply_to", "edited_at"] {
+        let stored = bson::serialize_to_document(&MessageDoc::new(&new, Seq(1), Rev(1))).unwrap();
+        for absent in ["client_msg_id", "reply_to", "edited_at", "edits"] {
             assert!(!stored.contains_key(absent), "{absent} is left out");
         }
-        assert_eq!(decode(stored).unwrap(), new.into_message(Seq(1)));
+        assert_eq!(decode(stored).unwrap(), new.into_message(Seq(1), Rev(1)));
     }
 
     #[test]
     fn a_tombstone_is_deleted_without_body_key_or_author() {
         let room = RoomId::new_v7();
         let at = Timestamp::from_unix_millis(5);
-        let stored = bson::serialize_to_document(&MessageDoc::tombstone(room, Seq(4), at)).unwrap();
-        let message = decode(stored).unwrap();
+        let tombstone = MessageDoc::tombstone(room, Seq(4), Rev(6), at);
+        let message = decode(bson::serialize_to_document(&tombstone).unwrap()).unwrap();
         assert!(message.deleted);
         assert_eq!((message.room_id, message.seq), (room, Seq(4)));
+        assert_eq!((message.rev, message.created_rev), (Rev(6), Rev(6)));
         assert_eq!((message.body, message.client_msg_id), (None, None));
         assert_eq!(message.sender_id, TOMBSTONE_SENDER);
     }
 
     #[test]
     fn documents_that_do_not_decode_are_corrupt_not_skipped() {
-        let good =
-            bson::serialize_to_document(&MessageDoc::new(&new_message(None), Seq(1))).unwrap();
+        let good = MessageDoc::new(&new_message(None), Seq(1), Rev(1));
+        let good = bson::serialize_to_document(&good).unwrap();
         let mut bad_id = good.clone();
         bad_id.insert("room_id", "not-a-uuid");
         let mut negative = good.clone();
         negative.insert("seq", -3_i64);
         let mut missing = good.clone();
         missing.remove("created_at");
+        let mut negative_rev = good.clone();
+        negative_rev.insert("rev", -1_i64);
+        let mut no_rev = good.clone();
+        no_rev.remove("created_rev");
         let mut bad_key = good;
         bad_key.insert("client_msg_id", "");
-        for document in [bad_id, negative, missing, bad_key] {
+        for document in [bad_id, negative, missing, negative_rev, no_rev, bad_key] {
             let err = decode(document.clone()).unwrap_err();
             assert!(matches!(err, StoreError::Unavailable(_)), "{document}");
             assert!(err.to_string().contains("invalid"), "{err}");
@@ -218,8 +259,9 @@ mod tests {
     }
 
     #[test]
-    fn seqs_beyond_an_int64_saturate() {
+    fn seqs_and_revs_beyond_an_int64_saturate() {
         assert_eq!(seq_to_db(Seq(u64::MAX)), i64::MAX);
         assert_eq!(seq_to_db(Seq(3)), 3);
+        assert_eq!(rev_to_db(Rev(u64::MAX)), i64::MAX);
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! This is the only module that looks inside a `mongodb::error::Error`. A duplicate key
 //! (server code 11000) is the one error the store acts on, and only where it expects one (an
-//! insert that raced another writer); everything else is [`StoreError::Unavailable`] with the
+//! insert that raced another writer), besides a missing collection (26) when it looks at the
+//! indexes of a fresh database; everything else is [`StoreError::Unavailable`] with the
 //! driver error kept as the source for logs.
 
 use std::future::IntoFuture;
@@ -14,6 +15,9 @@ use mongodb::error::{Error, ErrorKind};
 
 /// The server's code for a unique index violation.
 const DUPLICATE_KEY: i32 = 11000;
+
+/// The server's code for a collection (or database) that does not exist.
+const NAMESPACE_NOT_FOUND: i32 = 26;
 
 /// The longest any one MongoDB operation may take. Server selection already fails within its
 /// own (shorter) timeout when the server is down; this bounds a server that accepted the
@@ -60,6 +64,11 @@ pub(crate) fn duplicate_key_positions(err: &Error) -> Option<Vec<usize>> {
         }
         _ => None,
     }
+}
+
+/// Whether a command failed because its collection does not exist (yet).
+pub(crate) fn is_namespace_not_found(err: &Error) -> bool {
+    matches!(err.kind.as_ref(), ErrorKind::Command(failure) if failure.code == NAMESPACE_NOT_FOUND)
 }
 
 #[cfg(test)]

@@ -4,8 +4,9 @@
 //! down, a write concern not met), some of those seqs may stay empty; readers would wait on
 //! that hole forever. So the batch records every seq it cannot vouch for with
 //! [`SeqAllocator::record_gaps`](chat_ports::SeqAllocator::record_gaps), in the durable SQL
-//! database, and a later batch writes a tombstone (`deleted: true`, no body) at each. A
-//! recorded seq that holds a message after all (the write reached the server before the error
+//! database, and a later batch writes a tombstone (`deleted: true`, no body) at each, at a
+//! fresh rev from [`SeqAllocator::allocate_rev`](chat_ports::SeqAllocator::allocate_rev) so
+//! that a resuming client learns of it like of any other change. A recorded seq that holds a message after all (the write reached the server before the error
 //! did) refuses its tombstone with a duplicate key on `(room_id, seq)`, which is exactly the
 //! answer wanted: the message stays, the gap is forgotten.
 //!
@@ -81,21 +82,38 @@ async fn fill_once(inner: &Inner) -> Result<bool, StoreError> {
     Ok(recorded.len() >= GAPS_PER_PASS as usize)
 }
 
-/// Writes a tombstone at each of `gaps` in one command; a seq that already holds a document
-/// keeps it.
+/// Writes a tombstone at each of `gaps` in one command, each at a fresh rev of its room; a seq
+/// that already holds a document keeps it (and the rev taken for it stays unused, which is
+/// harmless: revs are only "changes after" cursors, never counted).
+///
+/// One `allocate_rev` per gap: gaps come from failures and races, a handful at a time, and
+/// the port has no call that takes many revs of many rooms at once.
 pub(crate) async fn write_tombstones(
     inner: &Inner,
     gaps: &[(RoomId, Seq)],
 ) -> Result<(), StoreError> {
+    if gaps.is_empty() {
+        return Ok(());
+    }
     let now = now();
-    let tombstones: Vec<_> = gaps
-        .iter()
-        .map(|(room, seq)| MessageDoc::tombstone(*room, *seq, now))
-        .collect();
+    let mut tombstones = Vec::with_capacity(gaps.len());
+    for &(room, seq) in gaps {
+        match inner.allocator.allocate_rev(room).await {
+            Ok(rev) => tombstones.push(MessageDoc::tombstone(room, seq, rev, now)),
+            // The room was deleted meanwhile: there is no history left to keep gapless.
+            Err(StoreError::NotFound) => {
+                tracing::debug!(%room, %seq, "gap of a room that is gone; nothing to fill");
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    if tombstones.is_empty() {
+        return Ok(());
+    }
     let insert = inner.writes.insert_many(tombstones).ordered(false);
     match bounded_raw(insert).await? {
         Ok(_) => Ok(()),
-        // Tombstones have fresh ids and no key: a duplicate can only be a filled seq.
+        // Tombstones have fresh ids, fresh revs and no key: a duplicate can only be a filled seq.
         Err(err) if duplicate_key_positions(&err).is_some() => Ok(()),
         Err(err) => Err(unavailable(err)),
     }

@@ -1,5 +1,5 @@
 //! [`MongoMessageStore`]: the connection, the indexes, the round-trip counter, and the
-//! [`MessageStore`] impl that hands each method to `append` or `reads`.
+//! [`MessageStore`] impl that hands each method to `append`, `edits`, `reads` or `unread`.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -8,18 +8,21 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chat_domain::{ClientMsgId, Message, MessageId, NewMessage, RoomId, Seq, UserId};
-use chat_ports::{Appended, HistoryCursor, MessageStore, SeqAllocator, StoreError};
+use chat_domain::{
+    ClientMsgId, Message, MessageBody, MessageEdit, MessageId, NewMessage, Rev, RoomId, Seq,
+    Timestamp, UserId,
+};
+use chat_ports::{Appended, HistoryCursor, MessageStore, SeqAllocator, StoreError, UnreadCount};
 use mongodb::bson::{doc, Document};
 use mongodb::event::command::CommandEvent;
 use mongodb::event::EventHandler;
-use mongodb::options::{ClientOptions, IndexOptions};
-use mongodb::{Client, Collection, Database, IndexModel};
+use mongodb::options::ClientOptions;
+use mongodb::{Client, Collection, Database};
 
 use crate::document::MessageDoc;
 use crate::error::{bounded, unavailable};
 use crate::in_flight::InFlight;
-use crate::{append, reads};
+use crate::{append, edits, reads, schema, unread};
 
 /// The database used when the URI names none.
 pub const DEFAULT_DATABASE: &str = "chat";
@@ -105,31 +108,13 @@ impl MongoMessageStore {
     }
 
     /// Creates the indexes the store relies on, if missing (idempotent): unique
-    /// `(room_id, seq)`, which serves every history read and forbids a repeated seq, and
+    /// `(room_id, seq)`, which serves every history read and forbids a repeated seq; unique
+    /// `(room_id, rev)`, which serves the changes since a rev and forbids a repeated rev; and
     /// unique `(room_id, sender_id, client_msg_id)` over the messages that have a
-    /// `client_msg_id`, the idempotency rule of retried sends.
+    /// `client_msg_id`, the idempotency rule of retried sends. On a database written before
+    /// revs existed it first gives every message `rev = created_rev = seq` (see `schema`).
     pub async fn ensure_indexes(&self) -> Result<(), StoreError> {
-        let by_seq = IndexModel::builder()
-            .keys(doc! { "room_id": 1, "seq": 1 })
-            .options(
-                IndexOptions::builder()
-                    .name("ux_messages_room_seq".to_owned())
-                    .unique(true)
-                    .build(),
-            )
-            .build();
-        let by_key = IndexModel::builder()
-            .keys(doc! { "room_id": 1, "sender_id": 1, "client_msg_id": 1 })
-            .options(
-                IndexOptions::builder()
-                    .name("ux_messages_client_msg_id".to_owned())
-                    .unique(true)
-                    .partial_filter_expression(doc! { "client_msg_id": { "$type": "string" } })
-                    .build(),
-            )
-            .build();
-        bounded(self.inner.messages.create_indexes([by_seq, by_key])).await?;
-        Ok(())
+        schema::ensure(&self.inner).await
     }
 
     /// Commands sent to MongoDB since the store was made: the cost of its operations in
@@ -199,6 +184,76 @@ impl MessageStore for MongoMessageStore {
         rooms: &[RoomId],
     ) -> Result<HashMap<RoomId, Message>, StoreError> {
         reads::latest_in_rooms(&self.inner, rooms).await
+    }
+
+    /// Replaces the body of message `id` of `room`, keeping the old body in its edit history,
+    /// and gives it the room's next rev. `NotFound` for no such (or a deleted) message.
+    async fn edit(
+        &self,
+        room: RoomId,
+        id: MessageId,
+        body: &MessageBody,
+        at: Timestamp,
+    ) -> Result<Message, StoreError> {
+        edits::edit(&self.inner, room, id, body, at).await
+    }
+
+    /// Turns message `id` of `room` into a tombstone (no body, `deleted`, history dropped) at the
+    /// room's next rev; a tombstone is returned unchanged. `NotFound` for no such message.
+    async fn delete(
+        &self,
+        room: RoomId,
+        id: MessageId,
+        at: Timestamp,
+    ) -> Result<Message, StoreError> {
+        edits::delete(&self.inner, room, id, at).await
+    }
+
+    /// The earlier bodies of message `id` of `room`, oldest first.
+    async fn edit_history(
+        &self,
+        room: RoomId,
+        id: MessageId,
+    ) -> Result<Vec<MessageEdit>, StoreError> {
+        edits::edit_history(&self.inner, room, id).await
+    }
+
+    /// Up to `limit` messages of `room` whose rev is above `after`, in rev order.
+    async fn changes_since(
+        &self,
+        room: RoomId,
+        after: Rev,
+        limit: u32,
+    ) -> Result<Vec<Message>, StoreError> {
+        reads::changes_since(&self.inner, room, after, limit).await
+    }
+
+    /// The messages of `room` with these ids; missing ones are left out.
+    async fn find_many(&self, room: RoomId, ids: &[MessageId]) -> Result<Vec<Message>, StoreError> {
+        reads::find_many(&self.inner, room, ids).await
+    }
+
+    /// The highest rev of each of `rooms` (zero for a room without changes).
+    ///
+    /// Read from the allocator: the counters live in SQL, and the highest rev handed out is
+    /// the right answer even when its change never landed (see `crate::edits`).
+    async fn latest_revs(&self, rooms: &[RoomId]) -> Result<HashMap<RoomId, Rev>, StoreError> {
+        if rooms.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let revs = self.inner.allocator.last_revs(rooms).await?;
+        Ok(revs.into_iter().collect())
+    }
+
+    /// For each `(room, read marker)`: the messages above the marker that `reader` did not send
+    /// and that are not deleted, and how many of them contain `mention` (e.g. `@alice`).
+    async fn unread_counts(
+        &self,
+        reader: UserId,
+        mention: &str,
+        markers: &[(RoomId, Seq)],
+    ) -> Result<HashMap<RoomId, UnreadCount>, StoreError> {
+        unread::unread_counts(&self.inner, reader, mention, markers).await
     }
 
     /// Answers when the store is reachable (readiness).

@@ -8,9 +8,10 @@
 //!    or new;
 //! 3. per room, in room-id order so two batches never lock rooms in opposite orders (which
 //!    PostgreSQL and MySQL would resolve by killing one as a deadlock victim):
-//!    `UPDATE rooms SET last_seq = last_seq + n`, which also locks the room's row until commit,
-//!    so racing batches take consecutive, gapless ranges; then read `last_seq` back in the same
-//!    transaction (portable: MySQL has no `RETURNING`);
+//!    `UPDATE rooms SET last_seq = last_seq + n, last_rev = last_rev + n`, which also locks the
+//!    room's row until commit, so racing batches take consecutive, gapless ranges of both; then
+//!    read both back in the same transaction (portable: MySQL has no `RETURNING`). A new
+//!    message's `rev` and `created_rev` are the same number: its creation is its first change;
 //! 4. insert the new rows with multi-row inserts.
 //!
 //! A racing writer can store the same key between step 1 and step 4; the unique index then
@@ -19,54 +20,31 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chat_domain::{ClientMsgId, Message, MessageId, NewMessage, RoomId, Seq, UserId};
+use chat_domain::{ClientMsgId, Message, MessageId, NewMessage, Rev, RoomId, Seq, UserId};
 use chat_ports::{Appended, StoreError};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait,
     QueryFilter, QuerySelect, TransactionTrait,
 };
 
 use crate::decode;
 use crate::entity::{messages, rooms};
-use crate::error::{is_retryable, store_err};
-
-/// Runs of one batch before a persistent race or deadlock is reported.
-const MAX_ATTEMPTS: u32 = 5;
+use crate::retry::{retrying, Failure};
 
 /// Messages looked up per duplicate query (each adds up to four bound parameters).
 const LOOKUP_CHUNK: usize = 100;
 
-/// Rows per multi-row insert (ten parameters each): well inside every backend's limit.
+/// Rows per multi-row insert (twelve parameters each): well inside every backend's limit.
 const INSERT_CHUNK: usize = 500;
 
 /// The idempotency key of a message.
 type Key = (RoomId, UserId, ClientMsgId);
 
-/// Why one run of a batch stopped.
-enum Failure {
-    /// The database refused; maybe worth another run.
-    Db(DbErr),
-    /// A verdict that another run would not change.
-    Store(StoreError),
-}
-
-impl From<DbErr> for Failure {
-    fn from(err: DbErr) -> Self {
-        Self::Db(err)
-    }
-}
-
-impl From<StoreError> for Failure {
-    fn from(err: StoreError) -> Self {
-        Self::Store(err)
-    }
-}
-
 /// What to do with one message of the batch.
 enum Plan {
-    /// Store it with this seq.
-    New(Seq),
+    /// Store it with this seq and rev.
+    New(Seq, Rev),
     /// Already stored: report this.
     Stored(Message),
     /// Same message as the one at this earlier index of the batch.
@@ -81,18 +59,7 @@ pub(crate) async fn append_batch(
     if batch.is_empty() {
         return Ok(Vec::new());
     }
-    let mut attempt = 1;
-    loop {
-        match run(db, batch).await {
-            Ok(appended) => return Ok(appended),
-            Err(Failure::Db(err)) if is_retryable(&err) && attempt < MAX_ATTEMPTS => {
-                tracing::debug!(attempt, error = %err, "message batch raced another writer; running it again");
-                attempt += 1;
-            }
-            Err(Failure::Db(err)) => return Err(store_err(err, "message already stored")),
-            Err(Failure::Store(err)) => return Err(err),
-        }
-    }
+    retrying("message batch", "message already stored", || run(db, batch)).await
 }
 
 /// One run of the batch: commits everything or nothing.
@@ -105,7 +72,7 @@ async fn run(db: &DatabaseConnection, batch: &[NewMessage]) -> Result<Vec<Append
         .iter()
         .zip(&plans)
         .filter_map(|(new, plan)| match plan {
-            Plan::New(seq) => Some(messages::new_row(new, *seq)),
+            Plan::New(seq, rev) => Some(messages::new_row(new, *seq, *rev)),
             Plan::Stored(_) | Plan::SameAs(_) => None,
         })
         .collect();
@@ -177,8 +144,9 @@ fn plan(batch: &[NewMessage], stored: &[Message]) -> Result<Vec<Plan>, StoreErro
             if let Some(key) = key {
                 first_by_key.insert(key, index);
             }
-            // The real seq is known only once the room's counter moved: `allocate_seqs`.
-            Plan::New(Seq::ZERO)
+            // The real seq and rev are known only once the room's counters moved:
+            // `allocate_seqs`.
+            Plan::New(Seq::ZERO, Rev::ZERO)
         };
         plans.push(plan);
     }
@@ -197,7 +165,8 @@ fn ensure_same_message(new: &NewMessage, room: RoomId, sender: UserId) -> Result
     }
 }
 
-/// Takes a range of seqs per room for the new messages and writes them into `plans`.
+/// Takes a range of seqs and one of revs per room for the new messages and writes them into
+/// `plans`.
 async fn allocate_seqs(
     txn: &DatabaseTransaction,
     batch: &[NewMessage],
@@ -206,7 +175,7 @@ async fn allocate_seqs(
     // A BTreeMap iterates in room-id order: every transaction locks rooms in the same order.
     let mut counts: BTreeMap<RoomId, i64> = BTreeMap::new();
     for (new, plan) in batch.iter().zip(plans.iter()) {
-        if matches!(plan, Plan::New(_)) {
+        if matches!(plan, Plan::New(..)) {
             *counts.entry(new.room_id).or_default() += 1;
         }
     }
@@ -219,6 +188,10 @@ async fn allocate_seqs(
                 rooms::Column::LastSeq,
                 Expr::col(rooms::Column::LastSeq).add(*count),
             )
+            .col_expr(
+                rooms::Column::LastRev,
+                Expr::col(rooms::Column::LastRev).add(*count),
+            )
             .filter(rooms::Column::Id.eq(room.to_string()))
             .exec(txn)
             .await?;
@@ -227,28 +200,33 @@ async fn allocate_seqs(
             return Err(Failure::Store(StoreError::NotFound));
         }
     }
-    let last_seqs: Vec<(String, i64)> = rooms::Entity::find()
+    let last: Vec<(String, i64, i64)> = rooms::Entity::find()
         .select_only()
         .column(rooms::Column::Id)
         .column(rooms::Column::LastSeq)
+        .column(rooms::Column::LastRev)
         .filter(rooms::Column::Id.is_in(counts.keys().map(RoomId::to_string)))
         .into_tuple()
         .all(txn)
         .await?;
-    // The next seq to hand out in each room: right after the seqs taken before this batch.
-    let mut next: HashMap<RoomId, Seq> = HashMap::with_capacity(counts.len());
-    for (room, last_seq) in last_seqs {
+    // The next seq and rev to hand out in each room: right after those taken before this batch.
+    let mut next: HashMap<RoomId, (Seq, u64)> = HashMap::with_capacity(counts.len());
+    for (room, last_seq, last_rev) in last {
         let room: RoomId = decode::parse(&room, "room id")?;
         let taken = counts.get(&room).copied().unwrap_or_default();
-        next.insert(room, decode::seq(last_seq - taken + 1, "room last_seq")?);
+        let seq = decode::seq(last_seq - taken + 1, "room last_seq")?;
+        let rev = decode::rev(last_rev - taken + 1, "room last_rev")?;
+        next.insert(room, (seq, rev.get()));
     }
     for (new, plan) in batch.iter().zip(plans.iter_mut()) {
-        if let Plan::New(seq) = plan {
-            let room_next = next.get_mut(&new.room_id).ok_or_else(|| {
+        if let Plan::New(seq, rev) = plan {
+            let (room_seq, room_rev) = next.get_mut(&new.room_id).ok_or_else(|| {
                 StoreError::corrupt(format!("room {} vanished during the batch", new.room_id))
             })?;
-            *seq = *room_next;
-            *room_next = room_next.next();
+            *seq = *room_seq;
+            *rev = Rev(*room_rev);
+            *room_seq = room_seq.next();
+            *room_rev += 1;
         }
     }
     Ok(())
@@ -259,7 +237,7 @@ fn results(batch: &[NewMessage], plans: Vec<Plan>) -> Vec<Appended> {
     let mut appended: Vec<Appended> = Vec::with_capacity(batch.len());
     for (new, plan) in batch.iter().zip(plans) {
         let outcome = match plan {
-            Plan::New(seq) => Appended::Created(new.clone().into_message(seq)),
+            Plan::New(seq, rev) => Appended::Created(new.clone().into_message(seq, rev)),
             Plan::Stored(original) => Appended::Duplicate(original),
             // `first` is always an earlier index, so it is already in `appended`.
             Plan::SameAs(first) => Appended::Duplicate(appended[first].message().clone()),

@@ -13,8 +13,8 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbB
 
 use crate::error::unavailable;
 use crate::{
-    SqlDeadLetterStore, SqlMessageStore, SqlRoomStore, SqlSeqAllocator, SqlSessionStore,
-    SqlUserStore,
+    SqlBlockStore, SqlDeadLetterStore, SqlInviteStore, SqlMessageStore, SqlRoomStore,
+    SqlSeqAllocator, SqlSessionStore, SqlUserStore,
 };
 
 /// Connections of a PostgreSQL or MySQL pool, and of the SQLite read pool, unless told otherwise.
@@ -113,6 +113,16 @@ impl SqlDatabase {
     /// The store of rooms and memberships.
     pub fn rooms(&self) -> Arc<SqlRoomStore> {
         Arc::new(SqlRoomStore::new(self.handles.clone()))
+    }
+
+    /// The store of pending invites and invite links.
+    pub fn invites(&self) -> Arc<SqlInviteStore> {
+        Arc::new(SqlInviteStore::new(self.handles.clone()))
+    }
+
+    /// The store of blocks between users.
+    pub fn blocks(&self) -> Arc<SqlBlockStore> {
+        Arc::new(SqlBlockStore::new(self.handles.clone()))
     }
 
     /// The store of messages.

@@ -9,7 +9,7 @@
 use std::fmt::Display;
 use std::str::FromStr;
 
-use chat_domain::{Seq, Timestamp};
+use chat_domain::{Rev, Seq, Timestamp};
 use chat_ports::StoreError;
 
 /// Parses a stored id (or any value with a `FromStr`), naming `what` in the error.
@@ -61,6 +61,18 @@ pub(crate) fn seq_to_db(seq: Seq) -> i64 {
     i64::try_from(seq.get()).unwrap_or(i64::MAX)
 }
 
+/// Reads a stored rev, which must not be negative.
+pub(crate) fn rev(raw: i64, what: &str) -> Result<Rev, StoreError> {
+    u64::try_from(raw)
+        .map(Rev)
+        .map_err(|_| StoreError::corrupt(format!("stored {what} {raw} is negative")))
+}
+
+/// The stored form of a rev (saturating at `i64::MAX`).
+pub(crate) fn rev_to_db(rev: Rev) -> i64 {
+    i64::try_from(rev.get()).unwrap_or(i64::MAX)
+}
+
 /// The stored form of a count or attempt number (saturating at `i32::MAX`).
 pub(crate) fn u32_to_db(value: u32) -> i32 {
     i32::try_from(value).unwrap_or(i32::MAX)
@@ -105,6 +117,9 @@ mod tests {
     fn negative_seqs_and_counts_are_corrupt() {
         assert!(seq(-1, "seq").is_err());
         assert_eq!(seq(7, "seq").unwrap(), Seq(7));
+        assert!(rev(-1, "rev").is_err());
+        assert_eq!(rev(9, "rev").unwrap(), Rev(9));
+        assert_eq!(rev_to_db(Rev(u64::MAX)), i64::MAX);
         assert!(u32_from_db(-3, "attempts").is_err());
         assert_eq!(u32_from_db(3, "attempts").unwrap(), 3);
     }

@@ -1,5 +1,5 @@
-//! sea-orm adapter: users, rooms, memberships, messages, sessions and dead letters on SQLite,
-//! PostgreSQL or MySQL/MariaDB.
+//! sea-orm adapter: users, rooms, memberships, messages, invites, blocks, sessions and dead
+//! letters on SQLite, PostgreSQL or MySQL/MariaDB.
 //!
 //! Start with [`SqlDatabase::connect`], run [`SqlDatabase::migrate`], then take the stores it
 //! hands out ([`SqlDatabase::users`], [`SqlDatabase::rooms`], ...), each an `Arc` of a type that
@@ -7,26 +7,39 @@
 //!
 //! Layout: `connection` opens the database, `sqlite` holds the SQLite durability and
 //! single-writer decisions; one module per store (`users`, `rooms`, `messages` with `append`
-//! for the group commit, `sessions`, `dead_letters`, and `sequences`: the per-room counters and
-//! the gap record for a message store that keeps messages elsewhere); `entity` maps tables to
-//! rows; `decode` and `error` turn rows and driver errors into domain values and
+//! for the group commit, `edits` for edits and deletions and `unread` for unread counts,
+//! `invites` and `blocks`, `sessions`, `dead_letters`, and `sequences`: the per-room counters
+//! and the gap record for a message store that keeps messages elsewhere); `joins` holds the
+//! one way into a room (adding a member, accepting an invite, redeeming a link), atomic
+//! against racing joins; `retry` runs a transaction again after a deadlock or a race; `entity`
+//! maps tables to rows; `decode` and `error` turn rows and driver errors into domain values and
 //! [`StoreError`](chat_ports::StoreError)s, so no sea-orm type crosses this crate's boundary.
 
 mod append;
+mod blocks;
 mod connection;
 mod dead_letters;
 mod decode;
+mod edits;
 mod entity;
 mod error;
+mod groups;
+mod invites;
+mod joins;
+mod members;
 mod messages;
+mod retry;
 mod rooms;
 mod sequences;
 mod sessions;
 mod sqlite;
+mod unread;
 mod users;
 
 pub use connection::{SqlBackend, SqlDatabase, DEFAULT_MAX_CONNECTIONS};
+pub use blocks::SqlBlockStore;
 pub use dead_letters::SqlDeadLetterStore;
+pub use invites::SqlInviteStore;
 pub use messages::SqlMessageStore;
 pub use rooms::SqlRoomStore;
 pub use sequences::SqlSeqAllocator;

@@ -1,23 +1,29 @@
 //! [`SqlMessageStore`]: messages in the `messages` table.
 //!
-//! Writing (the group commit and seq allocation) lives in [`crate::append`]; this module holds
-//! the reads. Every history read is a range over the unique `(room_id, seq)` index, so a page
-//! costs the same at seq 10 as at seq 10 million.
+//! Writing lives in [`crate::append`] (the group commit and seq allocation) and
+//! [`crate::edits`] (edits and deletions), the unread counts in [`crate::unread`]; this module
+//! holds the reads. Every history read is a range over the unique `(room_id, seq)` index, and
+//! `changes_since` one over the unique `(room_id, rev)` index, so a page costs the same at seq
+//! 10 as at seq 10 million.
 
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use chat_domain::{ClientMsgId, Message, MessageId, NewMessage, RoomId, UserId};
-use chat_ports::{Appended, HistoryCursor, MessageStore, StoreError};
+use chat_domain::{
+    ClientMsgId, Message, MessageBody, MessageEdit, MessageId, NewMessage, Rev, RoomId, Seq,
+    Timestamp, UserId,
+};
+use chat_ports::{Appended, HistoryCursor, MessageStore, StoreError, UnreadCount};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::connection::Handles;
 use crate::entity::{messages, rooms};
 use crate::error::unavailable;
-use crate::{append, decode};
+use crate::sequences::counters;
+use crate::{append, decode, edits, unread};
 
-/// Rooms asked for in one `latest_in_rooms` query; stays far below every backend's limit on
+/// Rooms (or message ids) asked for in one query; stays far below every backend's limit on
 /// bound parameters.
 const ROOMS_PER_QUERY: usize = 500;
 
@@ -142,6 +148,94 @@ impl MessageStore for SqlMessageStore {
             }
         }
         Ok(latest)
+    }
+
+    /// Replaces the body of message `id` of `room`, keeping the old body in its edit history,
+    /// and gives it the room's next rev. `NotFound` for no such (or a deleted) message.
+    async fn edit(
+        &self,
+        room: RoomId,
+        id: MessageId,
+        body: &MessageBody,
+        at: Timestamp,
+    ) -> Result<Message, StoreError> {
+        edits::edit(&self.db.write, room, id, body, at).await
+    }
+
+    /// Turns message `id` of `room` into a tombstone (no body, `deleted`, history dropped) at the
+    /// room's next rev; a tombstone is returned unchanged. `NotFound` for no such message.
+    ///
+    /// `at` is not stored: a tombstone carries no deletion time.
+    async fn delete(
+        &self,
+        room: RoomId,
+        id: MessageId,
+        _at: Timestamp,
+    ) -> Result<Message, StoreError> {
+        edits::delete(&self.db.write, room, id).await
+    }
+
+    /// The earlier bodies of message `id` of `room`, oldest first.
+    async fn edit_history(
+        &self,
+        room: RoomId,
+        id: MessageId,
+    ) -> Result<Vec<MessageEdit>, StoreError> {
+        edits::edit_history(&self.db.read, room, id).await
+    }
+
+    /// Up to `limit` messages of `room` whose rev is above `after`, in rev order.
+    async fn changes_since(
+        &self,
+        room: RoomId,
+        after: Rev,
+        limit: u32,
+    ) -> Result<Vec<Message>, StoreError> {
+        let rows = messages::Entity::find()
+            .filter(messages::Column::RoomId.eq(room.to_string()))
+            .filter(messages::Column::Rev.gt(decode::rev_to_db(after)))
+            .order_by_asc(messages::Column::Rev)
+            .limit(u64::from(limit))
+            .all(&self.db.read)
+            .await
+            .map_err(unavailable)?;
+        decode_all(rows)
+    }
+
+    /// The messages of `room` with these ids; missing ones are left out.
+    async fn find_many(&self, room: RoomId, ids: &[MessageId]) -> Result<Vec<Message>, StoreError> {
+        let mut found = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(ROOMS_PER_QUERY) {
+            let rows = messages::Entity::find()
+                .filter(messages::Column::RoomId.eq(room.to_string()))
+                .filter(messages::Column::Id.is_in(chunk.iter().map(MessageId::to_string)))
+                .order_by_asc(messages::Column::Seq)
+                .all(&self.db.read)
+                .await
+                .map_err(unavailable)?;
+            found.extend(decode_all(rows)?);
+        }
+        Ok(found)
+    }
+
+    /// The highest rev of each of `rooms` (zero for a room without changes).
+    ///
+    /// Read from `rooms.last_rev`, which every change raises in its own transaction; rooms that
+    /// do not exist are left out.
+    async fn latest_revs(&self, rooms: &[RoomId]) -> Result<HashMap<RoomId, Rev>, StoreError> {
+        let revs = counters::last_revs(&self.db.read, rooms).await?;
+        Ok(revs.into_iter().collect())
+    }
+
+    /// For each `(room, read marker)`: the messages above the marker that `reader` did not send
+    /// and that are not deleted, and how many of them contain `mention` (e.g. `@alice`).
+    async fn unread_counts(
+        &self,
+        reader: UserId,
+        mention: &str,
+        markers: &[(RoomId, Seq)],
+    ) -> Result<HashMap<RoomId, UnreadCount>, StoreError> {
+        unread::unread_counts(&self.db.read, reader, mention, markers).await
     }
 
     /// Answers when the store is reachable (readiness).

@@ -3,21 +3,24 @@
 //! "Exactly one private room per pair" rests on the unique index over `rooms.pair_key`: every
 //! racing `create_private_room` tries to insert, the database lets one win, and each loser
 //! reads the winner's room back. No lock is taken and no check-then-insert window exists.
+//!
+//! The rest lives beside it, one concern per module: [`crate::joins`] (adding a member, atomic
+//! against racing joins), [`crate::groups`] (creating, updating, deleting and handing over a
+//! group) and [`crate::members`] (member lists, markers, roles, removals, shared rooms).
 
 use async_trait::async_trait;
 use chat_domain::{Membership, PrivatePair, Role, Room, RoomId, Seq, Timestamp, UserId};
 use chat_ports::{
-    MemberProfile, NewPrivateRoom, PrivateRoomOutcome, RoomStore, StoreError, UserRoom,
+    JoinOutcome, MemberProfile, NewPrivateRoom, PrivateRoomOutcome, RoomStore, StoreError,
+    UserRoom,
 };
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, TransactionTrait};
 
 use crate::connection::Handles;
-use crate::decode;
-use crate::entity::{memberships, rooms, users};
-use crate::error::{is_foreign_key_violation, is_unique_violation, store_err, unavailable};
+use crate::entity::{memberships, rooms};
+use crate::error::{is_unique_violation, unavailable};
+use crate::members::{self, Marker};
+use crate::{groups, joins};
 
 /// Rooms and memberships on SQLite, PostgreSQL or MySQL.
 #[derive(Debug, Clone)]
@@ -114,95 +117,108 @@ impl RoomStore for SqlRoomStore {
 
     /// Every member of `room` with their profile, in join order.
     async fn list_members(&self, room: RoomId) -> Result<Vec<MemberProfile>, StoreError> {
-        let rows = memberships::Entity::find()
-            .find_also_related(users::Entity)
-            .filter(memberships::Column::RoomId.eq(room.to_string()))
-            // Both members of a private room join at once: the user id breaks the tie stably.
-            .order_by_asc(memberships::Column::JoinedAt)
-            .order_by_asc(memberships::Column::UserId)
-            .all(&self.db.read)
-            .await
-            .map_err(unavailable)?;
-        rows.into_iter()
-            .map(|(membership, user)| {
-                let user = user.ok_or_else(|| {
-                    StoreError::corrupt(format!(
-                        "member {} of room {room} has no account",
-                        membership.user_id
-                    ))
-                })?;
-                Ok(MemberProfile {
-                    user: user.into_user()?,
-                    membership: membership.into_membership()?,
-                })
-            })
-            .collect()
+        members::list_members(&self.db.read, room).await
     }
 
     /// Every room `user` belongs to, with their membership.
     async fn list_rooms_of_user(&self, user: UserId) -> Result<Vec<UserRoom>, StoreError> {
-        let rows = memberships::Entity::find()
-            .find_also_related(rooms::Entity)
-            .filter(memberships::Column::UserId.eq(user.to_string()))
-            .order_by_asc(memberships::Column::JoinedAt)
-            .order_by_asc(memberships::Column::RoomId)
-            .all(&self.db.read)
-            .await
-            .map_err(unavailable)?;
-        rows.into_iter()
-            .map(|(membership, room)| {
-                let room = room.ok_or_else(|| {
-                    StoreError::corrupt(format!(
-                        "membership of {user} names missing room {}",
-                        membership.room_id
-                    ))
-                })?;
-                Ok(UserRoom {
-                    room: room.into_room()?,
-                    membership: membership.into_membership()?,
-                })
-            })
-            .collect()
+        members::list_rooms_of_user(&self.db.read, user).await
     }
 
-    /// Raises `user`'s read marker in `room` to `seq`; never lowers it. `NotFound` without membership.
-    async fn mark_read(&self, room: RoomId, user: UserId, seq: Seq) -> Result<(), StoreError> {
-        let seq = decode::seq_to_db(seq);
-        // The condition in the UPDATE makes "only raise" atomic against a racing mark_read.
-        let updated = memberships::Entity::update_many()
-            .col_expr(memberships::Column::ReadSeq, Expr::value(seq))
-            .filter(memberships::Column::RoomId.eq(room.to_string()))
-            .filter(memberships::Column::UserId.eq(user.to_string()))
-            .filter(memberships::Column::ReadSeq.lt(seq))
-            .exec(&self.db.write)
-            .await
-            .map_err(unavailable)?;
-        if updated.rows_affected > 0 {
-            return Ok(());
-        }
-        // Nothing raised: either already at or past `seq` (fine) or not a member at all.
-        match self.find_membership(room, user).await? {
-            Some(_) => Ok(()),
-            None => Err(StoreError::NotFound),
-        }
+    /// Raises `user`'s read marker in `room` to `seq`; never lowers it. True if it moved;
+    /// `NotFound` without membership.
+    async fn mark_read(&self, room: RoomId, user: UserId, seq: Seq) -> Result<bool, StoreError> {
+        members::raise_marker(&self.db.write, Marker::Read, (room, user), seq).await
     }
 
-    /// Adds `user` to `room` with `role` (used by groups); `Conflict` if already a member.
+    /// Raises `user`'s delivered marker in `room` to `seq`; never lowers it. True if it moved;
+    /// `NotFound` without membership.
+    async fn mark_delivered(
+        &self,
+        room: RoomId,
+        user: UserId,
+        seq: Seq,
+    ) -> Result<bool, StoreError> {
+        members::raise_marker(&self.db.write, Marker::Delivered, (room, user), seq).await
+    }
+
+    /// Adds `user` to `room` with `role` unless they are a member already or the room holds
+    /// `max_members`; their read and delivered markers start at the room's latest seq.
     async fn add_member(
         &self,
         room: RoomId,
         user: UserId,
         role: Role,
         at: Timestamp,
+        max_members: u32,
+    ) -> Result<JoinOutcome, StoreError> {
+        joins::add_member(&self.db.write, room, user, role, at, max_members).await
+    }
+
+    /// Creates group `room` with `owner` as its only member (role `Owner`, joined at `at`).
+    async fn create_group(
+        &self,
+        room: &Room,
+        owner: UserId,
+        at: Timestamp,
     ) -> Result<(), StoreError> {
-        match memberships::Entity::insert(memberships::new_row(room, user, role, at))
-            .exec_without_returning(&self.db.write)
-            .await
-        {
-            Ok(_) => Ok(()),
-            // The room or the user does not exist.
-            Err(err) if is_foreign_key_violation(&err) => Err(StoreError::NotFound),
-            Err(err) => Err(store_err(err, "already a member")),
-        }
+        groups::create_group(&self.db.write, room, owner, at).await
+    }
+
+    /// Sets the name and description of `room`; the updated room, `NotFound` for none.
+    async fn update_room(
+        &self,
+        room: RoomId,
+        name: Option<String>,
+        description: Option<String>,
+    ) -> Result<Room, StoreError> {
+        groups::update_room(&self.db.write, room, name, description).await
+    }
+
+    /// Deletes `room` with its memberships, invites, links, messages and their edits; false
+    /// when there was no such room.
+    async fn delete_room(&self, room: RoomId) -> Result<bool, StoreError> {
+        groups::delete_room(&self.db.write, room).await
+    }
+
+    /// Up to `limit` members of `room` with their profiles, in user-id order after `after`.
+    async fn list_members_page(
+        &self,
+        room: RoomId,
+        after: Option<UserId>,
+        limit: u32,
+    ) -> Result<Vec<MemberProfile>, StoreError> {
+        members::list_members_page(&self.db.read, room, after, limit).await
+    }
+
+    /// How many members `room` has.
+    async fn count_members(&self, room: RoomId) -> Result<u64, StoreError> {
+        members::count_members(&self.db.read, room).await
+    }
+
+    /// Sets `user`'s role in `room`; `NotFound` without membership.
+    async fn set_role(&self, room: RoomId, user: UserId, role: Role) -> Result<(), StoreError> {
+        members::set_role(&self.db.write, room, user, role).await
+    }
+
+    /// Ends `user`'s membership of `room`; false when there was none.
+    async fn remove_member(&self, room: RoomId, user: UserId) -> Result<bool, StoreError> {
+        members::remove_member(&self.db.write, room, user).await
+    }
+
+    /// Makes `to` the owner of `room` and `from`, its owner, an admin, together; `NotFound`
+    /// unless `from` owns the room and `to` is a member.
+    async fn transfer_ownership(
+        &self,
+        room: RoomId,
+        from: UserId,
+        to: UserId,
+    ) -> Result<(), StoreError> {
+        groups::transfer_ownership(&self.db.write, room, from, to).await
+    }
+
+    /// Whether `a` and `b` are both members of some room.
+    async fn share_a_room(&self, a: UserId, b: UserId) -> Result<bool, StoreError> {
+        members::share_a_room(&self.db.read, a, b).await
     }
 }

@@ -8,7 +8,9 @@
 //!   nothing new: answered from the store when already committed, and deduplicated inside the
 //!   group commit when the retry races the original;
 //! - the call returns only once the message is committed, so whatever was acknowledged
-//!   survives a crash.
+//!   survives a crash;
+//! - nobody messages privately a user who blocked them, whether by user id or by the room's
+//!   id, and no private room is ever created with a user who blocked the sender.
 
 use chat_domain::{
     BodyError, ClientMsgId, Message, MessageBody, MessageId, NewMessage, PrivatePair, Room, RoomId,
@@ -71,6 +73,9 @@ pub enum SendError {
     /// The recipient does not exist.
     #[error("user not found")]
     UserNotFound,
+    /// The recipient of a private message has blocked the sender.
+    #[error("this user has blocked you")]
+    Blocked,
     /// The room does not exist or the sender is not a member.
     #[error("room not found")]
     RoomNotFound,
@@ -115,12 +120,17 @@ impl MessagingService {
             }
             SendTarget::Room(room_id) => {
                 self.require_membership(room_id, request.sender).await?;
-                self.ports
+                let room = self
+                    .ports
                     .rooms
                     .find_room(room_id)
                     .await
                     .map_err(unavailable)?
-                    .ok_or(SendError::RoomNotFound)?
+                    .ok_or(SendError::RoomNotFound)?;
+                if room.kind == RoomKind::Private {
+                    self.refuse_if_blocked_in(&room, request.sender).await?;
+                }
+                room
             }
         };
         if let Some(key) = &client_msg_id {
@@ -184,6 +194,8 @@ impl MessagingService {
         {
             return Err(SendError::UserNotFound);
         }
+        // Checked before the room is looked up, so a block also prevents its lazy creation.
+        self.refuse_if_blocked(recipient, sender).await?;
         if let Some(room) = self
             .ports
             .rooms
@@ -197,6 +209,7 @@ impl MessagingService {
             id: RoomId::from_uuid(self.ports.ids.new_id()),
             kind: RoomKind::Private,
             name: None,
+            description: None,
             created_at: self.ports.clock.now(),
         };
         // Racing first messages both get here; the store keeps one room and hands it to both.
@@ -207,6 +220,34 @@ impl MessagingService {
             .await
             .map_err(unavailable)?;
         Ok(outcome.room().clone())
+    }
+
+    /// Fails with `Blocked` when `recipient` has blocked `sender`.
+    async fn refuse_if_blocked(&self, recipient: UserId, sender: UserId) -> Result<(), SendError> {
+        if self
+            .ports
+            .blocks
+            .is_blocked(recipient, sender)
+            .await
+            .map_err(unavailable)?
+        {
+            return Err(SendError::Blocked);
+        }
+        Ok(())
+    }
+
+    /// Fails with `Blocked` when the other member of the private `room` has blocked `sender`.
+    async fn refuse_if_blocked_in(&self, room: &Room, sender: UserId) -> Result<(), SendError> {
+        let members = self
+            .ports
+            .rooms
+            .list_members(room.id)
+            .await
+            .map_err(unavailable)?;
+        for other in members.iter().filter(|m| m.user.id != sender) {
+            self.refuse_if_blocked(other.user.id, sender).await?;
+        }
+        Ok(())
     }
 
     /// Enqueues the message's persistence and waits until a worker committed it.

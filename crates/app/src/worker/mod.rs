@@ -18,10 +18,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chat_ports::{DeadLetter, JobPayload, LeasedJob};
-use tokio::sync::{watch, Mutex};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::messaging::PendingSends;
+use crate::ordering::PublishOrder;
 use crate::{AppConfig, Ports};
 
 pub use backoff::backoff_delay;
@@ -36,18 +37,25 @@ pub struct JobWorkers {
     ports: Ports,
     config: AppConfig,
     pending: Arc<PendingSends>,
-    /// Held from a group commit until its events are published (see the module docs).
-    publish_order: Mutex<()>,
+    /// Held from a group commit until its events are published (see the module docs); shared
+    /// with the messaging service, whose edits and deletes take it too.
+    publish_order: Arc<PublishOrder>,
 }
 
 impl JobWorkers {
-    /// Workers over `ports`, settling the sends registered in `pending`.
-    pub fn new(ports: Ports, config: AppConfig, pending: Arc<PendingSends>) -> Arc<Self> {
+    /// Workers over `ports`, settling the sends registered in `pending`; `publish_order` is
+    /// the node's publish lock, the same one the [`MessagingService`](crate::messaging::MessagingService) holds.
+    pub fn new(
+        ports: Ports,
+        config: AppConfig,
+        pending: Arc<PendingSends>,
+        publish_order: Arc<PublishOrder>,
+    ) -> Arc<Self> {
         Arc::new(Self {
             ports,
             config,
             pending,
-            publish_order: Mutex::new(()),
+            publish_order,
         })
     }
 

@@ -22,7 +22,7 @@ impl JobWorkers {
                 _ => None,
             })
             .collect();
-        let _order = self.publish_order.lock().await;
+        let _turn = self.publish_order.turn().await;
         match self.ports.messages.append_batch(&messages).await {
             Ok(results) => self.publish_committed(&jobs, results).await,
             // A store that is down fails every message alike: writing them one by one would

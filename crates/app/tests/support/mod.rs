@@ -6,28 +6,35 @@
 //! case asks for them and no test is about them.
 //!
 //! The sample entities use ids from disjoint ranges (users, rooms, messages, jobs, sessions,
-//! generated), so an id never stands for two things by accident.
+//! invites, generated), so an id never stands for two things by accident.
+//!
+//! Layout: this file holds the mocks, the ids and the recorders; `entities` the sample
+//! entities; `services` the services under test; `group_fixtures` the cast of group 3.
 
 // Each test binary uses its own share of these fixtures.
 #![allow(dead_code)]
 
+mod entities;
+pub mod group_fixtures;
+mod services;
+
+pub use entities::*;
+// Account tests build their services themselves.
+#[allow(unused_imports)]
+pub use services::*;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
 
-use chat_app::messaging::{MessagingService, PendingSends, SendRequest, SendTarget};
-use chat_app::worker::JobWorkers;
-use chat_app::{AppConfig, Ports};
+use chat_app::messaging::PendingSends;
+use chat_app::Ports;
 use chat_domain::ids::Uuid;
-use chat_domain::{
-    JobId, Membership, Message, MessageBody, MessageId, NewMessage, Role, Room, RoomId, RoomKind,
-    Seq, SessionId, Timestamp, User, UserId, Username,
-};
+use chat_domain::{InviteId, JobId, MessageId, Rev, RoomId, Seq, SessionId, Timestamp, UserId};
 use chat_ports::{
-    BusError, BusEvent, JobPayload, LeasedJob, MemberProfile, MockClock, MockDeadLetterStore,
-    MockEventBus, MockIdGenerator, MockJobQueue, MockMessageStore, MockPasswordHasher,
-    MockRoomStore, MockSessionStore, MockTokenIssuer, MockUserStore, NewJob, Priority, QueueError,
-    Session, StoreError,
+    BusError, BusEvent, JobPayload, MockBlockStore, MockClock, MockDeadLetterStore, MockEventBus,
+    MockIdGenerator, MockInviteStore, MockJobQueue, MockMessageStore, MockPasswordHasher,
+    MockPresenceTracker, MockRoomStore, MockSessionStore, MockTokenIssuer, MockUserStore, NewJob,
+    QueueError, StoreError,
 };
 
 /// What the fixed clock says.
@@ -38,12 +45,16 @@ const ROOMS: u64 = 0x2;
 const MESSAGES: u64 = 0x3;
 const JOBS: u64 = 0x4;
 const SESSIONS: u64 = 0x5;
+const INVITES: u64 = 0x6;
 const GENERATED: u64 = 0xF;
 
 /// One mockall mock per port; turn it into [`Ports`] with [`MockPorts::build`].
 pub struct MockPorts {
     pub users: MockUserStore,
     pub rooms: MockRoomStore,
+    pub invites: MockInviteStore,
+    pub blocks: MockBlockStore,
+    pub presence: MockPresenceTracker,
     pub messages: MockMessageStore,
     pub sessions: MockSessionStore,
     pub dead_letters: MockDeadLetterStore,
@@ -66,6 +77,9 @@ impl Default for MockPorts {
         Self {
             users: MockUserStore::new(),
             rooms: MockRoomStore::new(),
+            invites: MockInviteStore::new(),
+            blocks: MockBlockStore::new(),
+            presence: MockPresenceTracker::new(),
             messages: MockMessageStore::new(),
             sessions: MockSessionStore::new(),
             dead_letters: MockDeadLetterStore::new(),
@@ -91,6 +105,9 @@ impl MockPorts {
         Ports {
             users: Arc::new(self.users),
             rooms: Arc::new(self.rooms),
+            invites: Arc::new(self.invites),
+            blocks: Arc::new(self.blocks),
+            presence: Arc::new(self.presence),
             messages: Arc::new(self.messages),
             sessions: Arc::new(self.sessions),
             dead_letters: Arc::new(self.dead_letters),
@@ -102,37 +119,6 @@ impl MockPorts {
             ids: Arc::new(self.ids),
         }
     }
-}
-
-/// Settings with timeouts short enough for tests: a send gives up after 5 s, a job is retried
-/// after 100 ms, 200 ms, ... up to 1 s, and becomes a dead letter at its third attempt.
-pub fn config() -> AppConfig {
-    AppConfig {
-        send_commit_timeout: Duration::from_secs(5),
-        job_max_attempts: 3,
-        job_backoff_base: Duration::from_millis(100),
-        job_backoff_max: Duration::from_secs(1),
-        ..AppConfig::default()
-    }
-}
-
-/// A messaging service over `mocks` with the test [`config`], settling sends in `pending`.
-pub fn messaging(mocks: MockPorts, pending: &Arc<PendingSends>) -> MessagingService {
-    messaging_with(mocks, pending, config())
-}
-
-/// A messaging service over `mocks` with `config`, settling sends in `pending`.
-pub fn messaging_with(
-    mocks: MockPorts,
-    pending: &Arc<PendingSends>,
-    config: AppConfig,
-) -> MessagingService {
-    MessagingService::new(mocks.build(), config, Arc::clone(pending))
-}
-
-/// Job workers over `mocks` with the test [`config`], settling sends in `pending`.
-pub fn workers(mocks: MockPorts, pending: &Arc<PendingSends>) -> Arc<JobWorkers> {
-    JobWorkers::new(mocks.build(), config(), Arc::clone(pending))
 }
 
 /// The `n`th id the [`MockPorts`] id generator hands out (from 1).
@@ -160,133 +146,8 @@ pub fn session_id(n: u64) -> SessionId {
     SessionId::from_uuid(Uuid::from_u64_pair(SESSIONS, n))
 }
 
-/// User `n`, called `name`.
-pub fn user(n: u64, name: &str) -> User {
-    User {
-        id: user_id(n),
-        username: Username::parse(name).expect("a valid sample username"),
-        created_at: NOW,
-    }
-}
-
-/// Private room `n`, created at [`NOW`].
-pub fn private_room(n: u64) -> Room {
-    Room {
-        id: room_id(n),
-        kind: RoomKind::Private,
-        name: None,
-        created_at: NOW,
-    }
-}
-
-/// Group `n`, created at [`NOW`].
-pub fn group_room(n: u64) -> Room {
-    Room {
-        id: room_id(n),
-        kind: RoomKind::Group,
-        name: Some(format!("group {n}")),
-        created_at: NOW,
-    }
-}
-
-/// `user`'s membership of `room`, read up to `read_seq`.
-pub fn membership(room: RoomId, user: UserId, read_seq: u64) -> Membership {
-    Membership {
-        room_id: room,
-        user_id: user,
-        role: Role::Member,
-        joined_at: NOW,
-        read_seq: Seq(read_seq),
-    }
-}
-
-/// `user` as a member of `room`, as `list_members` returns them.
-pub fn member(room: RoomId, user: &User) -> MemberProfile {
-    MemberProfile {
-        user: user.clone(),
-        membership: membership(room, user.id, 0),
-    }
-}
-
-/// Message `n` from `sender` to `room`, accepted but not yet stored.
-pub fn new_message(n: u64, room: RoomId, sender: UserId) -> NewMessage {
-    NewMessage {
-        id: message_id(n),
-        room_id: room,
-        sender_id: sender,
-        body: MessageBody::parse(&format!("message {n}"), 4000).expect("a valid sample body"),
-        client_msg_id: None,
-        reply_to: None,
-        created_at: NOW,
-    }
-}
-
-/// `message` as the store keeps it under `seq`.
-pub fn stored(message: &NewMessage, seq: u64) -> Message {
-    message.clone().into_message(Seq(seq))
-}
-
-/// A stored message `n` of `room` by `sender` with `seq`, created `at`.
-pub fn stored_at(n: u64, room: RoomId, sender: UserId, seq: u64, at: Timestamp) -> Message {
-    Message {
-        created_at: at,
-        ..stored(&new_message(n, room, sender), seq)
-    }
-}
-
-/// Job `n` with `payload`, leased for its `attempt`th run.
-pub fn leased(n: u64, payload: JobPayload, priority: Priority, attempt: u32) -> LeasedJob {
-    LeasedJob {
-        id: job_id(n),
-        payload,
-        priority,
-        attempt,
-    }
-}
-
-/// Job `n` persisting `message`, leased for its `attempt`th run.
-pub fn persist_job(n: u64, message: &NewMessage, attempt: u32) -> LeasedJob {
-    leased(
-        n,
-        JobPayload::PersistMessage {
-            message: message.clone(),
-        },
-        Priority::Interactive,
-        attempt,
-    )
-}
-
-/// The lease a worker would get for a freshly enqueued `job`.
-pub fn lease_of(job: NewJob) -> LeasedJob {
-    LeasedJob {
-        id: job.id,
-        payload: job.payload,
-        priority: job.priority,
-        attempt: job.attempts + 1,
-    }
-}
-
-/// An active session `n` of `user`.
-pub fn session(n: u64, user: UserId) -> Session {
-    Session {
-        id: session_id(n),
-        user_id: user,
-        created_at: NOW,
-        last_used_at: NOW,
-        revoked_at: None,
-    }
-}
-
-/// A send from `sender` to `target` with message id [`message_id`]`(1000)`.
-pub fn request(sender: UserId, target: SendTarget, body: &str) -> SendRequest {
-    SendRequest {
-        id: message_id(1000),
-        sender,
-        target,
-        body: body.to_owned(),
-        client_msg_id: None,
-        reply_to: None,
-    }
+pub fn invite_id(n: u64) -> InviteId {
+    InviteId::from_uuid(Uuid::from_u64_pair(INVITES, n))
 }
 
 pub fn store_down() -> StoreError {
@@ -320,7 +181,7 @@ pub fn commit_in_background(
         tokio::spawn(async move {
             tokio::task::yield_now().await;
             let id = message.id;
-            pending.settle(id, &message.into_message(Seq(seq)));
+            pending.settle(id, &message.into_message(Seq(seq), Rev(seq)));
         });
         Ok(())
     }

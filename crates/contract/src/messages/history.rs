@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 
-use chat_domain::{Message, MessageId, RoomId, Seq, UserId};
+use chat_domain::{Message, MessageId, Rev, RoomId, Seq, UserId};
 use chat_ports::HistoryCursor;
 
 use crate::fixtures::{client_msg_id, message, private_room, MessageStores};
@@ -130,7 +130,7 @@ pub async fn find_by_client_msg_id_finds_only_that_senders_message_in_that_room(
         .find_by_client_msg_id(room.id, a.id, &key)
         .await
         .expect("find");
-    assert_eq!(found, Some(sent.into_message(Seq(1))));
+    assert_eq!(found, Some(sent.into_message(Seq(1), Rev(1))));
     let by_other = stores
         .messages
         .find_by_client_msg_id(room.id, b.id, &key)

@@ -3,7 +3,7 @@
 use chat_domain::{Message, Timestamp};
 use serde::Serialize;
 
-/// `{id, room_id, seq, sender_id, body, client_msg_id, reply_to, created_at, edited_at, deleted}`.
+/// `{id, room_id, seq, rev, sender_id, body, client_msg_id, reply_to, created_at, edited_at, deleted}`.
 #[derive(Debug, Clone, Serialize)]
 pub struct MessageDto {
     /// Message id.
@@ -12,6 +12,8 @@ pub struct MessageDto {
     pub room_id: String,
     /// Position in the room, from 1, gapless.
     pub seq: u64,
+    /// The room's change counter at this message's last change.
+    pub rev: u64,
     /// Author.
     pub sender_id: String,
     /// Text; null once deleted.
@@ -34,6 +36,7 @@ impl From<&Message> for MessageDto {
             id: message.id.to_string(),
             room_id: message.room_id.to_string(),
             seq: message.seq.get(),
+            rev: message.rev.get(),
             sender_id: message.sender_id.to_string(),
             body: if message.deleted {
                 None

@@ -18,6 +18,8 @@ pub struct RoomDto {
     pub kind: &'static str,
     /// Null for private rooms.
     pub name: Option<String>,
+    /// What the group is about; null when none (and for private rooms).
+    pub description: Option<String>,
     /// Both members of a private room.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub members: Option<Vec<UserSummaryDto>>,
@@ -41,6 +43,7 @@ impl From<&RoomView> for RoomDto {
             id: view.room.id.to_string(),
             kind: view.room.kind.as_str(),
             name: view.room.name.clone(),
+            description: view.room.description.clone(),
             members,
             member_count: view.member_count,
             last_message: view.last_message.as_ref().map(MessageDto::from),

@@ -19,8 +19,7 @@ use chat_ports::BusEvent;
 use tokio::sync::{mpsc, watch};
 
 use super::outbound::{CloseSignal, Outbound};
-use super::protocol::{message_event, room_joined_event};
-use crate::dto::{MessageDto, RoomDto};
+use super::events::{route, Afterwards, Route};
 
 /// Identifies one connection on this node.
 pub type ConnectionId = u64;
@@ -166,45 +165,71 @@ impl Gateway {
 
 impl LocalDelivery for Gateway {
     fn deliver(&self, event: &BusEvent) {
-        match event {
-            BusEvent::MessageCreated { message } => {
-                let dto = Arc::new(MessageDto::from(message));
-                let item = Outbound::Message {
-                    id: message.id,
-                    room_id: message.room_id,
-                    seq: message.seq,
-                    json: message_event(&dto),
-                    dto,
-                };
-                self.lock().deliver_to_room(message.room_id, item);
+        let route = route(event);
+        let mut registry = self.lock();
+        match route {
+            Route::Room { room, item, except, afterwards } => {
+                registry.deliver_to_room(room, item, except);
+                match afterwards {
+                    Afterwards::Keep => {}
+                    Afterwards::Unsubscribe(user) => registry.unsubscribe_user(room, user),
+                    Afterwards::UnsubscribeAll => registry.unsubscribe_all(room),
+                }
             }
-            BusEvent::RoomJoined { user_id, room } => {
-                let item = Outbound::RoomJoined {
-                    json: room_joined_event(&RoomDto::from(room.as_ref())),
-                };
-                self.lock()
-                    .deliver_room_joined(*user_id, room.room.id, item);
+            Route::Joined { user, room, item } => registry.deliver_room_joined(user, room, item),
+            Route::User { user, item } => {
+                for id in registry.connections_of(user) {
+                    registry.push(id, item.clone());
+                }
             }
-            BusEvent::SessionRevoked { session_id } => {
-                let mut registry = self.lock();
-                let ids: Vec<ConnectionId> = registry
-                    .by_session
-                    .get(session_id)
-                    .into_iter()
-                    .flatten()
-                    .copied()
+            Route::SharedRooms { user, rooms, item } => {
+                let mut targets: Vec<ConnectionId> = rooms
+                    .iter()
+                    .flat_map(|room| registry.by_room.get(room).into_iter().flatten().copied())
                     .collect();
+                targets.sort_unstable();
+                targets.dedup();
+                for id in targets {
+                    if registry.connections.get(&id).is_some_and(|c| c.user_id != user) {
+                        registry.push(id, item.clone());
+                    }
+                }
+            }
+            Route::Revoke(session) => {
+                let ids: Vec<ConnectionId> =
+                    registry.by_session.get(&session).into_iter().flatten().copied().collect();
                 for id in ids {
                     registry.close(id, CloseSignal::Revoked);
                 }
             }
-            BusEvent::SendDeduplicated { .. } => {}
+            Route::Nowhere => {}
         }
     }
 }
 
 impl Registry {
-    fn deliver_to_room(&mut self, room: RoomId, item: Outbound) {
+    fn connections_of(&self, user: UserId) -> Vec<ConnectionId> {
+        self.by_user.get(&user).into_iter().flatten().copied().collect()
+    }
+
+    fn unsubscribe_user(&mut self, room: RoomId, user: UserId) {
+        for id in self.connections_of(user) {
+            if let Some(connection) = self.connections.get_mut(&id) {
+                connection.rooms.remove(&room);
+            }
+            drop_from(&mut self.by_room, room, id);
+        }
+    }
+
+    fn unsubscribe_all(&mut self, room: RoomId) {
+        for id in self.by_room.remove(&room).into_iter().flatten() {
+            if let Some(connection) = self.connections.get_mut(&id) {
+                connection.rooms.remove(&room);
+            }
+        }
+    }
+
+    fn deliver_to_room(&mut self, room: RoomId, item: Outbound, except: Option<UserId>) {
         let targets: Vec<ConnectionId> = self
             .by_room
             .get(&room)
@@ -213,6 +238,9 @@ impl Registry {
             .copied()
             .collect();
         for id in targets {
+            if except.is_some() && self.connections.get(&id).map(|c| c.user_id) == except {
+                continue;
+            }
             self.push(id, item.clone());
         }
         for connection in self.connections.values_mut() {

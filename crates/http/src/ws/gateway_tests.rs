@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chat_app::events::LocalDelivery;
 use chat_domain::{
-    Message, MessageId, Room, RoomId, RoomKind, Seq, SessionId, Timestamp, UserId, Username,
+    Message, MessageId, Rev, Room, RoomId, RoomKind, Seq, SessionId, Timestamp, UserId, Username,
 };
 use chat_ports::{BusEvent, RoomView, UserSummary};
 
@@ -17,6 +17,8 @@ fn message(room: RoomId, seq: u64) -> Message {
         id: MessageId::new_v7(),
         room_id: room,
         seq: Seq(seq),
+        rev: Rev(seq),
+        created_rev: Rev(seq),
         sender_id: UserId::new_v7(),
         body: Some(format!("m{seq}")),
         client_msg_id: None,
@@ -33,6 +35,7 @@ fn joined(user: UserId, room: RoomId) -> BusEvent {
             id: room,
             kind: RoomKind::Private,
             name: None,
+            description: None,
             created_at: Timestamp::from_unix_millis(1),
         },
         members: vec![UserSummary {
@@ -53,7 +56,7 @@ fn drain(registration: &mut Registration) -> Vec<String> {
     let mut seen = Vec::new();
     while let Ok(item) = registration.receiver.try_recv() {
         seen.push(match item {
-            Outbound::Message { seq, .. } => format!("message {seq}"),
+            Outbound::Change { rev, .. } => format!("message {rev}"),
             Outbound::RoomJoined { .. } => "room_joined".to_owned(),
             other => format!("{other:?}"),
         });
@@ -183,4 +186,78 @@ fn shutdown_closes_everyone_with_1001_and_refuses_new_connections() {
     assert!(gateway
         .register(UserId::new_v7(), SessionId::new_v7())
         .is_none());
+}
+
+fn drain_kinds(registration: &mut Registration) -> Vec<String> {
+    let mut seen = Vec::new();
+    while let Ok(item) = registration.receiver.try_recv() {
+        let json = match item {
+            Outbound::Change { json, .. }
+            | Outbound::RoomJoined { json }
+            | Outbound::RoomEvent { json } => json,
+            other => panic!("unexpected {other:?}"),
+        };
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        seen.push(value["type"].as_str().unwrap().to_owned());
+    }
+    seen
+}
+
+#[test]
+fn typing_reaches_the_other_members_but_not_the_typist() {
+    let gateway = Gateway::new(16);
+    let room = RoomId::new_v7();
+    let (typist, other) = (UserId::new_v7(), UserId::new_v7());
+    let mut typing_device = gateway.register(typist, SessionId::new_v7()).unwrap();
+    let mut other_device = gateway.register(other, SessionId::new_v7()).unwrap();
+    gateway.attach_rooms(typing_device.id, vec![room]);
+    gateway.attach_rooms(other_device.id, vec![room]);
+    gateway.deliver(&BusEvent::Typing { room_id: room, user_id: typist });
+    assert_eq!(drain_kinds(&mut other_device), vec!["typing"]);
+    assert!(drain_kinds(&mut typing_device).is_empty());
+}
+
+#[test]
+fn a_removed_member_gets_the_removal_and_then_nothing_more_of_the_room() {
+    let gateway = Gateway::new(16);
+    let room = RoomId::new_v7();
+    let (removed, stays) = (UserId::new_v7(), UserId::new_v7());
+    let mut removed_device = gateway.register(removed, SessionId::new_v7()).unwrap();
+    let mut staying_device = gateway.register(stays, SessionId::new_v7()).unwrap();
+    gateway.attach_rooms(removed_device.id, vec![room]);
+    gateway.attach_rooms(staying_device.id, vec![room]);
+    gateway.deliver(&BusEvent::MemberRemoved { room_id: room, user_id: removed });
+    gateway.deliver(&created(room, 1));
+    assert_eq!(drain_kinds(&mut removed_device), vec!["member_removed"]);
+    assert_eq!(drain_kinds(&mut staying_device), vec!["member_removed", "message"]);
+}
+
+#[test]
+fn a_deleted_room_goes_silent_for_everyone() {
+    let gateway = Gateway::new(16);
+    let room = RoomId::new_v7();
+    let mut device = gateway.register(UserId::new_v7(), SessionId::new_v7()).unwrap();
+    gateway.attach_rooms(device.id, vec![room]);
+    gateway.deliver(&BusEvent::RoomDeleted { room_id: room });
+    gateway.deliver(&created(room, 1));
+    assert_eq!(drain_kinds(&mut device), vec!["room_deleted"]);
+}
+
+#[test]
+fn presence_goes_once_to_each_connection_sharing_a_room_and_not_to_the_user() {
+    let gateway = Gateway::new(16);
+    let (first, second) = (RoomId::new_v7(), RoomId::new_v7());
+    let (user, friend) = (UserId::new_v7(), UserId::new_v7());
+    let mut own = gateway.register(user, SessionId::new_v7()).unwrap();
+    let mut friends = gateway.register(friend, SessionId::new_v7()).unwrap();
+    gateway.attach_rooms(own.id, vec![first, second]);
+    gateway.attach_rooms(friends.id, vec![first, second]);
+    gateway.deliver(&BusEvent::PresenceChanged {
+        user_id: user,
+        online: true,
+        last_seen: None,
+        rooms: vec![first, second],
+    });
+    assert_eq!(drain_kinds(&mut friends), vec!["presence"]);
+    assert!(drain_kinds(&mut own).is_empty());
 }

@@ -6,6 +6,7 @@
 //! bus. See `docs/protocol.md` for the frames and `docs/architecture.md` for the ordering
 //! guarantees, which [`gateway`] and [`writer`] document where they are kept.
 
+pub mod events;
 pub mod gateway;
 pub mod outbound;
 pub mod protocol;

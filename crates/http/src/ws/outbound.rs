@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use actix_ws::{CloseCode, CloseReason};
-use chat_domain::{MessageId, RoomId, Seq};
+use chat_domain::{MessageId, Rev, RoomId};
 
 use super::protocol::FrameError;
 use crate::dto::MessageDto;
@@ -11,17 +11,23 @@ use crate::dto::MessageDto;
 /// One item for a connection's writer, which is the only task that writes to the socket.
 #[derive(Debug, Clone)]
 pub enum Outbound {
-    /// A stored message of one of the connection's rooms.
-    Message {
-        /// Its id (to put a pending `ack` first).
+    /// A change of a message of one of the connection's rooms: `message` (created),
+    /// `message_edited` or `message_deleted`.
+    Change {
+        /// The message's id (to put a pending `ack` first).
         id: MessageId,
         /// Its room (for per-room ordering and de-duplication).
         room_id: RoomId,
-        /// Its seq.
-        seq: Seq,
+        /// The rev of this change.
+        rev: Rev,
         /// The message, for building an `ack`.
         dto: Arc<MessageDto>,
-        /// The serialized `message` event, shared by all recipients.
+        /// The serialized event, shared by all recipients.
+        json: Arc<str>,
+    },
+    /// Any other serialized event of a room (receipts, typing, membership, room updates).
+    RoomEvent {
+        /// The serialized event.
         json: Arc<str>,
     },
     /// The serialized `room_joined` event.
@@ -45,6 +51,25 @@ pub enum Outbound {
     },
     /// A ready-made frame (an `error` or a `pong`).
     Text(String),
+    /// A resume starts: hold these rooms' live changes until the replay is written.
+    BeginReplay {
+        /// The rooms replayed.
+        rooms: Vec<RoomId>,
+    },
+    /// One replayed change (written unless this connection already has that rev).
+    Replay {
+        /// Its room.
+        room_id: RoomId,
+        /// Its rev.
+        rev: Rev,
+        /// The serialized event.
+        json: Arc<str>,
+    },
+    /// The replay is done: write the held live changes, then this `resumed` frame.
+    EndReplay {
+        /// The serialized `resumed` event.
+        json: String,
+    },
 }
 
 /// Why the server closes a connection.

@@ -29,6 +29,29 @@ pub struct SendFrame {
     pub reply_to: Option<String>,
 }
 
+/// A frame naming a room and a seq: `read` and `received`.
+#[derive(Debug, Deserialize)]
+pub struct MarkerFrame {
+    /// The room.
+    pub room_id: String,
+    /// Everything up to this seq.
+    pub seq: u64,
+}
+
+/// A `typing` frame.
+#[derive(Debug, Deserialize)]
+pub struct TypingFrame {
+    /// The room typed in.
+    pub room_id: String,
+}
+
+/// A `resume` frame: the last rev the client saw in each room it knows.
+#[derive(Debug, Deserialize)]
+pub struct ResumeFrame {
+    /// Room id to last rev seen.
+    pub rooms: std::collections::HashMap<String, u64>,
+}
+
 /// What a client may send.
 #[derive(Debug)]
 pub enum ClientFrame {
@@ -36,6 +59,14 @@ pub enum ClientFrame {
     Send(SendFrame),
     /// Liveness check; answered with `pong`.
     Ping,
+    /// Move the read marker forward.
+    Read(MarkerFrame),
+    /// Confirm delivery up to a seq (cumulative).
+    Received(MarkerFrame),
+    /// The user is typing.
+    Typing(TypingFrame),
+    /// Replay what changed since the given revs.
+    Resume(ResumeFrame),
 }
 
 /// A frame the server could not take, as the `error` event will describe it.
@@ -87,6 +118,17 @@ pub fn parse_client_frame(text: &str) -> Result<ClientFrame, FrameError> {
             ),
         )),
     }
+}
+
+fn decode<T: serde::de::DeserializeOwned>(
+    value: Value,
+    reference: Option<String>,
+    kind: &str,
+    wrap: impl FnOnce(T) -> ClientFrame,
+) -> Result<ClientFrame, FrameError> {
+    serde_json::from_value::<T>(value)
+        .map(wrap)
+        .map_err(|e| FrameError::new(reference, "invalid_request", format!("bad {kind} frame: {e}")))
 }
 
 /// `{"type": "message", "message"}`, serialized once and shared by every recipient.
@@ -148,6 +190,24 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn receipts_typing_and_resume_parse_and_bad_ones_are_refused() {
+        assert!(matches!(
+            parse_client_frame(r#"{"type":"read","room_id":"r","seq":4}"#),
+            Ok(ClientFrame::Read(MarkerFrame { seq: 4, .. }))
+        ));
+        assert!(matches!(
+            parse_client_frame(r#"{"type":"received","room_id":"r","seq":2}"#),
+            Ok(ClientFrame::Received(_))
+        ));
+        assert!(matches!(parse_client_frame(r#"{"type":"typing","room_id":"r"}"#), Ok(ClientFrame::Typing(_))));
+        let Ok(ClientFrame::Resume(resume)) = parse_client_frame(r#"{"type":"resume","rooms":{"a":3}}"#) else {
+            panic!("expected a resume")
+        };
+        assert_eq!(resume.rooms.get("a"), Some(&3));
+        assert_eq!(parse_client_frame(r#"{"type":"read","room_id":"r","seq":-1}"#).unwrap_err().code, "invalid_request");
     }
 
     #[test]

@@ -3,9 +3,9 @@
 //! It keeps two promises of the protocol. The `ack` of a send goes out before that message's
 //! `message` echo on the sending connection: the reader announces each send (`Expect`) before
 //! the send can possibly be published, and whichever of echo or outcome arrives first writes
-//! the `ack`. And each connection gets each message at most once and, per room, in seq order:
-//! events arrive in publication order, and anything at or below the last seq written for its
-//! room is a duplicate and is dropped.
+//! the `ack`. And each connection gets each change at most once and, per room, in rev order:
+//! events arrive in publication order (each change of a room takes the room's next rev), and
+//! anything at or below the last rev written for its room is a duplicate and is dropped.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_ws::Session;
-use chat_domain::{MessageId, RoomId, Seq};
+use chat_domain::{MessageId, Rev, RoomId};
 use tokio::sync::{mpsc, watch};
 
 use super::outbound::{CloseSignal, Outbound};
@@ -50,11 +50,19 @@ impl LastHeard {
     }
 }
 
+/// How many recently written revs a connection remembers per room, to skip them when a
+/// resume replays the same range (a client resumes right after connecting, so this is plenty).
+const REMEMBERED_REVS: usize = 1024;
+
 /// The writer's state.
 pub struct Writer {
     session: Session,
     awaiting_ack: HashMap<MessageId, Option<String>>,
-    last_seq: HashMap<RoomId, Seq>,
+    last_rev: HashMap<RoomId, Rev>,
+    /// Revs written per room, newest `REMEMBERED_REVS`, so a replay never repeats one.
+    written: HashMap<RoomId, std::collections::BTreeSet<Rev>>,
+    /// Live changes held while their room is replayed.
+    held: HashMap<RoomId, Vec<Outbound>>,
 }
 
 impl std::fmt::Debug for Writer {
@@ -74,7 +82,9 @@ impl Writer {
         Self {
             session,
             awaiting_ack: HashMap::new(),
-            last_seq: HashMap::new(),
+            last_rev: HashMap::new(),
+            written: HashMap::new(),
+            held: HashMap::new(),
         }
     }
 
@@ -123,24 +133,31 @@ impl Writer {
 
     async fn write(&mut self, item: Outbound) -> Result<(), Gone> {
         match item {
-            Outbound::Message {
+            Outbound::Change {
                 id,
                 room_id,
-                seq,
+                rev,
                 dto,
                 json,
             } => {
-                let last = self.last_seq.entry(room_id).or_default();
-                if seq <= *last {
+                if let Some(held) = self.held.get_mut(&room_id) {
+                    held.push(Outbound::Change { id, room_id, rev, dto, json });
                     return Ok(());
                 }
-                *last = seq;
+                let last = self.last_rev.entry(room_id).or_default();
+                if rev <= *last {
+                    return Ok(());
+                }
+                *last = rev;
+                self.remember(room_id, rev);
                 if let Some(reference) = self.awaiting_ack.remove(&id) {
                     self.text(ack_event(reference.as_deref(), &dto)).await?;
                 }
                 self.text(json.to_string()).await
             }
-            Outbound::RoomJoined { json } => self.text(json.to_string()).await,
+            Outbound::RoomJoined { json } | Outbound::RoomEvent { json } => {
+                self.text(json.to_string()).await
+            }
             Outbound::Expect { id, reference } => {
                 self.awaiting_ack.insert(id, reference);
                 Ok(())
@@ -158,6 +175,44 @@ impl Writer {
                 }
             }
             Outbound::Text(text) => self.text(text).await,
+            Outbound::BeginReplay { rooms } => {
+                for room in rooms {
+                    self.held.entry(room).or_default();
+                }
+                Ok(())
+            }
+            Outbound::Replay { room_id, rev, json } => {
+                if self.written.get(&room_id).is_some_and(|revs| revs.contains(&rev)) {
+                    return Ok(());
+                }
+                self.remember(room_id, rev);
+                let last = self.last_rev.entry(room_id).or_default();
+                *last = (*last).max(rev);
+                self.text(json.to_string()).await
+            }
+            Outbound::EndReplay { json } => {
+                // Held changes are newer than the replayed ones or already written by it.
+                let held: Vec<(RoomId, Vec<Outbound>)> = self.held.drain().collect();
+                for (room, items) in held {
+                    for item in items {
+                        if let Outbound::Change { rev, .. } = &item {
+                            if self.written.get(&room).is_some_and(|revs| revs.contains(rev)) {
+                                continue;
+                            }
+                        }
+                        Box::pin(self.write(item)).await?;
+                    }
+                }
+                self.text(json).await
+            }
+        }
+    }
+
+    fn remember(&mut self, room: RoomId, rev: Rev) {
+        let revs = self.written.entry(room).or_default();
+        revs.insert(rev);
+        if revs.len() > REMEMBERED_REVS {
+            revs.pop_first();
         }
     }
 

@@ -1,9 +1,9 @@
 //! The indexes exist as the store needs them, and the reads use them.
 //!
 //! Index use is read from the server's `explain`. SecantusDB, the wire-compatible server CI
-//! runs here, answers `explain` but never uses an index for sorting, and answers `$group`
-//! with `$first` without a DISTINCT_SCAN: on it those checks are announced as not made
-//! instead of being asserted. Against a real MongoDB they are asserted.
+//! runs here, answers `explain` but never uses an index for sorting (it takes the first index
+//! that fits the filter, whatever the sort), and answers `$group` with `$first` without a
+//! DISTINCT_SCAN: on it those checks are announced as not made instead of being asserted. Against a real MongoDB they are asserted.
 
 use chat_contract::fixtures::{client_msg_id, message, private_room};
 use chat_ports::MessageStore;
@@ -67,6 +67,9 @@ async fn the_unique_indexes_exist_and_ensuring_them_again_changes_nothing() {
     let by_seq = by_name("ux_messages_room_seq");
     assert_eq!(by_seq.keys, doc! { "room_id": 1, "seq": 1 });
     assert_eq!(by_seq.options.as_ref().and_then(|o| o.unique), Some(true));
+    let by_rev = by_name("ux_messages_room_rev");
+    assert_eq!(by_rev.keys, doc! { "room_id": 1, "rev": 1 });
+    assert_eq!(by_rev.options.as_ref().and_then(|o| o.unique), Some(true));
     let by_key = by_name("ux_messages_client_msg_id");
     assert_eq!(
         by_key.keys,
@@ -109,7 +112,8 @@ async fn history_reads_and_key_lookups_are_answered_from_the_indexes() {
     };
     let room_id = room.id.to_string();
 
-    // The shapes `reads` sends: a page before seq 15, a key lookup, the newest per room.
+    // The shapes `reads` sends: a page before seq 15, a key lookup, the newest per room, the
+    // changes since rev 10.
     let page = explain(doc! {
         "find": "messages", "filter": { "room_id": &room_id, "seq": { "$lt": 15_i64 } },
         "sort": { "seq": -1 }, "limit": 5_i64,
@@ -131,6 +135,11 @@ async fn history_reads_and_key_lookups_are_answered_from_the_indexes() {
         ],
     })
     .await;
+    let changes = explain(doc! {
+        "find": "messages", "filter": { "room_id": &room_id, "rev": { "$gt": 10_i64 } },
+        "sort": { "rev": 1 }, "limit": 5_i64,
+    })
+    .await;
     let secantus = page
         .get_document("serverInfo")
         .and_then(|info| info.get_str("host"))
@@ -145,27 +154,44 @@ async fn history_reads_and_key_lookups_are_answered_from_the_indexes() {
         !page_stages.iter().any(|s| s == "COLLSCAN"),
         "{page_stages:?}"
     );
+    let (changes_stages, changes_indexes) = stages(&changes);
+    assert!(
+        changes_indexes.iter().any(|i| i == "ux_messages_room_rev"),
+        "{changes_stages:?}"
+    );
+    assert!(
+        !changes_stages.iter().any(|s| s == "COLLSCAN"),
+        "{changes_stages:?}"
+    );
     let (_, lookup_indexes) = stages(&lookup);
     let (latest_stages, latest_indexes) = stages(&latest);
     assert!(
         !latest_stages.iter().any(|s| s == "COLLSCAN"),
         "{latest_stages:?}"
     );
-    assert!(
-        latest_indexes.iter().any(|i| i == "ux_messages_room_seq"),
-        "{latest_stages:?}"
-    );
     if secantus {
         announce(&format!(
-            "NOT CHECKED on SecantusDB: that history pages need no SORT stage (plan: {page_stages:?}), \
-             that latest_in_rooms is a DISTINCT_SCAN (plan: {latest_stages:?}), and that key lookups \
+            "NOT CHECKED on SecantusDB: that history pages and changes_since need no SORT stage \
+             (plans: {page_stages:?}, {changes_stages:?}), \
+             that latest_in_rooms is a DISTINCT_SCAN on ux_messages_room_seq (plan: \
+             {latest_stages:?} on {latest_indexes:?}; SecantusDB picks the first index on \
+             room_id whatever the sort), and that key lookups \
              use the partial index (indexes used: {lookup_indexes:?}); SecantusDB does not use \
-             indexes for sorting. Checked: both reads use ux_messages_room_seq, no COLLSCAN"
+             indexes for sorting. Checked: pages use ux_messages_room_seq, changes_since \
+             uses ux_messages_room_rev, no COLLSCAN"
         ));
     } else {
         assert!(
+            latest_indexes.iter().any(|i| i == "ux_messages_room_seq"),
+            "{latest_stages:?}"
+        );
+        assert!(
             !page_stages.iter().any(|s| s == "SORT"),
             "pages are read in index order: {page_stages:?}"
+        );
+        assert!(
+            !changes_stages.iter().any(|s| s == "SORT"),
+            "changes are read in index order: {changes_stages:?}"
         );
         assert!(
             lookup_indexes

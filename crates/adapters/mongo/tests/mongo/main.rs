@@ -7,12 +7,15 @@
 //! `CHAT_REQUIRE_SERVICES=1`); every test works in a database of its own, dropped after it.
 //!
 //! - `contract`: the messages contract suite of `chat-contract`;
+//! - `changes`: edits and deletions overtaken by newer changes, operator-like bodies, the
+//!   backfill of revs, mentions;
 //! - `round_trips`: what a batch costs in MongoDB commands;
 //! - `races`: two nodes storing the same send; re-run jobs; unreadable documents;
 //! - `outage`: MongoDB unreachable, and MongoDB lost between taking seqs and writing them;
 //! - `indexes`: the indexes exist and serve the reads (where the server can tell);
 //! - `provision` and `proxy`: the fresh databases, and a TCP proxy a test can cut.
 
+mod changes;
 mod contract;
 mod indexes;
 mod outage;

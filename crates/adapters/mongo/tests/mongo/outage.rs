@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use async_trait::async_trait;
 use chat_contract::fixtures::{message, private_room};
-use chat_domain::{RoomId, Seq};
+use chat_domain::{Rev, RoomId, Seq};
 use chat_mongo::MongoMessageStore;
 use chat_ports::{Appended, HistoryCursor, MessageStore, SeqAllocator, SeqRange, StoreError};
 
@@ -76,6 +76,14 @@ impl SeqAllocator for CutAfterAllocating {
         let ranges = self.inner.allocate(requests).await;
         self.proxy.cut().await;
         ranges
+    }
+
+    async fn allocate_rev(&self, room: RoomId) -> Result<Rev, StoreError> {
+        self.inner.allocate_rev(room).await
+    }
+
+    async fn last_revs(&self, rooms: &[RoomId]) -> Result<Vec<(RoomId, Rev)>, StoreError> {
+        self.inner.last_revs(rooms).await
     }
 
     async fn last_allocated(&self, room: RoomId) -> Result<Seq, StoreError> {
@@ -145,7 +153,8 @@ async fn seqs_taken_before_mongodb_went_away_become_tombstones_and_the_retry_tak
         [(room.id, Seq(1)), (room.id, Seq(2)), (room.id, Seq(3))]
     );
 
-    // Any store's next batch fills the gaps first: readers find tombstones, not holes.
+    // Any store's next batch fills the gaps first: readers find tombstones, not holes. The
+    // lost batch's revs 1 to 3 stay unused; each tombstone takes a fresh one (4 to 6).
     let next = message(room.id, a.id, "after the outage", None);
     let appended = healthy
         .append_batch(std::slice::from_ref(&next))
@@ -153,7 +162,7 @@ async fn seqs_taken_before_mongodb_went_away_become_tombstones_and_the_retry_tak
         .expect("append");
     assert_eq!(
         appended,
-        [Appended::Created(next.clone().into_message(Seq(4)))]
+        [Appended::Created(next.clone().into_message(Seq(4), Rev(7)))]
     );
     assert!(sql
         .sequences()
@@ -167,22 +176,26 @@ async fn seqs_taken_before_mongodb_went_away_become_tombstones_and_the_retry_tak
         .expect("page");
     let seqs: Vec<u64> = history.iter().map(|m| m.seq.get()).collect();
     assert_eq!(seqs, [1, 2, 3, 4]);
+    let mut tombstone_revs: Vec<u64> = history[..3].iter().map(|m| m.rev.get()).collect();
+    tombstone_revs.sort_unstable();
+    assert_eq!(tombstone_revs, [4, 5, 6]);
     for tombstone in &history[..3] {
         assert!(tombstone.deleted, "{tombstone:?}");
+        assert_eq!(tombstone.created_rev, tombstone.rev);
         assert_eq!((&tombstone.body, &tombstone.client_msg_id), (&None, &None));
         assert!(batch.iter().all(|lost| lost.id != tombstone.id));
     }
-    assert_eq!(history[3], next.into_message(Seq(4)));
+    assert_eq!(history[3], next.into_message(Seq(4), Rev(7)));
 
     // The worker retries the failed job: nothing of it was stored, so it takes new seqs.
     let retried = healthy.append_batch(&batch).await.expect("retry");
     let seqs: Vec<_> = retried
         .iter()
         .map(|a| match a {
-            Appended::Created(m) => m.seq.get(),
+            Appended::Created(m) => (m.seq.get(), m.rev.get()),
             Appended::Duplicate(m) => panic!("nothing of the failed batch was stored: {m:?}"),
         })
         .collect();
-    assert_eq!(seqs, [5, 6, 7]);
+    assert_eq!(seqs, [(5, 8), (6, 9), (7, 10)]);
     mongo.cleanup().await;
 }

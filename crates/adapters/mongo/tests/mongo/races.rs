@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chat_contract::fixtures::{message, private_room};
-use chat_domain::{Message, RoomId, Seq};
+use chat_domain::{Message, Rev, RoomId, Seq};
 use chat_ports::{Appended, HistoryCursor, MessageStore, SeqAllocator, SeqRange, StoreError};
 use mongodb::bson::doc;
 use tokio::sync::Barrier;
@@ -28,6 +28,14 @@ impl SeqAllocator for Rendezvous {
     async fn allocate(&self, requests: &[(RoomId, u32)]) -> Result<Vec<SeqRange>, StoreError> {
         self.barrier.wait().await;
         self.inner.allocate(requests).await
+    }
+
+    async fn allocate_rev(&self, room: RoomId) -> Result<Rev, StoreError> {
+        self.inner.allocate_rev(room).await
+    }
+
+    async fn last_revs(&self, rooms: &[RoomId]) -> Result<Vec<(RoomId, Rev)>, StoreError> {
+        self.inner.last_revs(rooms).await
     }
 
     async fn last_allocated(&self, room: RoomId) -> Result<Seq, StoreError> {
@@ -98,13 +106,18 @@ async fn two_nodes_storing_one_send_store_it_once_and_fill_the_losers_seq() {
     );
     assert_eq!(stored_job.id, job.id);
 
-    // Four seqs were taken; the two losers' seqs hold tombstones, so history stays gapless.
+    // Four seqs were taken; the two losers' seqs hold tombstones, so history stays gapless,
+    // and every document holds a rev of its own.
     let history = node_a
         .page(room.id, HistoryCursor::Latest, 10)
         .await
         .expect("page");
     let seqs: Vec<u64> = history.iter().map(|m| m.seq.get()).collect();
     assert_eq!(seqs, [1, 2, 3, 4]);
+    let mut revs: Vec<u64> = history.iter().map(|m| m.rev.get()).collect();
+    revs.sort_unstable();
+    revs.dedup();
+    assert_eq!(revs.len(), 4, "revs are unique: {history:?}");
     let live: Vec<&Message> = history.iter().filter(|m| !m.deleted).collect();
     assert_eq!(live, [&winner, &stored_job]);
     assert!(history
@@ -184,7 +197,7 @@ async fn documents_that_cannot_be_decoded_are_reported_not_skipped() {
         .await
         .expect("append");
     let planted = doc! {
-        "_id": "not-a-uuid", "room_id": room.id.to_string(), "seq": 2_i64,
+        "_id": "not-a-uuid", "room_id": room.id.to_string(), "seq": 2_i64, "rev": 2_i64,
         "sender_id": a.id.to_string(), "created_at": "yesterday", "deleted": false,
     };
     mongo
@@ -209,7 +222,7 @@ async fn documents_that_cannot_be_decoded_are_reported_not_skipped() {
         .await;
     assert_eq!(
         older.expect("the good part still reads"),
-        [good.into_message(Seq(1))]
+        [good.into_message(Seq(1), Rev(1))]
     );
     mongo.cleanup().await;
 }

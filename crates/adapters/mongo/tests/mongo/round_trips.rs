@@ -1,10 +1,12 @@
 //! What a batch costs in MongoDB commands, read from the store's own counter (the metric).
 //!
 //! The target is at most 0.1 round trips per message under load: a batch pays one `find` and
-//! one `insert_many`, whatever its size and however many rooms it spans.
+//! one `insert_many`, whatever its size and however many rooms it spans. An edit is one
+//! `findAndModify` and a deletion a `find` and a `findAndModify` (their revs come from SQL);
+//! each read of a resume is one command.
 
-use chat_contract::fixtures::{message, private_room};
-use chat_domain::Seq;
+use chat_contract::fixtures::{at, message, private_room};
+use chat_domain::{MessageBody, Rev, Seq, UserId};
 use chat_ports::{Appended, MessageStore};
 
 use crate::provision::{announce, Mongo};
@@ -65,5 +67,56 @@ async fn a_batch_of_a_hundred_messages_over_fifty_rooms_costs_at_most_three_roun
         .map(|a| Appended::Duplicate(a.message().clone()))
         .collect();
     assert_eq!(again, originals);
+    mongo.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn changes_and_the_reads_of_a_resume_cost_one_or_two_round_trips() {
+    let Some(mongo) = Mongo::resolve().await else {
+        return;
+    };
+    let fresh = mongo.fresh().await;
+    let (users, rooms) = (fresh.sql.users(), fresh.sql.rooms());
+    let mut markers = Vec::new();
+    let mut sent = Vec::new();
+    for _ in 0..3 {
+        let (room, sender, _) = private_room(users.as_ref(), rooms.as_ref()).await;
+        markers.push((room.id, Seq::ZERO));
+        sent.push(message(room.id, sender.id, "hello @someone", None));
+    }
+    fresh.store.append_batch(&sent).await.expect("append_batch");
+    let (room, id) = (sent[0].room_id, sent[0].id);
+    let store = &fresh.store;
+    let cost = |before: u64| store.round_trips() - before;
+    let body = MessageBody::parse("edited", 100).expect("a body");
+
+    let before = store.round_trips();
+    store.edit(room, id, &body, at(10)).await.expect("edit");
+    let edit = cost(before);
+    let before = store.round_trips();
+    store.delete(room, id, at(20)).await.expect("delete");
+    let delete = cost(before);
+    let before = store.round_trips();
+    store.delete(room, id, at(30)).await.expect("delete again");
+    let delete_again = cost(before);
+    let before = store.round_trips();
+    store.edit_history(room, id).await.expect("edit_history");
+    store
+        .changes_since(room, Rev::ZERO, 10)
+        .await
+        .expect("changes_since");
+    store
+        .find_many(room, &[id, sent[1].id])
+        .await
+        .expect("find_many");
+    let reader = UserId::new_v7();
+    let counts = store.unread_counts(reader, "@someone", &markers).await;
+    assert_eq!(counts.expect("unread_counts").len(), 3);
+    let reads = cost(before);
+    announce(&format!(
+        "MongoDB round trips: edit {edit}, delete {delete}, delete of a tombstone {delete_again}, \
+         edit_history + changes_since + find_many + unread_counts over 3 rooms {reads}"
+    ));
+    assert_eq!((edit, delete, delete_again, reads), (1, 2, 1, 4));
     mongo.cleanup().await;
 }

@@ -1,4 +1,5 @@
-//! The `memberships` table: who belongs to which room, with which role, and how far they read.
+//! The `memberships` table: who belongs to which room, with which role, how far they read and
+//! how far their devices confirmed receiving.
 
 use chat_domain::{Membership, Role, RoomId, Seq, Timestamp, UserId};
 use chat_ports::StoreError;
@@ -23,6 +24,8 @@ pub struct Model {
     pub joined_at: i64,
     /// The highest seq the member has read.
     pub read_seq: i64,
+    /// The highest seq the member's devices confirmed receiving.
+    pub delivered_seq: i64,
 }
 
 /// A membership joins one user to one room.
@@ -67,17 +70,31 @@ impl Model {
             role: decode::parse_enum(&self.role, "role", Role::parse)?,
             joined_at: decode::timestamp(self.joined_at),
             read_seq: decode::seq(self.read_seq, "read seq")?,
+            delivered_seq: decode::seq(self.delivered_seq, "delivered seq")?,
         })
     }
 }
 
-/// The row to insert for a new membership, with nothing read yet.
+/// The row to insert for a new membership, with nothing read or delivered yet.
 pub(crate) fn new_row(room: RoomId, user: UserId, role: Role, joined_at: Timestamp) -> ActiveModel {
+    joined_row(room, user, role, joined_at, Seq::ZERO)
+}
+
+/// The row to insert for a membership that begins with everything up to `seq` read and
+/// delivered (a member joining a group with history starts with no unread messages).
+pub(crate) fn joined_row(
+    room: RoomId,
+    user: UserId,
+    role: Role,
+    joined_at: Timestamp,
+    seq: Seq,
+) -> ActiveModel {
     ActiveModel {
         room_id: Set(room.to_string()),
         user_id: Set(user.to_string()),
         role: Set(role.as_str().to_owned()),
         joined_at: Set(joined_at.unix_millis()),
-        read_seq: Set(decode::seq_to_db(Seq::ZERO)),
+        read_seq: Set(decode::seq_to_db(seq)),
+        delivered_seq: Set(decode::seq_to_db(seq)),
     }
 }

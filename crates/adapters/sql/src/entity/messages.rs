@@ -1,6 +1,7 @@
-//! The `messages` table: every stored message, positioned in its room by `seq`.
+//! The `messages` table: every stored message, positioned in its room by `seq` and stamped with
+//! `rev`, the room's change counter at its last change.
 
-use chat_domain::{ClientMsgId, Message, NewMessage, Seq};
+use chat_domain::{ClientMsgId, Message, NewMessage, Rev, Seq};
 use chat_ports::StoreError;
 use sea_orm::entity::prelude::*;
 use sea_orm::ActiveValue::Set;
@@ -33,6 +34,10 @@ pub struct Model {
     pub edited_at: Option<i64>,
     /// Whether it was deleted.
     pub deleted: bool,
+    /// The room's rev at the message's last change; `(room_id, rev)` is unique.
+    pub rev: i64,
+    /// The room's rev at the message's creation.
+    pub created_rev: i64,
 }
 
 /// A message belongs to a room.
@@ -70,6 +75,8 @@ impl Model {
             id: decode::parse(&self.id, "message id")?,
             room_id: decode::parse(&self.room_id, "message room id")?,
             seq: decode::seq(self.seq, "message seq")?,
+            rev: decode::rev(self.rev, "message rev")?,
+            created_rev: decode::rev(self.created_rev, "message created_rev")?,
             sender_id: decode::parse(&self.sender_id, "message sender id")?,
             body: self.body,
             client_msg_id,
@@ -81,8 +88,8 @@ impl Model {
     }
 }
 
-/// The row to insert for `new` once it holds `seq`.
-pub(crate) fn new_row(new: &NewMessage, seq: Seq) -> ActiveModel {
+/// The row to insert for `new` once it holds `seq`, created at `rev`.
+pub(crate) fn new_row(new: &NewMessage, seq: Seq, rev: Rev) -> ActiveModel {
     ActiveModel {
         id: Set(new.id.to_string()),
         room_id: Set(new.room_id.to_string()),
@@ -94,5 +101,7 @@ pub(crate) fn new_row(new: &NewMessage, seq: Seq) -> ActiveModel {
         created_at: Set(new.created_at.unix_millis()),
         edited_at: Set(None),
         deleted: Set(false),
+        rev: Set(decode::rev_to_db(rev)),
+        created_rev: Set(decode::rev_to_db(rev)),
     }
 }

@@ -6,8 +6,12 @@
 //! so one entity definition fits SQLite, PostgreSQL and MySQL alike; decoding a row into a domain
 //! type is where a bad value is caught (see [`crate::decode`]).
 
+pub(crate) mod blocks;
 pub(crate) mod dead_letters;
+pub(crate) mod invite_links;
+pub(crate) mod invites;
 pub(crate) mod memberships;
+pub(crate) mod message_edits;
 pub(crate) mod messages;
 pub(crate) mod refresh_tokens;
 pub(crate) mod rooms;

@@ -1,4 +1,5 @@
-//! The `rooms` table: room metadata plus `last_seq`, the allocator of the room's message seqs.
+//! The `rooms` table: room metadata plus `last_seq`, the allocator of the room's message seqs,
+//! and `last_rev`, the counter of the room's message changes.
 
 use chat_domain::{Room, RoomKind};
 use chat_ports::{NewPrivateRoom, StoreError};
@@ -18,12 +19,17 @@ pub struct Model {
     pub kind: String,
     /// Display name of a group.
     pub name: Option<String>,
+    /// What a group is about.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub description: Option<String>,
     /// [`chat_domain::PrivatePair::key`] of a private room, unique; NULL for groups.
     pub pair_key: Option<String>,
     /// Creation time, Unix milliseconds.
     pub created_at: i64,
     /// The highest seq given to a message of this room (0 before the first).
     pub last_seq: i64,
+    /// The highest rev given to a change (creation, edit, deletion) of a message of this room.
+    pub last_rev: i64,
 }
 
 /// How rooms relate to their memberships and messages.
@@ -58,6 +64,7 @@ impl Model {
             id: decode::parse(&self.id, "room id")?,
             kind: decode::parse_enum(&self.kind, "room kind", RoomKind::parse)?,
             name: self.name,
+            description: self.description,
             created_at: decode::timestamp(self.created_at),
         })
     }
@@ -69,8 +76,24 @@ pub(crate) fn new_private_row(new: &NewPrivateRoom) -> ActiveModel {
         id: Set(new.room.id.to_string()),
         kind: Set(new.room.kind.as_str().to_owned()),
         name: Set(new.room.name.clone()),
+        description: Set(new.room.description.clone()),
         pair_key: Set(Some(new.pair.key())),
         created_at: Set(new.room.created_at.unix_millis()),
         last_seq: Set(0),
+        last_rev: Set(0),
+    }
+}
+
+/// The row to insert for a new group: no pair key, no messages yet.
+pub(crate) fn new_group_row(room: &Room) -> ActiveModel {
+    ActiveModel {
+        id: Set(room.id.to_string()),
+        kind: Set(room.kind.as_str().to_owned()),
+        name: Set(room.name.clone()),
+        description: Set(room.description.clone()),
+        pair_key: Set(None),
+        created_at: Set(room.created_at.unix_millis()),
+        last_seq: Set(0),
+        last_rev: Set(0),
     }
 }

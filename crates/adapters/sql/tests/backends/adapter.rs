@@ -111,12 +111,12 @@ mod missing_references {
         let (room, _, _) = private_room(db.users().as_ref(), db.rooms().as_ref()).await;
         let no_room = db
             .rooms()
-            .add_member(RoomId::new_v7(), user.id, Role::Member, at(0))
+            .add_member(RoomId::new_v7(), user.id, Role::Member, at(0), 10)
             .await;
         assert!(matches!(no_room, Err(StoreError::NotFound)), "{no_room:?}");
         let no_user = db
             .rooms()
-            .add_member(room.id, UserId::new_v7(), Role::Member, at(0))
+            .add_member(room.id, UserId::new_v7(), Role::Member, at(0), 10)
             .await;
         assert!(matches!(no_user, Err(StoreError::NotFound)), "{no_user:?}");
         provider.cleanup().await;

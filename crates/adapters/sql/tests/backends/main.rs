@@ -3,8 +3,11 @@
 //! their URLs are given (see [`provision`]).
 //!
 //! One test binary for all of them, because each binary links sea-orm and sqlx anew. Test names
-//! read `suites::<port>::on_<backend>` and `adapter::<check>::on_<backend>`.
+//! read `suites::<port>::on_<backend>`, `adapter::<check>::on_<backend>`, `groups::<check>::on_<backend>`
+//! and `upgrade::on_<backend>`.
 
 mod adapter;
+mod groups;
 mod provision;
 mod suites;
+mod upgrade;

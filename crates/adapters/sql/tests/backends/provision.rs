@@ -77,7 +77,16 @@ impl Provider {
 
     /// A connected, migrated, empty database.
     pub async fn fresh(&self) -> SqlDatabase {
-        let url = match (self.backend, &self.dir, &self.admin_url) {
+        let url = self.fresh_url().await;
+        let database = SqlDatabase::connect(&url).await.expect("connect");
+        database.migrate().await.expect("migrate");
+        database
+    }
+
+    /// The URL of a new, empty database without any schema (for SQLite in memory, a database
+    /// that lives as long as the one connection opened to it).
+    pub async fn fresh_url(&self) -> String {
+        match (self.backend, &self.dir, &self.admin_url) {
             (Backend::SqliteMemory, _, _) => "sqlite::memory:".to_owned(),
             (Backend::SqliteFile, Some(dir), _) => {
                 let n = self.files.fetch_add(1, Ordering::Relaxed);
@@ -88,10 +97,7 @@ impl Provider {
             }
             (_, _, Some(admin)) => self.create_database(admin).await,
             _ => unreachable!("a provider is built with what its backend needs"),
-        };
-        let database = SqlDatabase::connect(&url).await.expect("connect");
-        database.migrate().await.expect("migrate");
-        database
+        }
     }
 
     /// Creates a database of its own and returns its URL.

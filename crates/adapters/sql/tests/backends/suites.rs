@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use chat_contract::fixtures::{MessageStores, RoomStores, SessionStores};
+use chat_contract::invites::InviteStores;
 use chat_contract::sequences::SequenceStores;
 use chat_ports::{DeadLetterStore, UserStore};
 
@@ -42,6 +43,30 @@ mod rooms {
             RoomStores {
                 users: db.users(),
                 rooms: db.rooms(),
+            }
+        })
+        .await;
+        provider.cleanup().await;
+    }
+
+    crate::on_every_backend!(run);
+}
+
+mod invites {
+    use super::*;
+
+    async fn run(backend: Backend) {
+        let Some(provider) = Provider::new(backend, "the invites contract suite") else {
+            return;
+        };
+        let provider = &provider;
+        chat_contract::invites::run_all(move || async move {
+            let db = provider.fresh().await;
+            InviteStores {
+                users: db.users(),
+                rooms: db.rooms(),
+                invites: db.invites(),
+                blocks: db.blocks(),
             }
         })
         .await;

@@ -1,0 +1,395 @@
+//! Catch-up after a reconnect: nothing lost, nothing doubled.
+//!
+//! A client that comes back sends `{"type":"resume","rooms":{"<room>": <last rev seen>}}` and
+//! gets, per room in rev order, every message created, edited or deleted after that point as
+//! `message`, `message_edited` or `message_deleted` (a message created and then changed comes
+//! once, as `message` in its latest state; created and deleted, as `message_deleted`), then
+//! `resumed` with the latest rev of each of its rooms and the named rooms it left. The tests
+//! play a client that applies those events to what it had and compare the result with the
+//! server's history, message by message.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use futures_util::future::join_all;
+use serde_json::{json, Value};
+
+use crate::support::{id_of, spawn_app, TestApp, TestUser, WsClient, EVENT_TIMEOUT, UNKNOWN_ID};
+
+/// What a client holds of one room: its messages by seq and the last rev it saw.
+#[derive(Debug, Clone, Default)]
+struct Local {
+    messages: BTreeMap<u64, Value>,
+    rev: u64,
+}
+
+impl Local {
+    /// The room as its full history shows it now.
+    async fn read(app: &TestApp, user: &TestUser, room: &str) -> Self {
+        let mut local = Self::default();
+        for message in app.full_history(user, room).await {
+            local.rev = local.rev.max(rev(&message));
+            local.messages.insert(seq(&message), message);
+        }
+        local
+    }
+
+    fn max_seq(&self) -> u64 {
+        self.messages.keys().next_back().copied().unwrap_or(0)
+    }
+}
+
+fn rev(message: &Value) -> u64 {
+    message["rev"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no rev in {message}"))
+}
+
+fn seq(message: &Value) -> u64 {
+    message["seq"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no seq in {message}"))
+}
+
+/// `user` with the tokens of another login (a second device).
+async fn other_device(app: &TestApp, user: &TestUser) -> TestUser {
+    let tokens = app.login_again(user).await;
+    TestUser {
+        access_token: tokens.access_token,
+        refresh_token: tokens.refresh_token,
+        ..user.clone()
+    }
+}
+
+/// Sends every `(sender, room, body)` over HTTP, 25 at a time; returns the stored messages.
+async fn send_all(app: &TestApp, sends: &[(&TestUser, String, String)]) -> Vec<Value> {
+    let mut stored = Vec::new();
+    for chunk in sends.chunks(25) {
+        let batch = chunk
+            .iter()
+            .map(|(from, room, body)| app.send_to_room(from, room, body));
+        stored.extend(join_all(batch).await);
+    }
+    stored
+}
+
+/// The change events a client reads until `resumed` (other events skipped), and `resumed`.
+async fn read_replay(ws: &mut WsClient) -> (Vec<Value>, Value) {
+    let mut changes = Vec::new();
+    loop {
+        let event = ws.next_event(EVENT_TIMEOUT).await;
+        match event["type"].as_str() {
+            Some("message" | "message_edited" | "message_deleted") => changes.push(event),
+            Some("resumed") => return (changes, event),
+            Some("error") => panic!("the server refused the resume: {event}"),
+            _ => {}
+        }
+    }
+}
+
+/// Checks the replayed `changes` of the rooms in `before` against the server's `after`: every
+/// `(room, rev)` once, in rev order per room, each as the right event with the message exactly
+/// as stored; then applies them and requires the client to hold exactly the server's state.
+fn check_replay(
+    before: &HashMap<String, Local>,
+    after: &HashMap<String, Local>,
+    changes: &[Value],
+) {
+    let mut seen = HashSet::new();
+    let mut last_rev: HashMap<String, u64> = HashMap::new();
+    let mut applied = before.clone();
+    for event in changes {
+        let message = &event["message"];
+        let room = message["room_id"].as_str().expect("room_id").to_owned();
+        let (old, new) = match (before.get(&room), after.get(&room)) {
+            (Some(old), Some(new)) => (old, new),
+            _ => panic!("a change of a room that was not resumed: {event}"),
+        };
+        let rev = rev(message);
+        assert!(
+            seen.insert((room.clone(), rev)),
+            "(room {room}, rev {rev}) came twice; second time as {event}"
+        );
+        let previous = last_rev.insert(room.clone(), rev).unwrap_or(old.rev);
+        assert!(
+            rev > previous,
+            "room {room}: rev {rev} came after rev {previous} (must be rev order, after the point resumed from)"
+        );
+        let stored = &new.messages[&seq(message)];
+        assert_eq!(
+            message, stored,
+            "a replayed message is the stored one, in its latest state"
+        );
+        let want = if stored["deleted"] == true {
+            "message_deleted"
+        } else if seq(stored) > old.max_seq() {
+            "message"
+        } else {
+            "message_edited"
+        };
+        assert_eq!(event["type"], want, "wrong event for {event}");
+        let local = applied.get_mut(&room).expect("a resumed room");
+        local.messages.insert(seq(message), message.clone());
+        local.rev = rev;
+    }
+    for (room, new) in after {
+        let Some(old) = before.get(room) else {
+            continue;
+        };
+        let expected: HashSet<(String, u64)> = new
+            .messages
+            .values()
+            .filter(|m| rev(m) > old.rev)
+            .map(|m| (room.clone(), rev(m)))
+            .collect();
+        let got: HashSet<(String, u64)> = seen.iter().filter(|(r, _)| r == room).cloned().collect();
+        let missing: Vec<_> = expected.difference(&got).collect();
+        assert!(
+            missing.is_empty(),
+            "room {room}: never replayed {missing:?}"
+        );
+        assert_eq!(
+            applied[room].messages, new.messages,
+            "room {room}: the client does not end with the server's state"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_client_back_after_500_messages_edits_and_deletes_ends_with_exactly_the_servers_state() {
+    let app = spawn_app().await;
+    let alice = app.register_and_login("alice").await;
+    let bob = app.register_and_login("bob").await;
+    let carol = app.register_and_login("carol").await;
+    let alice_phone = other_device(&app, &alice).await;
+    let mut rooms = Vec::new();
+    for i in 0..5 {
+        rooms.push(
+            app.group_with(&bob, &format!("Room {i}"), &[&alice, &carol])
+                .await,
+        );
+    }
+    let left_room = app.group_with(&bob, "Left behind", &[&alice]).await;
+
+    // Before Alice goes away: ten messages per room, which she has seen.
+    let senders = [&bob, &carol, &alice];
+    let mut old_sends = Vec::new();
+    for (r, room) in rooms.iter().enumerate() {
+        for i in 0..10 {
+            old_sends.push((senders[(r + i) % 3], room.clone(), format!("old {r}.{i}")));
+        }
+    }
+    let old = send_all(&app, &old_sends).await;
+    app.send_to_room(&bob, &left_room, "in the room she will leave")
+        .await;
+    let ws = app.ws_connect(&alice.access_token).await;
+    let mut before = HashMap::new();
+    for room in rooms.iter().chain([&left_room]) {
+        before.insert(room.clone(), Local::read(&app, &alice, room).await);
+    }
+    ws.close().await;
+
+    // While she is away: 500 messages across the five rooms (some from her other device)...
+    let all_senders = [&bob, &carol, &alice_phone];
+    let new_sends: Vec<_> = (0..500)
+        .map(|i| {
+            let room = rooms[i % 5].clone();
+            (all_senders[i % 3], room, format!("new {i}"))
+        })
+        .collect();
+    let new = send_all(&app, &new_sends).await;
+    // ...old messages edited (once, twice), deleted, and edited then deleted, by their authors
+    // or by Bob, who owns every room; the same for messages sent while she was away...
+    let author = |m: &Value| -> &TestUser {
+        [&bob, &carol, &alice_phone]
+            .into_iter()
+            .find(|u| m["sender_id"] == u.id.as_str())
+            .expect("a known sender")
+    };
+    for batch in [&old, &new] {
+        for (k, message) in batch.iter().enumerate().filter(|(k, _)| k % 7 == 3) {
+            let (room, id) = (message["room_id"].as_str().expect("room"), id_of(message));
+            match k % 4 {
+                0 => {
+                    app.edit(author(message), room, &id, &format!("edited {k}"))
+                        .await;
+                }
+                1 => {
+                    app.edit(author(message), room, &id, "edited once").await;
+                    app.edit(author(message), room, &id, &format!("edited twice {k}"))
+                        .await;
+                }
+                2 => {
+                    app.delete_message(&bob, room, &id).await;
+                }
+                _ => {
+                    app.edit(author(message), room, &id, "edited, then gone")
+                        .await;
+                    app.delete_message(author(message), room, &id).await;
+                }
+            }
+        }
+    }
+    // ...she is removed from one room, which goes on without her, and joins a new one.
+    app.try_remove_member(&bob, &left_room, &alice.id)
+        .await
+        .assert_status(204);
+    app.send_to_room(&bob, &left_room, "after she left").await;
+    let joined_room = app
+        .group_with(&carol, "Joined meanwhile", &[&alice_phone])
+        .await;
+    app.send_to_room(&carol, &joined_room, "welcome").await;
+
+    // She comes back and resumes from what she had.
+    let mut ws = app.ws_connect(&alice.access_token).await;
+    let point: serde_json::Map<String, Value> = before
+        .iter()
+        .map(|(room, local)| (room.clone(), json!(local.rev)))
+        .collect();
+    ws.send_resume(&Value::Object(point)).await;
+    let (changes, resumed) = read_replay(&mut ws).await;
+
+    let mut after = HashMap::new();
+    for room in &rooms {
+        after.insert(room.clone(), Local::read(&app, &alice, room).await);
+    }
+    let resumable: HashMap<String, Local> = before
+        .iter()
+        .filter(|(room, _)| **room != left_room)
+        .map(|(room, local)| (room.clone(), local.clone()))
+        .collect();
+    assert!(
+        changes
+            .iter()
+            .all(|e| e["message"]["room_id"] != left_room.as_str()),
+        "nothing of a room she left is replayed"
+    );
+    check_replay(&resumable, &after, &changes);
+
+    // `resumed`: the latest rev of every current room (the new one included), and the left one.
+    let mut want_rooms = serde_json::Map::new();
+    for (room, local) in &after {
+        want_rooms.insert(room.clone(), json!(local.rev));
+    }
+    let joined_rev = Local::read(&app, &alice, &joined_room).await.rev;
+    want_rooms.insert(joined_room.clone(), json!(joined_rev));
+    assert_eq!(resumed["rooms"], Value::Object(want_rooms), "{resumed}");
+    assert_eq!(resumed["left"], json!([left_room]), "{resumed}");
+    // The connection carries on live afterwards.
+    let live = app.send_to_room(&bob, &rooms[0], "welcome back").await;
+    let event = ws
+        .wait_for_matching("message", EVENT_TIMEOUT, |e| {
+            e["message"]["id"] == live["id"]
+        })
+        .await;
+    assert!(rev(&event["message"]) > after[&rooms[0]].rev, "{event}");
+}
+
+#[tokio::test]
+async fn live_messages_during_a_replay_are_neither_lost_nor_doubled() {
+    let app = spawn_app().await;
+    let alice = app.register_and_login("alice").await;
+    let bob = app.register_and_login("bob").await;
+    let mut rooms = Vec::new();
+    for i in 0..3 {
+        rooms.push(app.group_with(&bob, &format!("Busy {i}"), &[&alice]).await);
+    }
+    let mut before = HashMap::new();
+    for room in &rooms {
+        app.send_to_room(&bob, room, "seen").await;
+        before.insert(room.clone(), Local::read(&app, &alice, room).await);
+    }
+    let missed: Vec<_> = (0..150)
+        .map(|i| (&bob, rooms[i % 3].clone(), format!("missed {i}")))
+        .collect();
+    send_all(&app, &missed).await;
+
+    let mut ws = app.ws_connect(&alice.access_token).await;
+    let point: serde_json::Map<String, Value> = before
+        .iter()
+        .map(|(room, local)| (room.clone(), json!(local.rev)))
+        .collect();
+    ws.send_resume(&Value::Object(point)).await;
+    // Bob keeps talking while the replay runs.
+    let live: Vec<_> = (0..60)
+        .map(|i| (&bob, rooms[i % 3].clone(), format!("live {i}")))
+        .collect();
+    let ((mut changes, resumed), _) = tokio::join!(read_replay(&mut ws), async {
+        for chunk in live.chunks(5) {
+            send_all(&app, chunk).await;
+        }
+    });
+    assert!(resumed["rooms"].is_object(), "{resumed}");
+
+    // Everything sent is in the history now; read on until the connection has all of it.
+    let mut after = HashMap::new();
+    for room in &rooms {
+        after.insert(room.clone(), Local::read(&app, &alice, room).await);
+    }
+    let total: usize = after
+        .iter()
+        .map(|(room, new)| {
+            new.messages
+                .values()
+                .filter(|m| rev(m) > before[room].rev)
+                .count()
+        })
+        .sum();
+    while changes.len() < total {
+        let event = ws.next_event(EVENT_TIMEOUT).await;
+        if event["type"] == "message" {
+            changes.push(event);
+        }
+    }
+    check_replay(&before, &after, &changes);
+}
+
+#[tokio::test]
+async fn resuming_from_the_latest_revs_replays_nothing() {
+    let app = spawn_app().await;
+    let alice = app.register_and_login("alice").await;
+    let bob = app.register_and_login("bob").await;
+    let (room, message) = app.send_private(&bob, &alice, "seen it").await;
+    let room = id_of(&room);
+    app.edit(&bob, &room, &id_of(&message), "seen it, edited")
+        .await;
+    let latest = Local::read(&app, &alice, &room).await.rev;
+    let mut ws = app.ws_connect(&alice.access_token).await;
+
+    ws.send_resume(&json!({ room.clone(): latest })).await;
+    let (changes, resumed) = read_replay(&mut ws).await;
+
+    assert!(changes.is_empty(), "{changes:?}");
+    assert_eq!(resumed["rooms"], json!({ room.clone(): latest }));
+    assert_eq!(resumed["left"], json!([]));
+}
+
+#[tokio::test]
+async fn a_resume_naming_a_room_that_is_not_yours_lists_it_as_left() {
+    let app = spawn_app().await;
+    let alice = app.register_and_login("alice").await;
+    let bob = app.register_and_login("bob").await;
+    let carol = app.register_and_login("carol").await;
+    let (theirs, _) = app.send_private(&bob, &carol, "not for alice").await;
+    let theirs = id_of(&theirs);
+    let mut ws = app.ws_connect(&alice.access_token).await;
+
+    ws.send_resume(&json!({ theirs.clone(): 0, UNKNOWN_ID: 0 }))
+        .await;
+    let (changes, resumed) = read_replay(&mut ws).await;
+
+    assert!(
+        changes.is_empty(),
+        "nothing of someone else's room: {changes:?}"
+    );
+    assert_eq!(resumed["rooms"], json!({}));
+    let mut left: Vec<&str> = resumed["left"]
+        .as_array()
+        .unwrap_or_else(|| panic!("`left` is an array: {resumed}"))
+        .iter()
+        .map(|v| v.as_str().expect("a room id"))
+        .collect();
+    left.sort_unstable();
+    let mut want = vec![theirs.as_str(), UNKNOWN_ID];
+    want.sort_unstable();
+    assert_eq!(left, want);
+}
