@@ -85,7 +85,10 @@ fn new_columns() -> [(DynIden, DynIden); 5] {
             Memberships::DeliveredSeq.into_iden(),
         ),
         (Messages::Table.into_iden(), Messages::Rev.into_iden()),
-        (Messages::Table.into_iden(), Messages::CreatedRev.into_iden()),
+        (
+            Messages::Table.into_iden(),
+            Messages::CreatedRev.into_iden(),
+        ),
     ]
 }
 
@@ -114,7 +117,10 @@ async fn add_columns(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
         ),
     ];
     for (table, mut column) in columns {
-        let alter = Table::alter().table(table).add_column(&mut column).to_owned();
+        let alter = Table::alter()
+            .table(table)
+            .add_column(&mut column)
+            .to_owned();
         manager.alter_table(alter).await?;
     }
     Ok(())
@@ -252,7 +258,11 @@ async fn create_blocks(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
         .col(string_len(Blocks::BlockerId, ID_LEN))
         .col(string_len(Blocks::BlockedId, ID_LEN))
         .col(big_integer(Blocks::CreatedAt))
-        .primary_key(Index::create().col(Blocks::BlockerId).col(Blocks::BlockedId))
+        .primary_key(
+            Index::create()
+                .col(Blocks::BlockerId)
+                .col(Blocks::BlockedId),
+        )
         .foreign_key(&mut reference(
             "fk_blocks_blocker",
             (Blocks::Table, Blocks::BlockerId),

@@ -4,7 +4,7 @@
 mod support;
 
 use chat_app::groups::{DeleteGroupError, GroupChanges, UpdateGroupError};
-use chat_domain::{GroupTextError, Room};
+use chat_domain::{GroupTextError, Role, Room};
 use chat_ports::BusEvent;
 use mockall::predicate::eq;
 use support::group_fixtures::*;
@@ -18,17 +18,12 @@ async fn an_admin_renames_the_group_keeping_its_description_and_members_hear_of_
         name: Some("Crabs".into()),
         ..group_room(3)
     };
-    let stored = renamed.clone();
     mocks
         .rooms
         .expect_update_room()
-        .with(
-            eq(room_id(3)),
-            eq(Some("Crabs".to_owned())),
-            eq(None::<String>),
-        )
+        .with(eq(renamed.clone()))
         .times(1)
-        .returning(move |_, _, _| Ok(stored.clone()));
+        .returning(|_| Ok(()));
     mocks.rooms.expect_count_members().returning(|_| Ok(4));
     let published = record_publishes(&mut mocks.bus);
     let changes = GroupChanges {
@@ -54,17 +49,24 @@ async fn an_admin_renames_the_group_keeping_its_description_and_members_hear_of_
 #[tokio::test]
 async fn an_empty_description_removes_it() {
     let mut mocks = MockPorts::new();
-    group_3(&mut mocks);
+    let described = Room {
+        description: Some("about crabs".into()),
+        ..group_room(3)
+    };
+    mocks
+        .rooms
+        .expect_find_membership()
+        .returning(|room, user| Ok(Some(membership_as(room, user, Role::Owner))));
+    mocks
+        .rooms
+        .expect_find_room()
+        .returning(move |_| Ok(Some(described.clone())));
     mocks
         .rooms
         .expect_update_room()
-        .with(
-            eq(room_id(3)),
-            eq(Some("group 3".to_owned())),
-            eq(None::<String>),
-        )
+        .with(eq(group_room(3)))
         .times(1)
-        .returning(|_, _, _| Ok(group_room(3)));
+        .returning(|_| Ok(()));
     mocks.rooms.expect_count_members().returning(|_| Ok(4));
     mocks.bus.expect_publish().returning(|_| Ok(()));
     let changes = GroupChanges {
@@ -118,7 +120,7 @@ async fn the_owner_deletes_the_group_and_every_member_stops_receiving_it() {
         .expect_delete_room()
         .with(eq(room_id(3)))
         .times(1)
-        .returning(|_| Ok(true));
+        .returning(|_| Ok(()));
     let published = record_publishes(&mut mocks.bus);
 
     groups(mocks)

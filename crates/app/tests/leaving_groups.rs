@@ -139,7 +139,7 @@ async fn an_owner_alone_closes_the_group_on_leaving() {
         .expect_delete_room()
         .with(eq(room_id(3)))
         .times(1)
-        .returning(|_| Ok(true));
+        .returning(|_| Ok(()));
     mocks.rooms.expect_remove_member().never();
     let published = record_publishes(&mut mocks.bus);
 

@@ -144,7 +144,7 @@ pub async fn group(users: &dyn UserStore, rooms: &dyn RoomStore) -> (Room, User)
     let owner = register_unique(users, "own").await;
     let room = new_group("Fixture group", at(1));
     rooms
-        .create_group(&room, owner.id, room.created_at)
+        .create_group(&room, owner.id)
         .await
         .expect("creating a fixture group");
     (room, owner)

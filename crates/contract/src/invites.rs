@@ -105,11 +105,24 @@ pub async fn invites_are_found_listed_until_they_expire_and_deleted(stores: Invi
     assert_eq!(listed(at(600)).await, [first.clone(), second.clone()]);
     // `at(10)` + 1000 ms: the first invite expires at `at(1010)`, the second at `at(1500)`.
     assert_eq!(listed(at(1009)).await, [first.clone(), second.clone()]);
-    assert_eq!(listed(at(1010)).await, [second.clone()], "expired at expires_at");
+    let at_expiry = listed(at(1010)).await;
+    assert_eq!(
+        at_expiry,
+        std::slice::from_ref(&second),
+        "expired at expires_at"
+    );
     assert!(listed(at(1500)).await.is_empty());
 
-    assert!(stores.invites.delete_invite(first.id).await.expect("delete"));
-    assert!(!stores.invites.delete_invite(first.id).await.expect("delete"));
+    assert!(stores
+        .invites
+        .delete_invite(first.id)
+        .await
+        .expect("delete"));
+    assert!(!stores
+        .invites
+        .delete_invite(first.id)
+        .await
+        .expect("delete"));
     let gone = stores.invites.find_invite(first.id).await;
     assert_eq!(gone.expect("find_invite"), None);
     assert_eq!(listed(at(600)).await, [second]);
@@ -123,7 +136,10 @@ pub async fn one_pending_invite_per_user_and_group(stores: InviteStores) {
     let (room, owner, first) = invited(&stores).await;
     let again = invite(room.id, owner, first.invitee_id, at(500));
     let refused = stores.invites.create_invite(&again).await;
-    assert!(matches!(refused, Err(StoreError::Conflict(_))), "{refused:?}");
+    assert!(
+        matches!(refused, Err(StoreError::Conflict(_))),
+        "{refused:?}"
+    );
     let kept = stores.invites.find_invite(first.id).await;
     assert_eq!(kept.expect("find_invite"), Some(first.clone()));
 
@@ -149,7 +165,10 @@ pub async fn accepting_an_invite_adds_the_member_and_consumes_the_invite(stores:
         .await
         .expect("find_membership")
         .expect("a member now");
-    assert_eq!((membership.role, membership.joined_at), (Role::Member, at(50)));
+    assert_eq!(
+        (membership.role, membership.joined_at),
+        (Role::Member, at(50))
+    );
     let gone = stores.invites.find_invite(pending.id).await;
     assert_eq!(gone.expect("find_invite"), None);
     let twice = stores.invites.accept_invite(pending.id, at(60), 10).await;
@@ -219,5 +238,5 @@ pub async fn racing_acceptances_never_fill_a_room_beyond_its_limit(stores: Invit
     }
     assert_eq!(joined, LIMIT - 1, "the owner holds one place");
     let count = stores.rooms.count_members(room.id).await;
-    assert_eq!(count.expect("count_members"), u64::from(LIMIT));
+    assert_eq!(count.expect("count_members"), LIMIT);
 }

@@ -102,7 +102,8 @@ pub async fn a_batch_spanning_rooms_numbers_each_room_on_its_own(stores: Message
         .expect("append_batch");
     let placed: Vec<(RoomId, u64, u64)> = appended
         .iter()
-        .map(|a| (a.message().room_id, a.message().seq.get(), a.message().rev.get()))
+        .map(Appended::message)
+        .map(|m| (m.room_id, m.seq.get(), m.rev.get()))
         .collect();
     assert_eq!(
         placed,
@@ -138,8 +139,7 @@ pub async fn racing_batches_leave_gapless_seqs_in_every_room(stores: MessageStor
             tokio::spawn(async move { messages.append_batch(&batch).await })
         })
         .collect();
-    let mut seqs: BTreeMap<RoomId, Vec<u64>> = BTreeMap::new();
-    let mut revs: BTreeMap<RoomId, Vec<u64>> = BTreeMap::new();
+    let mut seqs: BTreeMap<RoomId, Vec<(u64, u64)>> = BTreeMap::new();
     for task in tasks {
         let appended = task.await.expect("batch task").expect("append_batch");
         let mut last_in_batch: BTreeMap<RoomId, u64> = BTreeMap::new();
@@ -152,25 +152,21 @@ pub async fn racing_batches_leave_gapless_seqs_in_every_room(stores: MessageStor
                 previous < Some(message.seq.get()),
                 "batch order is seq order within a room"
             );
-            assert_eq!(message.rev, message.created_rev, "a new message's rev is its creation");
-            seqs.entry(message.room_id)
-                .or_default()
-                .push(message.seq.get());
-            revs.entry(message.room_id)
-                .or_default()
-                .push(message.rev.get());
+            assert_eq!(message.rev, message.created_rev, "created at its rev");
+            let placed = (message.seq.get(), message.rev.get());
+            seqs.entry(message.room_id).or_default().push(placed);
         }
     }
-    for (room, mut taken) in seqs {
+    for (room, placed) in seqs {
+        let (mut taken, mut revs): (Vec<u64>, Vec<u64>) = placed.into_iter().unzip();
         taken.sort_unstable();
+        revs.sort_unstable();
         let expected: Vec<u64> = (1..=taken.len() as u64).collect();
         assert_eq!(
-            taken, expected,
-            "seqs of room {room} are gapless and unique"
+            (&taken, &revs),
+            (&expected, &expected),
+            "seqs and revs of room {room} are gapless and unique"
         );
-        let mut room_revs = revs.remove(&room).unwrap_or_default();
-        room_revs.sort_unstable();
-        assert_eq!(room_revs, expected, "revs of room {room} are unique too");
         let stored = stores
             .messages
             .page(room, chat_ports::HistoryCursor::Latest, 1000)
@@ -193,10 +189,8 @@ pub async fn a_stored_client_msg_id_comes_back_as_a_duplicate_of_the_original(
         .append_batch(std::slice::from_ref(&original))
         .await
         .expect("append_batch");
-    assert_eq!(
-        stored,
-        [Appended::Created(original.clone().into_message(Seq(1), Rev(1)))]
-    );
+    let first = original.clone().into_message(Seq(1), Rev(1));
+    assert_eq!(stored, [Appended::Created(first.clone())]);
 
     let retry = message(room.id, a.id, "second try", Some("send-1"));
     let after = message(room.id, a.id, "something new", None);
@@ -205,11 +199,9 @@ pub async fn a_stored_client_msg_id_comes_back_as_a_duplicate_of_the_original(
         .append_batch(&[retry, after.clone()])
         .await
         .expect("append_batch");
-    assert_eq!(
-        appended[0],
-        Appended::Duplicate(original.into_message(Seq(1), Rev(1)))
-    );
-    assert_eq!(appended[1], Appended::Created(after.into_message(Seq(2), Rev(2))));
+    assert_eq!(appended[0], Appended::Duplicate(first));
+    let second = after.into_message(Seq(2), Rev(2));
+    assert_eq!(appended[1], Appended::Created(second));
 }
 
 /// A key repeated later in the same batch is a duplicate of its first occurrence; the same key

@@ -13,7 +13,7 @@ mod convert;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use chat_domain::{BodyError, PasswordError, UsernameError};
+use chat_domain::{BodyError, GroupTextError, PasswordError, UsernameError};
 use serde::Serialize;
 use thiserror::Error;
 
@@ -65,9 +65,60 @@ pub enum ApiError {
     /// `reply_to` is not a message of this room.
     #[error("reply_to names no message of this room")]
     InvalidReplyTo,
-    /// A history page size outside `1..=100`.
+    /// A page size out of its range (history `1..=100`, members `1..=200`).
     #[error("{0}")]
     InvalidLimit(String),
+    /// A group name that is empty or too long.
+    #[error(transparent)]
+    InvalidName(GroupTextError),
+    /// A group description that is too long.
+    #[error(transparent)]
+    InvalidDescription(GroupTextError),
+    /// A role that is not `admin` or `member` (ownership moves only by transfer).
+    #[error("{0}")]
+    InvalidRole(String),
+    /// An invite link with a zero `max_uses`, or an `expires_in` of zero or too far out.
+    #[error("{0}")]
+    InvalidLink(String),
+    /// Blocking oneself.
+    #[error("you cannot block yourself")]
+    CannotBlockSelf,
+    /// A room the caller sees, but an action their role does not allow.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The other user has blocked the caller.
+    #[error("this user has blocked you")]
+    Blocked,
+    /// A group-only action on a private room.
+    #[error("this room is not a group")]
+    NotAGroup,
+    /// An edit after the message's edit window.
+    #[error("the edit window of this message has closed")]
+    EditWindowClosed,
+    /// No such message in the room.
+    #[error("message not found")]
+    MessageNotFound,
+    /// No such invite for the caller.
+    #[error("invite not found")]
+    InviteNotFound,
+    /// No such invite link, or one revoked, expired or used up.
+    #[error("invite link unavailable")]
+    LinkUnavailable,
+    /// The user is not a member of the room.
+    #[error("member not found")]
+    MemberNotFound,
+    /// The group has its maximum number of members.
+    #[error("the group is full")]
+    RoomFull,
+    /// The invitee is a member already.
+    #[error("already a member")]
+    AlreadyMember,
+    /// The invitee has a pending invite into the group already.
+    #[error("already invited")]
+    AlreadyInvited,
+    /// The invite expired before it was accepted.
+    #[error("invite expired")]
+    InviteExpired,
     /// No route has this path.
     #[error("no such route")]
     NotFound,
@@ -114,6 +165,23 @@ impl ApiError {
             Self::RoomNotFound => "room_not_found",
             Self::InvalidReplyTo => "invalid_reply_to",
             Self::InvalidLimit(_) => "invalid_limit",
+            Self::InvalidName(_) => "invalid_name",
+            Self::InvalidDescription(_) => "invalid_description",
+            Self::InvalidRole(_) => "invalid_role",
+            Self::InvalidLink(_) => "invalid_link",
+            Self::CannotBlockSelf => "cannot_block_self",
+            Self::Forbidden(_) => "forbidden",
+            Self::Blocked => "blocked",
+            Self::NotAGroup => "not_a_group",
+            Self::EditWindowClosed => "edit_window_closed",
+            Self::MessageNotFound => "message_not_found",
+            Self::InviteNotFound => "invite_not_found",
+            Self::LinkUnavailable => "link_unavailable",
+            Self::MemberNotFound => "member_not_found",
+            Self::RoomFull => "room_full",
+            Self::AlreadyMember => "already_member",
+            Self::AlreadyInvited => "already_invited",
+            Self::InviteExpired => "invite_expired",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Unavailable => "store_unavailable",
@@ -124,6 +192,11 @@ impl ApiError {
     /// A 400 `invalid_request` with `message`.
     pub fn invalid_request(message: impl Into<String>) -> Self {
         Self::InvalidRequest(message.into())
+    }
+
+    /// A 403 `forbidden` whose message is `reason` (what the caller's role does not allow).
+    pub fn forbidden(reason: &impl std::fmt::Display) -> Self {
+        Self::Forbidden(reason.to_string())
     }
 
     /// A 503 for a failed dependency: logs `source` and its whole chain, returns
@@ -156,13 +229,30 @@ impl ResponseError for ApiError {
             | Self::InvalidClientMsgId
             | Self::CannotMessageSelf
             | Self::InvalidReplyTo
-            | Self::InvalidLimit(_) => StatusCode::BAD_REQUEST,
+            | Self::InvalidLimit(_)
+            | Self::InvalidName(_)
+            | Self::InvalidDescription(_)
+            | Self::InvalidRole(_)
+            | Self::InvalidLink(_)
+            | Self::CannotBlockSelf => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::UsernameTaken => StatusCode::CONFLICT,
+            Self::UsernameTaken | Self::RoomFull | Self::AlreadyMember | Self::AlreadyInvited => {
+                StatusCode::CONFLICT
+            }
             Self::InvalidCredentials | Self::InvalidToken | Self::Unauthorized => {
                 StatusCode::UNAUTHORIZED
             }
-            Self::UserNotFound | Self::RoomNotFound | Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Forbidden(_) | Self::Blocked | Self::NotAGroup | Self::EditWindowClosed => {
+                StatusCode::FORBIDDEN
+            }
+            Self::UserNotFound
+            | Self::RoomNotFound
+            | Self::MessageNotFound
+            | Self::InviteNotFound
+            | Self::LinkUnavailable
+            | Self::MemberNotFound
+            | Self::NotFound => StatusCode::NOT_FOUND,
+            Self::InviteExpired => StatusCode::GONE,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,

@@ -5,7 +5,10 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chat_app::auth::AuthService;
+use chat_app::blocks::BlockService;
+use chat_app::groups::GroupService;
 use chat_app::messaging::MessagingService;
+use chat_app::presence::PresenceService;
 use chat_app::users::UserService;
 
 use crate::ws::Gateway;
@@ -51,8 +54,14 @@ pub struct AppState {
     pub auth: Arc<AuthService>,
     /// Profiles and search.
     pub users: Arc<UserService>,
-    /// Sending, rooms and history.
+    /// Sending, rooms and history, edits, receipts, typing, resume.
     pub messaging: Arc<MessagingService>,
+    /// Groups, invites, invite links, members and roles.
+    pub groups: Arc<GroupService>,
+    /// Blocks between users.
+    pub blocks: Arc<BlockService>,
+    /// Who is online (this node's connections feed it).
+    pub presence: Arc<PresenceService>,
     /// This node's WebSocket connections.
     pub gateway: Arc<Gateway>,
     /// Store health for `/readyz`.

@@ -13,8 +13,12 @@ use std::time::Duration;
 use actix_web::{App, HttpServer};
 use anyhow::Context;
 use chat_app::auth::AuthService;
+use chat_app::blocks::BlockService;
 use chat_app::events::run_event_pump;
+use chat_app::groups::GroupService;
 use chat_app::messaging::{MessagingService, PendingSends};
+use chat_app::ordering::PublishOrder;
+use chat_app::presence::PresenceService;
 use chat_app::users::UserService;
 use chat_app::worker::JobWorkers;
 use chat_app::AppConfig;
@@ -59,7 +63,14 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         gateway.clone(),
         shutdown.clone(),
     ));
-    let workers = JobWorkers::new(ports.clone(), config.clone(), Arc::clone(&pending));
+    // One publish lock per node: commits, edits and deletes publish in rev order.
+    let order = Arc::new(PublishOrder::new());
+    let workers = JobWorkers::new(
+        ports.clone(),
+        config.clone(),
+        Arc::clone(&pending),
+        Arc::clone(&order),
+    );
     let worker_handles = workers.spawn(settings.workers, shutdown.clone());
     let pruner = tokio::spawn(prune_sessions_periodically(ports.clone(), shutdown.clone()));
 
@@ -70,9 +81,13 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         users: Arc::new(UserService::new(ports.clone())),
         messaging: Arc::new(MessagingService::new(
             ports.clone(),
-            config,
+            config.clone(),
             Arc::clone(&pending),
+            order,
         )),
+        groups: Arc::new(GroupService::new(ports.clone(), config.clone())),
+        blocks: Arc::new(BlockService::new(ports.clone())),
+        presence: Arc::new(PresenceService::new(ports.clone(), config)),
         gateway: Arc::clone(&gateway),
         readiness: wiring.readiness.clone(),
         limits,

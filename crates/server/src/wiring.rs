@@ -13,7 +13,9 @@ use anyhow::Context;
 use async_trait::async_trait;
 use chat_app::Ports;
 use chat_auth::{BcryptPasswordHasher, JwtTokenIssuer};
-use chat_memory::{InProcessEventBus, InProcessJobQueue, SystemClock, UuidV7Ids};
+use chat_memory::{
+    InProcessEventBus, InProcessJobQueue, InProcessPresence, SystemClock, UuidV7Ids,
+};
 use chat_mongo::MongoMessageStore;
 use chat_ports::{EventBus, JobQueue, MessageStore};
 use chat_redis::{RedisEventBus, RedisJobQueue};
@@ -91,6 +93,9 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<Wiring> {
         messages,
         sessions: database.sessions(),
         dead_letters: database.dead_letters(),
+        invites: database.invites(),
+        blocks: database.blocks(),
+        presence: Arc::new(InProcessPresence::new()),
         queue,
         bus,
         hasher: Arc::new(BcryptPasswordHasher::new(settings.bcrypt_cost)),

@@ -14,8 +14,8 @@ use super::users::TestUser;
 /// The short preview of the answered message that a reply carries.
 ///
 /// The specification says a reply "carries a short preview of the one it answers" without
-/// naming the field; this suite assumes `reply_preview` holding at least `id` and `deleted`, plus
-/// the (shortened) `body`, `null` once the answered message is deleted.
+/// naming the field; the server calls it `reply_preview`: `{id, sender_id, body, deleted}`, the
+/// body shortened, and `null` once the answered message is deleted.
 pub fn reply_preview(message: &Value) -> &Value {
     let preview = &message["reply_preview"];
     assert!(
@@ -25,12 +25,13 @@ pub fn reply_preview(message: &Value) -> &Value {
     preview
 }
 
-/// The entries of an edit-history answer: `{"history": [{body, <time>}, ...]}`, oldest first.
+/// The entries of an edit-history answer, oldest first. The specification names no shape; the
+/// server answers `{"edits": [{"body", "replaced_at"}, ...]}`.
 pub fn edit_entries(response: &ApiResponse) -> Vec<Value> {
     response
-        .field("history")
+        .field("edits")
         .as_array()
-        .unwrap_or_else(|| panic!("`history` is not an array: {}", response.text))
+        .unwrap_or_else(|| panic!("`edits` is not an array: {}", response.text))
         .clone()
 }
 

@@ -63,7 +63,11 @@ impl PresenceTracker for InProcessPresence {
                 Presence {
                     user_id,
                     online,
-                    last_seen: if online { None } else { entry.and_then(|e| e.last_seen) },
+                    last_seen: if online {
+                        None
+                    } else {
+                        entry.and_then(|e| e.last_seen)
+                    },
                 }
             })
             .collect())
@@ -94,6 +98,13 @@ mod tests {
         let presence = InProcessPresence::new();
         let user = UserId::new_v7();
         let seen = presence.presence(&[user]).await.unwrap();
-        assert_eq!(seen, vec![Presence { user_id: user, online: false, last_seen: None }]);
+        assert_eq!(
+            seen,
+            vec![Presence {
+                user_id: user,
+                online: false,
+                last_seen: None
+            }]
+        );
     }
 }

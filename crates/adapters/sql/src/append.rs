@@ -24,8 +24,8 @@ use chat_domain::{ClientMsgId, Message, MessageId, NewMessage, Rev, RoomId, Seq,
 use chat_ports::{Appended, StoreError};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter, QuerySelect, TransactionTrait,
+    ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
+    QuerySelect, TransactionTrait,
 };
 
 use crate::decode;

@@ -34,9 +34,10 @@ impl BlockStore for SqlBlockStore {
         blocked: UserId,
         at: Timestamp,
     ) -> Result<(), StoreError> {
-        let keep_first = OnConflict::columns([blocks::Column::BlockerId, blocks::Column::BlockedId])
-            .do_nothing_on([blocks::Column::BlockerId])
-            .to_owned();
+        let keep_first =
+            OnConflict::columns([blocks::Column::BlockerId, blocks::Column::BlockedId])
+                .do_nothing_on([blocks::Column::BlockerId])
+                .to_owned();
         match blocks::Entity::insert(blocks::new_row(blocker, blocked, at))
             .on_conflict(keep_first)
             .do_nothing()

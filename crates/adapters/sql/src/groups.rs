@@ -9,7 +9,7 @@
 //! foreign keys never see a dangling row, and a racing join either commits before the deletion
 //! (and is deleted with the room) or waits and then finds no room.
 
-use chat_domain::{Role, Room, RoomId, Timestamp, UserId};
+use chat_domain::{Role, Room, RoomId, UserId};
 use chat_ports::StoreError;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
@@ -17,21 +17,20 @@ use sea_orm::{
     TransactionTrait,
 };
 
-use crate::entity::{
-    invite_links, invites, memberships, message_edits, messages, rooms, seq_gaps,
-};
+use crate::entity::{invite_links, invites, memberships, message_edits, messages, rooms, seq_gaps};
 use crate::error::{is_foreign_key_violation, store_err, unavailable};
 use crate::joins::lock_room;
 use crate::retry::{retrying, Failure};
 
-/// Creates the group `room` with `owner` as its only member, role `Owner`, joined at `at`.
-/// `NotFound` if the owner's account does not exist; `Conflict` if the room id is taken.
+/// Creates the group `room` with `owner` as its only member, role `Owner`, joined at the
+/// group's creation. `NotFound` if the owner's account does not exist; `Conflict` if the room
+/// id is taken.
 pub(crate) async fn create_group(
     db: &DatabaseConnection,
     room: &Room,
     owner: UserId,
-    at: Timestamp,
 ) -> Result<(), StoreError> {
+    let at = room.created_at;
     let insert = async {
         let txn = db.begin().await?;
         rooms::Entity::insert(rooms::new_group_row(room))
@@ -49,48 +48,47 @@ pub(crate) async fn create_group(
     }
 }
 
-/// Sets the name and description of group `room`; returns the updated room, `NotFound` if
-/// there is no such room.
-pub(crate) async fn update_room(
-    db: &DatabaseConnection,
-    room: RoomId,
-    name: Option<String>,
-    description: Option<String>,
-) -> Result<Room, StoreError> {
-    let txn = db.begin().await.map_err(unavailable)?;
-    rooms::Entity::update_many()
-        .col_expr(rooms::Column::Name, Expr::value(name))
-        .col_expr(rooms::Column::Description, Expr::value(description))
-        .filter(rooms::Column::Id.eq(room.to_string()))
-        .exec(&txn)
+/// Saves the name and description of `room` (nothing else of it changes). `NotFound` if there
+/// is no such room.
+pub(crate) async fn update_room(db: &DatabaseConnection, room: &Room) -> Result<(), StoreError> {
+    // sqlx asks MySQL for matched rather than changed rows, so saving unchanged values still
+    // counts the row, as on the other backends.
+    let updated = rooms::Entity::update_many()
+        .col_expr(rooms::Column::Name, Expr::value(room.name.clone()))
+        .col_expr(
+            rooms::Column::Description,
+            Expr::value(room.description.clone()),
+        )
+        .filter(rooms::Column::Id.eq(room.id.to_string()))
+        .exec(db)
         .await
         .map_err(unavailable)?;
-    let updated = rooms::Entity::find_by_id(room.to_string())
-        .one(&txn)
-        .await
-        .map_err(unavailable)?
-        .ok_or(StoreError::NotFound)?
-        .into_room()?;
-    txn.commit().await.map_err(unavailable)?;
-    Ok(updated)
+    if updated.rows_affected == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
 }
 
-/// Deletes `room` and everything that belongs to it; false when there was no such room.
-pub(crate) async fn delete_room(db: &DatabaseConnection, room: RoomId) -> Result<bool, StoreError> {
-    retrying("room deletion", "room changed during deletion", || async move {
-        let txn = db.begin().await?;
-        match lock_room(&txn, room).await {
-            Ok(_) => {}
-            Err(Failure::Store(StoreError::NotFound)) => return Ok(false),
-            Err(err) => return Err(err),
-        }
-        delete_dependents(&txn, room).await?;
-        rooms::Entity::delete_by_id(room.to_string())
-            .exec(&txn)
-            .await?;
-        txn.commit().await?;
-        Ok(true)
-    })
+/// Deletes `room` and everything that belongs to it; a room that does not exist is no error.
+pub(crate) async fn delete_room(db: &DatabaseConnection, room: RoomId) -> Result<(), StoreError> {
+    retrying(
+        "room deletion",
+        "room changed during deletion",
+        || async move {
+            let txn = db.begin().await?;
+            match lock_room(&txn, room).await {
+                Ok(_) => {}
+                Err(Failure::Store(StoreError::NotFound)) => return Ok(()),
+                Err(err) => return Err(err),
+            }
+            delete_dependents(&txn, room).await?;
+            rooms::Entity::delete_by_id(room.to_string())
+                .exec(&txn)
+                .await?;
+            txn.commit().await?;
+            Ok(())
+        },
+    )
     .await
 }
 
@@ -129,49 +127,51 @@ async fn delete_dependents(txn: &DatabaseTransaction, room: RoomId) -> Result<()
     Ok(())
 }
 
-/// Makes `to` the owner of `room` and `from` (its owner) an admin, together. `NotFound` unless
-/// `from` owns the room and `to` is a member of it.
+/// Makes `to` the owner of `room` and `from` an admin, together. `NotFound` unless both are
+/// members. Whether `from` may hand the room over (it is its owner) is the caller's to check.
+///
+/// The room's lock keeps the transfer from interleaving with another transfer or a deletion;
+/// each update then locks its membership row and reports whether it found one, so a member
+/// removed meanwhile turns the whole transfer into `NotFound` rather than half a transfer.
 pub(crate) async fn transfer_ownership(
     db: &DatabaseConnection,
     room: RoomId,
     from: UserId,
     to: UserId,
 ) -> Result<(), StoreError> {
-    retrying("ownership transfer", "ownership changed meanwhile", || async move {
-        let txn = db.begin().await?;
-        lock_room(&txn, room).await?;
-        let owner = memberships::Entity::find_by_id((room.to_string(), from.to_string()))
-            .one(&txn)
-            .await?;
-        let heir = memberships::Entity::find_by_id((room.to_string(), to.to_string()))
-            .one(&txn)
-            .await?;
-        let (Some(owner), Some(_)) = (owner, heir) else {
-            return Err(Failure::Store(StoreError::NotFound));
-        };
-        if owner.role != Role::Owner.as_str() {
-            return Err(Failure::Store(StoreError::NotFound));
-        }
-        set_role_in(&txn, room, from, Role::Admin).await?;
-        set_role_in(&txn, room, to, Role::Owner).await?;
-        txn.commit().await?;
-        Ok(())
-    })
+    retrying(
+        "ownership transfer",
+        "ownership changed meanwhile",
+        || async move {
+            let txn = db.begin().await?;
+            lock_room(&txn, room).await?;
+            // The heir last, so handing a room to its own owner leaves it with them.
+            let stepped_down = set_role_in(&txn, room, from, Role::Admin).await?;
+            let crowned = set_role_in(&txn, room, to, Role::Owner).await?;
+            if !(crowned && stepped_down) {
+                // Dropping the transaction undoes the update that did find its member.
+                return Err(Failure::Store(StoreError::NotFound));
+            }
+            txn.commit().await?;
+            Ok(())
+        },
+    )
     .await
 }
 
-/// Sets `user`'s role in `room` inside `txn`.
+/// Sets `user`'s role in `room` inside `txn`; false when they are not a member.
 async fn set_role_in(
     txn: &DatabaseTransaction,
     room: RoomId,
     user: UserId,
     role: Role,
-) -> Result<(), DbErr> {
-    memberships::Entity::update_many()
+) -> Result<bool, DbErr> {
+    // sqlx asks MySQL for matched rather than changed rows: a role set to what it was counts.
+    let updated = memberships::Entity::update_many()
         .col_expr(memberships::Column::Role, Expr::value(role.as_str()))
         .filter(memberships::Column::RoomId.eq(room.to_string()))
         .filter(memberships::Column::UserId.eq(user.to_string()))
         .exec(txn)
         .await?;
-    Ok(())
+    Ok(updated.rows_affected > 0)
 }

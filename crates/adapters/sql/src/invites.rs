@@ -9,9 +9,7 @@
 use async_trait::async_trait;
 use chat_domain::{Invite, InviteId, InviteLink, RoomId, Timestamp, UserId};
 use chat_ports::{InviteStore, JoinOutcome, LinkOutcome, StoreError};
-use sea_orm::{
-    ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 
 use crate::connection::Handles;
 use crate::entity::{invite_links, invites};

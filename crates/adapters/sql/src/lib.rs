@@ -36,8 +36,8 @@ mod sqlite;
 mod unread;
 mod users;
 
-pub use connection::{SqlBackend, SqlDatabase, DEFAULT_MAX_CONNECTIONS};
 pub use blocks::SqlBlockStore;
+pub use connection::{SqlBackend, SqlDatabase, DEFAULT_MAX_CONNECTIONS};
 pub use dead_letters::SqlDeadLetterStore;
 pub use invites::SqlInviteStore;
 pub use messages::SqlMessageStore;

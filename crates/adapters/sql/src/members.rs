@@ -154,12 +154,17 @@ fn profile(
 }
 
 /// How many members `room` has.
-pub(crate) async fn count_members(db: &DatabaseConnection, room: RoomId) -> Result<u64, StoreError> {
-    memberships::Entity::find()
+pub(crate) async fn count_members(
+    db: &DatabaseConnection,
+    room: RoomId,
+) -> Result<u32, StoreError> {
+    let count = memberships::Entity::find()
         .filter(memberships::Column::RoomId.eq(room.to_string()))
         .count(db)
         .await
-        .map_err(unavailable)
+        .map_err(unavailable)?;
+    // No room comes near `u32::MAX` members (the product caps groups far below it).
+    Ok(u32::try_from(count).unwrap_or(u32::MAX))
 }
 
 /// Sets `user`'s role in `room`; `NotFound` without a membership.

@@ -11,8 +11,7 @@
 use async_trait::async_trait;
 use chat_domain::{Membership, PrivatePair, Role, Room, RoomId, Seq, Timestamp, UserId};
 use chat_ports::{
-    JoinOutcome, MemberProfile, NewPrivateRoom, PrivateRoomOutcome, RoomStore, StoreError,
-    UserRoom,
+    JoinOutcome, MemberProfile, NewPrivateRoom, PrivateRoomOutcome, RoomStore, StoreError, UserRoom,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, TransactionTrait};
 
@@ -125,13 +124,13 @@ impl RoomStore for SqlRoomStore {
         members::list_rooms_of_user(&self.db.read, user).await
     }
 
-    /// Raises `user`'s read marker in `room` to `seq`; never lowers it. True if it moved;
+    /// Raises `user`'s read marker in `room` to `seq`; never lowers it; true when it moved.
     /// `NotFound` without membership.
     async fn mark_read(&self, room: RoomId, user: UserId, seq: Seq) -> Result<bool, StoreError> {
         members::raise_marker(&self.db.write, Marker::Read, (room, user), seq).await
     }
 
-    /// Raises `user`'s delivered marker in `room` to `seq`; never lowers it. True if it moved;
+    /// Raises `user`'s delivered marker in `room` to `seq`; never lowers it; true when it moved.
     /// `NotFound` without membership.
     async fn mark_delivered(
         &self,
@@ -142,8 +141,10 @@ impl RoomStore for SqlRoomStore {
         members::raise_marker(&self.db.write, Marker::Delivered, (room, user), seq).await
     }
 
-    /// Adds `user` to `room` with `role` unless they are a member already or the room holds
-    /// `max_members`; their read and delivered markers start at the room's latest seq.
+    /// Adds `user` to `room` with `role`, unless the room already has `max_members` members;
+    /// atomic, so racing joins never overfill a room. `NotFound` for no such room or user.
+    ///
+    /// The new member's read and delivered markers start at the room's latest seq.
     async fn add_member(
         &self,
         room: RoomId,
@@ -155,33 +156,27 @@ impl RoomStore for SqlRoomStore {
         joins::add_member(&self.db.write, room, user, role, at, max_members).await
     }
 
-    /// Creates group `room` with `owner` as its only member (role `Owner`, joined at `at`).
-    async fn create_group(
-        &self,
-        room: &Room,
-        owner: UserId,
-        at: Timestamp,
-    ) -> Result<(), StoreError> {
-        groups::create_group(&self.db.write, room, owner, at).await
+    /// Creates a group (kind `Group`) with `owner` as its only member, role `Owner`; atomic.
+    ///
+    /// The owner joins at the group's `created_at`.
+    async fn create_group(&self, room: &Room, owner: UserId) -> Result<(), StoreError> {
+        groups::create_group(&self.db.write, room, owner).await
     }
 
-    /// Sets the name and description of `room`; the updated room, `NotFound` for none.
-    async fn update_room(
-        &self,
-        room: RoomId,
-        name: Option<String>,
-        description: Option<String>,
-    ) -> Result<Room, StoreError> {
-        groups::update_room(&self.db.write, room, name, description).await
+    /// Saves a room's name and description. `NotFound` for no such room.
+    async fn update_room(&self, room: &Room) -> Result<(), StoreError> {
+        groups::update_room(&self.db.write, room).await
     }
 
-    /// Deletes `room` with its memberships, invites, links, messages and their edits; false
-    /// when there was no such room.
-    async fn delete_room(&self, room: RoomId) -> Result<bool, StoreError> {
-        groups::delete_room(&self.db.write, room).await
+    /// Deletes a room with its memberships, invites and invite links.
+    ///
+    /// Here also with its messages, their edit history and its recorded seq gaps, in the same
+    /// transaction; deleting a room that does not exist changes nothing and is no error.
+    async fn delete_room(&self, id: RoomId) -> Result<(), StoreError> {
+        groups::delete_room(&self.db.write, id).await
     }
 
-    /// Up to `limit` members of `room` with their profiles, in user-id order after `after`.
+    /// Up to `limit` members of `room` whose user id is above `after`, in user-id order.
     async fn list_members_page(
         &self,
         room: RoomId,
@@ -192,11 +187,11 @@ impl RoomStore for SqlRoomStore {
     }
 
     /// How many members `room` has.
-    async fn count_members(&self, room: RoomId) -> Result<u64, StoreError> {
+    async fn count_members(&self, room: RoomId) -> Result<u32, StoreError> {
         members::count_members(&self.db.read, room).await
     }
 
-    /// Sets `user`'s role in `room`; `NotFound` without membership.
+    /// Changes `user`'s role in `room`. `NotFound` without membership.
     async fn set_role(&self, room: RoomId, user: UserId, role: Role) -> Result<(), StoreError> {
         members::set_role(&self.db.write, room, user, role).await
     }
@@ -206,8 +201,7 @@ impl RoomStore for SqlRoomStore {
         members::remove_member(&self.db.write, room, user).await
     }
 
-    /// Makes `to` the owner of `room` and `from`, its owner, an admin, together; `NotFound`
-    /// unless `from` owns the room and `to` is a member.
+    /// Makes `to` the owner and `from` an admin, atomically. `NotFound` unless both are members.
     async fn transfer_ownership(
         &self,
         room: RoomId,
@@ -217,7 +211,7 @@ impl RoomStore for SqlRoomStore {
         groups::transfer_ownership(&self.db.write, room, from, to).await
     }
 
-    /// Whether `a` and `b` are both members of some room.
+    /// Whether `a` and `b` are members of at least one common room.
     async fn share_a_room(&self, a: UserId, b: UserId) -> Result<bool, StoreError> {
         members::share_a_room(&self.db.read, a, b).await
     }

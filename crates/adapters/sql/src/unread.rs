@@ -61,7 +61,10 @@ pub(crate) async fn unread_counts(
         let rows: Vec<(String, i64, i64)> = messages::Entity::find()
             .select_only()
             .column(messages::Column::RoomId)
-            .column_as(SimpleExpr::from(Func::count(Expr::col(messages::Column::Id))), "unread")
+            .column_as(
+                SimpleExpr::from(Func::count(Expr::col(messages::Column::Id))),
+                "unread",
+            )
             .column_as(SimpleExpr::from(Func::count(mentions(mention))), "mentions")
             .filter(above)
             .filter(messages::Column::SenderId.ne(reader.to_string()))

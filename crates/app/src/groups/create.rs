@@ -84,7 +84,7 @@ impl GroupService {
         };
         self.ports
             .rooms
-            .create_group(&room, owner, now)
+            .create_group(&room, owner)
             .await
             .map_err(CreateGroupError::Unavailable)?;
         // A new group needs no reads to be shown: its creator is its only member, and it has

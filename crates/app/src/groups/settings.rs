@@ -130,16 +130,20 @@ impl GroupService {
             .transpose()
             .map_err(UpdateGroupError::InvalidDescription)?;
         let (current, _) = self.require_role(room, user, MODERATORS).await?;
-        let name = name.map_or(current.name, |n| Some(n.as_str().to_owned()));
-        let description =
-            description.map_or(current.description, |d| d.map(|d| d.as_str().to_owned()));
+        let updated = Room {
+            name: name.map_or(current.name, |n| Some(n.as_str().to_owned())),
+            description: description
+                .map_or(current.description, |d| d.map(|d| d.as_str().to_owned())),
+            ..current
+        };
         let unavailable = UpdateGroupError::Unavailable;
-        let updated = match self.ports.rooms.update_room(room, name, description).await {
-            Ok(updated) => updated,
+        match self.ports.rooms.update_room(&updated).await {
+            Ok(()) => {}
+            // Deleted between the check and the update.
             Err(StoreError::NotFound) => return Err(UpdateGroupError::RoomNotFound),
             Err(error) => return Err(unavailable(error)),
-        };
-        let count = self
+        }
+        let member_count = self
             .ports
             .rooms
             .count_members(room)
@@ -147,7 +151,7 @@ impl GroupService {
             .map_err(unavailable)?;
         let event = BusEvent::RoomUpdated {
             room: updated.clone(),
-            member_count: u32::try_from(count).unwrap_or(u32::MAX),
+            member_count,
         };
         publish_or_queue(&self.ports, &self.config, event).await;
         Ok(updated)
@@ -223,15 +227,11 @@ impl GroupService {
     /// receiving it.
     pub async fn delete_group(&self, owner: UserId, room: RoomId) -> Result<(), DeleteGroupError> {
         self.require_role(room, owner, OWNER).await?;
-        if !self
-            .ports
+        self.ports
             .rooms
             .delete_room(room)
             .await
-            .map_err(DeleteGroupError::Unavailable)?
-        {
-            return Err(DeleteGroupError::RoomNotFound);
-        }
+            .map_err(DeleteGroupError::Unavailable)?;
         publish_or_queue(
             &self.ports,
             &self.config,

@@ -178,7 +178,7 @@ pub(crate) async fn room_view(
                     username: m.user.username,
                 })
                 .collect();
-            let count = members.len() as u64;
+            let count = u32::try_from(members.len()).unwrap_or(u32::MAX);
             (members, count)
         }
         RoomKind::Group => (Vec::new(), ports.rooms.count_members(room.id).await?),
@@ -186,7 +186,7 @@ pub(crate) async fn room_view(
     Ok(RoomView {
         room,
         members,
-        member_count: u32::try_from(member_count).unwrap_or(u32::MAX),
+        member_count,
         last_message,
         unread_count,
     })

@@ -30,7 +30,10 @@ pub async fn a_block_goes_one_way_and_is_lifted(stores: InviteStores) {
     assert!(!blocks.is_blocked(a.id, b.id).await.expect("is_blocked"));
 
     blocks.block(a.id, b.id, at(10)).await.expect("block");
-    blocks.block(a.id, b.id, at(20)).await.expect("blocking twice");
+    blocks
+        .block(a.id, b.id, at(20))
+        .await
+        .expect("blocking twice");
     assert!(blocks.is_blocked(a.id, b.id).await.expect("is_blocked"));
     assert!(!blocks.is_blocked(b.id, a.id).await.expect("is_blocked"));
     assert!(!blocks.is_blocked(a.id, c.id).await.expect("is_blocked"));
@@ -58,5 +61,8 @@ pub async fn racing_blocks_of_one_pair_are_one_block(stores: InviteStores) {
     }
     stores.blocks.unblock(a.id, b.id).await.expect("unblock");
     let lifted = stores.blocks.is_blocked(a.id, b.id).await;
-    assert!(!lifted.expect("is_blocked"), "one block, lifted by one unblock");
+    assert!(
+        !lifted.expect("is_blocked"),
+        "one block, lifted by one unblock"
+    );
 }

@@ -54,14 +54,21 @@ pub async fn a_link_is_found_by_token_and_revoked_only_in_its_room(stores: Invit
     let (room, owner) = group(stores.users.as_ref(), stores.rooms.as_ref()).await;
     let (other, _) = group(stores.users.as_ref(), stores.rooms.as_ref()).await;
     let made = link(room.id, owner.id, Some(3), Some(at(5000)));
-    stores.invites.create_link(&made).await.expect("create_link");
+    stores
+        .invites
+        .create_link(&made)
+        .await
+        .expect("create_link");
     assert_eq!(stored(&stores, &made.token).await, Some(made.clone()));
     let clash = InviteLink {
         room_id: other.id,
         ..made.clone()
     };
     let refused = stores.invites.create_link(&clash).await;
-    assert!(matches!(refused, Err(StoreError::Conflict(_))), "{refused:?}");
+    assert!(
+        matches!(refused, Err(StoreError::Conflict(_))),
+        "{refused:?}"
+    );
 
     let elsewhere = stores.invites.revoke_link(other.id, &made.token).await;
     assert!(!elsewhere.expect("revoke_link"), "not a link of that room");
@@ -73,7 +80,10 @@ pub async fn a_link_is_found_by_token_and_revoked_only_in_its_room(stores: Invit
     assert!(!again.expect("revoke_link"));
     let user = register_unique(stores.users.as_ref(), "late").await;
     let redeemed = stores.invites.redeem_link(&made.token, user.id, at(20), 10);
-    assert_eq!(redeemed.await.expect("redeem_link"), LinkOutcome::Unavailable);
+    assert_eq!(
+        redeemed.await.expect("redeem_link"),
+        LinkOutcome::Unavailable
+    );
 }
 
 /// A new member joins with role `Member` and the link counts one use; a member redeeming it
@@ -81,7 +91,11 @@ pub async fn a_link_is_found_by_token_and_revoked_only_in_its_room(stores: Invit
 pub async fn redeeming_counts_a_use_per_new_member(stores: InviteStores) {
     let (room, owner) = group(stores.users.as_ref(), stores.rooms.as_ref()).await;
     let made = link(room.id, owner.id, None, None);
-    stores.invites.create_link(&made).await.expect("create_link");
+    stores
+        .invites
+        .create_link(&made)
+        .await
+        .expect("create_link");
     let user = register_unique(stores.users.as_ref(), "joiner").await;
 
     let redeemed = stores.invites.redeem_link(&made.token, user.id, at(20), 10);
@@ -89,13 +103,18 @@ pub async fn redeeming_counts_a_use_per_new_member(stores: InviteStores) {
     assert_eq!(redeemed.await.expect("redeem_link"), joined);
     let membership = stores.rooms.find_membership(room.id, user.id).await;
     let membership = membership.expect("find_membership").expect("a member now");
-    assert_eq!((membership.role, membership.joined_at), (Role::Member, at(20)));
+    assert_eq!(
+        (membership.role, membership.joined_at),
+        (Role::Member, at(20))
+    );
     assert_eq!(stored(&stores, &made.token).await.expect("kept").uses, 1);
 
     let again = stores.invites.redeem_link(&made.token, user.id, at(30), 10);
     let already = LinkOutcome::Joined(room.id, JoinOutcome::AlreadyMember);
     assert_eq!(again.await.expect("redeem_link"), already);
-    let owners = stores.invites.redeem_link(&made.token, owner.id, at(30), 10);
+    let owners = stores
+        .invites
+        .redeem_link(&made.token, owner.id, at(30), 10);
     assert_eq!(owners.await.expect("redeem_link"), already);
     assert_eq!(stored(&stores, &made.token).await.expect("kept").uses, 1);
 }
@@ -123,9 +142,15 @@ pub async fn expired_used_up_and_unknown_links_are_unavailable(stores: InviteSto
     let too_late = redeem(expiring.token.clone(), late.id, at(100)).await;
     assert_eq!(too_late, LinkOutcome::Unavailable, "expired at expires_at");
     let used = redeem(single.token.clone(), first.id, at(20)).await;
-    assert_eq!(used, LinkOutcome::Joined(room.id, JoinOutcome::AlreadyMember));
+    assert_eq!(
+        used,
+        LinkOutcome::Joined(room.id, JoinOutcome::AlreadyMember)
+    );
     let only = redeem(single.token.clone(), owner.id, at(20)).await;
-    assert_eq!(only, LinkOutcome::Joined(room.id, JoinOutcome::AlreadyMember));
+    assert_eq!(
+        only,
+        LinkOutcome::Joined(room.id, JoinOutcome::AlreadyMember)
+    );
     let newcomer = register_unique(stores.users.as_ref(), "new").await;
     let taken = redeem(single.token.clone(), newcomer.id, at(20)).await;
     assert_eq!(taken, LinkOutcome::Joined(room.id, JoinOutcome::Joined));
@@ -141,7 +166,11 @@ pub async fn expired_used_up_and_unknown_links_are_unavailable(stores: InviteSto
 pub async fn a_full_room_counts_no_use(stores: InviteStores) {
     let (room, owner) = group(stores.users.as_ref(), stores.rooms.as_ref()).await;
     let made = link(room.id, owner.id, Some(2), None);
-    stores.invites.create_link(&made).await.expect("create_link");
+    stores
+        .invites
+        .create_link(&made)
+        .await
+        .expect("create_link");
     let user = register_unique(stores.users.as_ref(), "crowded").await;
     let full = stores.invites.redeem_link(&made.token, user.id, at(20), 1);
     let full = full.await.expect("redeem_link");
@@ -157,7 +186,11 @@ pub async fn racing_redemptions_never_exceed_max_uses(stores: InviteStores) {
     const USES: u32 = 5;
     let (room, owner) = group(stores.users.as_ref(), stores.rooms.as_ref()).await;
     let made = link(room.id, owner.id, Some(USES), None);
-    stores.invites.create_link(&made).await.expect("create_link");
+    stores
+        .invites
+        .create_link(&made)
+        .await
+        .expect("create_link");
     let mut users = Vec::with_capacity(RACERS);
     for _ in 0..RACERS {
         users.push(register_unique(stores.users.as_ref(), "rush").await.id);
@@ -181,5 +214,5 @@ pub async fn racing_redemptions_never_exceed_max_uses(stores: InviteStores) {
     assert_eq!((joined, unavailable), (USES, RACERS as u32 - USES));
     assert_eq!(stored(&stores, &made.token).await.expect("kept").uses, USES);
     let count = stores.rooms.count_members(room.id).await;
-    assert_eq!(count.expect("count_members"), u64::from(USES) + 1);
+    assert_eq!(count.expect("count_members"), USES + 1);
 }

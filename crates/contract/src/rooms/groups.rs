@@ -34,7 +34,7 @@ pub async fn a_created_group_has_its_owner_as_only_member(stores: RoomStores) {
     room.description = Some("All things Rust".to_owned());
     stores
         .rooms
-        .create_group(&room, owner.id, at(5))
+        .create_group(&room, owner.id)
         .await
         .expect("create_group");
 
@@ -46,47 +46,62 @@ pub async fn a_created_group_has_its_owner_as_only_member(stores: RoomStores) {
     assert_eq!(members.len(), 1);
     assert_eq!(members[0].user, owner);
     let membership = &members[0].membership;
-    assert_eq!((membership.role, membership.joined_at), (Role::Owner, at(5)));
-    assert_eq!((membership.read_seq, membership.delivered_seq), (Seq::ZERO, Seq::ZERO));
+    assert_eq!(
+        (membership.role, membership.joined_at),
+        (Role::Owner, at(5))
+    );
+    assert_eq!(
+        (membership.read_seq, membership.delivered_seq),
+        (Seq::ZERO, Seq::ZERO)
+    );
     let theirs = stores.rooms.list_rooms_of_user(owner.id).await;
     let theirs = theirs.expect("list_rooms_of_user");
     assert_eq!(theirs.len(), 1);
     assert_eq!(theirs[0].room, room);
 
-    let again = stores.rooms.create_group(&room, owner.id, at(6)).await;
+    let again = stores.rooms.create_group(&room, owner.id).await;
     assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
 }
 
-/// Renaming and describing changes exactly name and description; a description can be taken
-/// away again; an unknown room is `NotFound`.
+/// Saving a room changes its name and description and nothing else of it (not its kind nor
+/// its creation time); a description can be taken away again; saving the same values again
+/// is fine; an unknown room is `NotFound`.
 pub async fn a_group_is_renamed_and_described(stores: RoomStores) {
     let (room, _) = group(stores.users.as_ref(), stores.rooms.as_ref()).await;
-    let renamed = Some("Renamed".to_owned());
-    let described = Some("Now with a description".to_owned());
-    let updated = stores
+    let mut saved = room.clone();
+    saved.name = Some("Renamed".to_owned());
+    saved.description = Some("Now with a description".to_owned());
+    let mut attempted = saved.clone();
+    attempted.kind = RoomKind::Private;
+    attempted.created_at = at(999);
+    stores
         .rooms
-        .update_room(room.id, renamed.clone(), described)
+        .update_room(&attempted)
         .await
         .expect("update_room");
-    let mut expected = room.clone();
-    expected.name = Some("Renamed".to_owned());
-    expected.description = Some("Now with a description".to_owned());
-    assert_eq!(updated, expected);
     let found = stores.rooms.find_room(room.id).await.expect("find_room");
-    assert_eq!(found, Some(expected.clone()));
+    assert_eq!(
+        found,
+        Some(saved.clone()),
+        "only name and description change"
+    );
 
-    let plain = stores.rooms.update_room(room.id, renamed, None).await;
-    expected.description = None;
-    assert_eq!(plain.expect("update_room"), expected);
-    let missing = stores
-        .rooms
-        .update_room(RoomId::new_v7(), Some("X".to_owned()), None)
-        .await;
+    saved.description = None;
+    for _ in 0..2 {
+        stores.rooms.update_room(&saved).await.expect("update_room");
+        let found = stores.rooms.find_room(room.id).await.expect("find_room");
+        assert_eq!(found, Some(saved.clone()));
+    }
+    let mut unknown = saved.clone();
+    unknown.id = RoomId::new_v7();
+    let missing = stores.rooms.update_room(&unknown).await;
     assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
+    let never = stores.rooms.find_room(unknown.id).await.expect("find_room");
+    assert_eq!(never, None, "saving does not create");
 }
 
 /// Deleting a group removes it and every membership of it: it is no longer found, listed or
-/// counted; deleting it again finds nothing.
+/// counted, nobody can join it; deleting it again changes nothing.
 pub async fn a_deleted_group_is_gone_with_its_memberships(stores: RoomStores) {
     let (room, owner) = group(stores.users.as_ref(), stores.rooms.as_ref()).await;
     let (kept, _) = group(stores.users.as_ref(), stores.rooms.as_ref()).await;
@@ -99,16 +114,33 @@ pub async fn a_deleted_group_is_gone_with_its_memberships(stores: RoomStores) {
         assert_eq!(joined.expect("add_member"), JoinOutcome::Joined);
     }
 
-    assert!(stores.rooms.delete_room(room.id).await.expect("delete_room"));
+    stores
+        .rooms
+        .delete_room(room.id)
+        .await
+        .expect("delete_room");
     assert_eq!(stores.rooms.find_room(room.id).await.expect("find"), None);
     let membership = stores.rooms.find_membership(room.id, owner.id).await;
     assert_eq!(membership.expect("find_membership"), None);
-    assert!(stores.rooms.list_members(room.id).await.expect("list").is_empty());
+    assert!(stores
+        .rooms
+        .list_members(room.id)
+        .await
+        .expect("list")
+        .is_empty());
     assert_eq!(stores.rooms.count_members(room.id).await.expect("count"), 0);
     let theirs = stores.rooms.list_rooms_of_user(member.id).await;
-    let theirs: Vec<RoomId> = theirs.expect("list_rooms").iter().map(|r| r.room.id).collect();
+    let theirs: Vec<RoomId> = theirs
+        .expect("list_rooms")
+        .iter()
+        .map(|r| r.room.id)
+        .collect();
     assert_eq!(theirs, [kept.id], "the other group is untouched");
-    assert!(!stores.rooms.delete_room(room.id).await.expect("delete_room"));
+    stores
+        .rooms
+        .delete_room(room.id)
+        .await
+        .expect("deleting again");
     let gone = stores
         .rooms
         .add_member(room.id, member.id, Role::Member, at(20), 10)
@@ -116,8 +148,8 @@ pub async fn a_deleted_group_is_gone_with_its_memberships(stores: RoomStores) {
     assert!(matches!(gone, Err(StoreError::NotFound)), "{gone:?}");
 }
 
-/// The heir becomes owner and the owner an admin, together; handing over to a non-member or
-/// from a non-owner is `NotFound` and changes nothing.
+/// The heir becomes owner and the owner an admin, together; handing over to or from a
+/// non-member is `NotFound` and changes nothing.
 pub async fn ownership_passes_to_a_member_and_the_old_owner_becomes_admin(stores: RoomStores) {
     let (room, owner) = group(stores.users.as_ref(), stores.rooms.as_ref()).await;
     let heir = register_unique(stores.users.as_ref(), "heir").await;
@@ -140,11 +172,15 @@ pub async fn ownership_passes_to_a_member_and_the_old_owner_becomes_admin(stores
         .transfer_ownership(room.id, owner.id, stranger.id)
         .await;
     assert!(matches!(refused, Err(StoreError::NotFound)), "{refused:?}");
-    let not_owner = stores
+    let from_stranger = stores
         .rooms
-        .transfer_ownership(room.id, heir.id, owner.id)
+        .transfer_ownership(room.id, stranger.id, heir.id)
         .await;
-    assert!(matches!(not_owner, Err(StoreError::NotFound)), "{not_owner:?}");
+    assert!(
+        matches!(from_stranger, Err(StoreError::NotFound)),
+        "{from_stranger:?}"
+    );
+    assert_eq!(role(heir.id).await, Some(Role::Member));
     assert_eq!(role(owner.id).await, Some(Role::Owner));
 
     stores
@@ -187,7 +223,7 @@ pub async fn racing_joins_never_fill_a_group_beyond_its_limit(stores: RoomStores
     }
     assert_eq!((joined, full), (LIMIT - 1, RACERS as u32 - LIMIT + 1));
     let count = stores.rooms.count_members(room.id).await;
-    assert_eq!(count.expect("count_members"), u64::from(LIMIT));
+    assert_eq!(count.expect("count_members"), LIMIT);
     let listed = stores.rooms.list_members(room.id).await;
     assert_eq!(listed.expect("list_members").len(), LIMIT as usize);
 }

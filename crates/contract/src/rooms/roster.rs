@@ -94,7 +94,11 @@ pub async fn roles_are_set_for_members_only(stores: RoomStores) {
     let demote = stores.rooms.set_role(room, member, Role::Member).await;
     demote.expect("set_role");
     assert_eq!(role(member).await, Some(Role::Member));
-    assert_eq!(role(members[0]).await, Some(Role::Owner), "others keep theirs");
+    assert_eq!(
+        role(members[0]).await,
+        Some(Role::Owner),
+        "others keep theirs"
+    );
 
     let stranger = register_unique(stores.users.as_ref(), "stranger").await;
     let refused = stores.rooms.set_role(room, stranger.id, Role::Admin).await;

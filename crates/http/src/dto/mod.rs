@@ -2,18 +2,30 @@
 //! the JSON shape is written down once and changed deliberately.
 
 pub mod auth;
+pub mod edit;
+pub mod group;
 pub mod history;
+pub mod invite;
+pub mod link;
+pub mod member;
 pub mod message;
+pub mod presence;
 pub mod room;
 pub mod send;
 pub mod user;
 
-pub use message::MessageDto;
+pub use message::{MessageDto, ReplyPreviewDto};
 pub use room::RoomDto;
 pub use user::{UserDto, UserSummaryDto};
 
 pub use auth::{CredentialsRequest, RefreshTokenRequest, TokenResponse};
+pub use edit::{EditDto, EditHistoryResponse, EditMessageRequest};
+pub use group::{CreateGroupRequest, UpdateGroupRequest};
 pub use history::{HistoryQuery, MessagePageResponse};
-pub use room::{RoomResponse, RoomsResponse};
+pub use invite::{InviteDto, InviteRequest, InviteResponse, InvitesResponse};
+pub use link::{CreateLinkRequest, LinkDto, LinkResponse};
+pub use member::{ChangeRoleRequest, MemberDto, MembersQuery, MembersResponse, TransferRequest};
+pub use presence::{PresenceDto, PresenceQuery, PresenceResponse};
+pub use room::{ReadRequest, RoomResponse, RoomsResponse};
 pub use send::{MessageResponse, PrivateMessageResponse, SendMessageRequest};
 pub use user::{UserResponse, UserSearchQuery, UsersResponse};

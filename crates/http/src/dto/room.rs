@@ -1,12 +1,22 @@
-//! Rooms as a member sees them.
+//! Rooms as a member sees them, and the read receipt sent for one.
+//!
+//! `last_message` carries no `reply_preview`: the room list is one read per page of rooms,
+//! and a preview per room would add one per room whose last message is a reply. Clients show
+//! the preview from history instead.
 
-use chat_domain::{RoomKind, Timestamp};
+use chat_domain::{RoomKind, Seq, Timestamp};
 use chat_ports::RoomView;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{MessageDto, UserSummaryDto};
 
-/// `{id, kind, name, members, member_count, last_message, unread_count, created_at}`.
+/// `{id, kind, name, description, members?, member_count, last_message, unread_count,
+/// mention_count, created_at}`.
+///
+/// Built from a [`RoomListing`](chat_app::messaging::RoomListing) (room list, one room) it has
+/// the exact `mention_count`; from a bare [`RoomView`] (a group just created or joined, the
+/// WebSocket's `room_joined`) that count is 0, which is exact there too: a new member starts
+/// with nothing unread.
 ///
 /// `members` lists both users of a private room; groups page their members on their own
 /// route, so for them it is omitted.
@@ -27,8 +37,10 @@ pub struct RoomDto {
     pub member_count: u32,
     /// The newest message.
     pub last_message: Option<MessageDto>,
-    /// Messages above the caller's read marker.
+    /// Messages from others above the caller's read marker, deleted ones excluded.
     pub unread_count: u64,
+    /// Of those, the ones that mention the caller as `@username`.
+    pub mention_count: u64,
     /// Creation time.
     pub created_at: Timestamp,
 }
@@ -48,6 +60,7 @@ impl From<&RoomView> for RoomDto {
             member_count: view.member_count,
             last_message: view.last_message.as_ref().map(MessageDto::from),
             unread_count: view.unread_count,
+            mention_count: 0,
             created_at: view.room.created_at,
         }
     }
@@ -65,4 +78,27 @@ pub struct RoomResponse {
 pub struct RoomsResponse {
     /// The caller's rooms.
     pub rooms: Vec<RoomDto>,
+}
+
+impl From<&chat_app::messaging::RoomListing> for RoomDto {
+    fn from(listing: &chat_app::messaging::RoomListing) -> Self {
+        Self {
+            mention_count: listing.mention_count,
+            ..Self::from(&listing.view)
+        }
+    }
+}
+
+/// `POST /rooms/{id}/read`: `{seq}`, the highest seq the caller has read.
+#[derive(Debug, Deserialize)]
+pub struct ReadRequest {
+    /// The read marker moves up to here (never back, never past the room's latest message).
+    pub seq: u64,
+}
+
+impl ReadRequest {
+    /// The seq as the domain type.
+    pub fn seq(&self) -> Seq {
+        Seq(self.seq)
+    }
 }

@@ -1,11 +1,19 @@
-//! From each use case's error enum to [`ApiError`].
+//! From each use case's error enum to [`ApiError`]: accounts and messaging here, groups,
+//! blocks and presence in [`groups`].
 //!
 //! Matches are exhaustive on purpose: a new variant in the app crate fails the build here
 //! until someone decides what clients see for it. Every `Unavailable` goes through
 //! [`ApiError::unavailable`], which logs the whole app error (its source chain included).
+//! A `Forbidden` keeps the use case's own sentence (which role the action needs) as its
+//! message; its code is always `forbidden`.
+
+mod groups;
 
 use chat_app::auth::{AuthError, LoginError, LogoutError, RefreshError, RegisterError};
-use chat_app::messaging::{HistoryError, RoomError, SendError};
+use chat_app::messaging::{
+    DeleteError, EditError, EditHistoryError, HistoryError, ReceiptError, ReplyPreviewError,
+    ResumeError, RoomError, SendError, TypingError,
+};
 use chat_app::users::UserLookupError;
 
 use super::ApiError;
@@ -73,6 +81,7 @@ impl From<SendError> for ApiError {
             SendError::InvalidClientMsgId => Self::InvalidClientMsgId,
             SendError::SelfMessage => Self::CannotMessageSelf,
             SendError::UserNotFound => Self::UserNotFound,
+            SendError::Blocked => Self::Blocked,
             SendError::RoomNotFound => Self::RoomNotFound,
             SendError::ReplyNotFound => Self::InvalidReplyTo,
             SendError::Unavailable(_) => Self::unavailable(&error),
@@ -95,6 +104,76 @@ impl From<HistoryError> for ApiError {
             HistoryError::InvalidLimit => Self::InvalidLimit(error.to_string()),
             HistoryError::RoomNotFound => Self::RoomNotFound,
             HistoryError::Unavailable(_) => Self::unavailable(&error),
+        }
+    }
+}
+
+impl From<EditError> for ApiError {
+    fn from(error: EditError) -> Self {
+        match error {
+            EditError::InvalidBody(reason) => Self::InvalidBody(reason),
+            EditError::RoomNotFound => Self::RoomNotFound,
+            EditError::MessageNotFound => Self::MessageNotFound,
+            EditError::Forbidden => Self::forbidden(&error),
+            EditError::EditWindowClosed => Self::EditWindowClosed,
+            EditError::Unavailable(_) => Self::unavailable(&error),
+        }
+    }
+}
+
+impl From<DeleteError> for ApiError {
+    fn from(error: DeleteError) -> Self {
+        match error {
+            DeleteError::RoomNotFound => Self::RoomNotFound,
+            DeleteError::MessageNotFound => Self::MessageNotFound,
+            DeleteError::Forbidden => Self::forbidden(&error),
+            DeleteError::Unavailable(_) => Self::unavailable(&error),
+        }
+    }
+}
+
+impl From<EditHistoryError> for ApiError {
+    fn from(error: EditHistoryError) -> Self {
+        match error {
+            EditHistoryError::RoomNotFound => Self::RoomNotFound,
+            EditHistoryError::MessageNotFound => Self::MessageNotFound,
+            EditHistoryError::Unavailable(_) => Self::unavailable(&error),
+        }
+    }
+}
+
+impl From<ReplyPreviewError> for ApiError {
+    fn from(error: ReplyPreviewError) -> Self {
+        match error {
+            ReplyPreviewError::Unavailable(_) => Self::unavailable(&error),
+        }
+    }
+}
+
+impl From<ReceiptError> for ApiError {
+    fn from(error: ReceiptError) -> Self {
+        match error {
+            ReceiptError::RoomNotFound => Self::RoomNotFound,
+            ReceiptError::Unavailable(_) => Self::unavailable(&error),
+        }
+    }
+}
+
+impl From<TypingError> for ApiError {
+    fn from(error: TypingError) -> Self {
+        match error {
+            TypingError::RoomNotFound => Self::RoomNotFound,
+            TypingError::Unavailable(_) => Self::unavailable(&error),
+        }
+    }
+}
+
+impl From<ResumeError> for ApiError {
+    fn from(error: ResumeError) -> Self {
+        match error {
+            ResumeError::InvalidLimit => Self::InvalidLimit(error.to_string()),
+            ResumeError::RoomNotFound => Self::RoomNotFound,
+            ResumeError::Unavailable(_) => Self::unavailable(&error),
         }
     }
 }

@@ -4,9 +4,17 @@
 //! A send answers only once its message is committed (the use case waits for the group
 //! commit), so a 201 or 200 means durable. 201 is a new message; 200 returns the original of
 //! a retried `client_msg_id`, whatever the new body said.
+//!
+//! Every message answered here carries the `reply_preview` of the message it answers. A
+//! history page fails (503) when its previews cannot be read, like any other read; an answer
+//! to a committed change (a send, an edit, a delete) goes out without previews instead, since
+//! the change is durable and a failed answer would only make the client retry it.
+
+use std::collections::HashMap;
 
 use actix_web::{web, HttpResponse};
-use chat_app::messaging::{SendOutcome, SendTarget};
+use chat_app::messaging::{ReplyPreview, SendOutcome, SendTarget};
+use chat_domain::{Message, MessageId};
 
 use super::{parse_room_id, parse_user_id, resource};
 use crate::dto::{
@@ -43,9 +51,10 @@ async fn send_private(
         .messaging
         .get_room(caller.user_id, outcome.room.id)
         .await?;
+    let previews = committed_previews(&state, std::slice::from_ref(&outcome.message)).await;
     let response = PrivateMessageResponse {
         room: RoomDto::from(&room),
-        message: MessageDto::from(&outcome.message),
+        message: MessageDto::with_previews(&outcome.message, &previews),
     };
     Ok(created_or_ok(&outcome).json(response))
 }
@@ -59,8 +68,9 @@ async fn send_to_room(
 ) -> Result<HttpResponse, ApiError> {
     let target = SendTarget::Room(parse_room_id(&id)?);
     let outcome = send(&state, caller, target, body.into_inner()).await?;
+    let previews = committed_previews(&state, std::slice::from_ref(&outcome.message)).await;
     Ok(created_or_ok(&outcome).json(MessageResponse {
-        message: MessageDto::from(&outcome.message),
+        message: MessageDto::with_previews(&outcome.message, &previews),
     }))
 }
 
@@ -77,7 +87,12 @@ async fn history(
         .messaging
         .history(caller.user_id, room, cursor, limit)
         .await?;
-    let messages = page.messages.iter().map(MessageDto::from).collect();
+    let previews = state.messaging.reply_previews(&page.messages).await?;
+    let messages = page
+        .messages
+        .iter()
+        .map(|message| MessageDto::with_previews(message, &previews))
+        .collect();
     Ok(HttpResponse::Ok().json(MessagePageResponse {
         messages,
         has_more: page.has_more,
@@ -93,6 +108,24 @@ async fn send(
 ) -> Result<SendOutcome, ApiError> {
     let request = body.into_send(state.messaging.new_message_id(), caller.user_id, target)?;
     Ok(state.messaging.send(request).await?)
+}
+
+/// The reply previews of `messages`, which were just committed; empty (and logged) when they
+/// cannot be read, so the answer still reports the committed change.
+pub(super) async fn committed_previews(
+    state: &AppState,
+    messages: &[Message],
+) -> HashMap<MessageId, ReplyPreview> {
+    match state.messaging.reply_previews(messages).await {
+        Ok(previews) => previews,
+        Err(error) => {
+            tracing::warn!(
+                ?error,
+                "answering without reply previews: they could not be read"
+            );
+            HashMap::new()
+        }
+    }
 }
 
 fn created_or_ok(outcome: &SendOutcome) -> actix_web::HttpResponseBuilder {

@@ -1,16 +1,30 @@
 //! Every HTTP route, and the configuration that makes actix's own errors speak our JSON.
 //!
-//! One file per resource: [`auth`], [`users`], [`rooms`], [`messages`] (both ways of sending
-//! and the history), [`health`] (outside `/api/v1`, for orchestrators). The WebSocket upgrade
-//! lives in [`crate::ws`] and is only mounted here.
+//! One file per resource: [`auth`], [`users`], [`blocks`], [`presence`], [`rooms`] (the
+//! list, one room and its read marker), [`groups`] (creating, changing and deleting groups),
+//! [`members`] (paging, roles, removal, ownership), [`invites`], [`links`] (invite links),
+//! [`messages`] (both ways of sending and the history), [`edits`] (editing and deleting one
+//! message, its edit history), and [`health`] (outside `/api/v1`, for orchestrators). The
+//! WebSocket upgrade lives in [`crate::ws`] and is only mounted here.
+//!
+//! Ids in the path that are not ids at all answer like ids of nothing: 404 with the code of
+//! what they would name (`room_not_found`, `user_not_found`, `message_not_found`,
+//! `invite_not_found`, `member_not_found`), so probing with garbage teaches nothing.
 //!
 //! actix answers some mistakes before a handler runs (a body that is not JSON, a bad query
 //! string, an unknown path, a wrong method); the extractor configs and fallbacks below turn
 //! each into an [`ApiError`] so that clients always get the same envelope and never a 500.
 
 mod auth;
+mod blocks;
+mod edits;
+mod groups;
 mod health;
+mod invites;
+mod links;
+mod members;
 mod messages;
+mod presence;
 mod rooms;
 mod users;
 
@@ -18,7 +32,7 @@ use actix_web::error::JsonPayloadError;
 use actix_web::http::header::ALLOW;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, Resource, ResponseError};
-use chat_domain::{RoomId, UserId};
+use chat_domain::{InviteId, MessageId, RoomId, UserId};
 
 use crate::{ApiError, AppState};
 
@@ -35,8 +49,15 @@ pub fn configure(config: &mut web::ServiceConfig, state: AppState) {
             web::scope("/api/v1")
                 .configure(auth::configure)
                 .configure(users::configure)
+                .configure(blocks::configure)
+                .configure(presence::configure)
                 .configure(rooms::configure)
+                .configure(groups::configure)
+                .configure(members::configure)
+                .configure(invites::configure)
+                .configure(links::configure)
                 .configure(messages::configure)
+                .configure(edits::configure)
                 .service(resource("/ws", "GET").route(web::get().to(crate::ws::ws_connect))),
         )
         .default_service(web::to(not_found));
@@ -108,6 +129,21 @@ fn parse_room_id(raw: &str) -> Result<RoomId, ApiError> {
 /// A user id from the path; not an id means no such user (404 `user_not_found`).
 fn parse_user_id(raw: &str) -> Result<UserId, ApiError> {
     raw.parse().map_err(|_| ApiError::UserNotFound)
+}
+
+/// A member's user id from the path; not an id means no such member (404 `member_not_found`).
+fn parse_member_id(raw: &str) -> Result<UserId, ApiError> {
+    raw.parse().map_err(|_| ApiError::MemberNotFound)
+}
+
+/// A message id from the path; not an id means no such message (404 `message_not_found`).
+fn parse_message_id(raw: &str) -> Result<MessageId, ApiError> {
+    raw.parse().map_err(|_| ApiError::MessageNotFound)
+}
+
+/// An invite id from the path; not an id means no such invite (404 `invite_not_found`).
+fn parse_invite_id(raw: &str) -> Result<InviteId, ApiError> {
+    raw.parse().map_err(|_| ApiError::InviteNotFound)
 }
 
 #[cfg(test)]

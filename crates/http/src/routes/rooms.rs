@@ -1,11 +1,14 @@
-//! `/api/v1/rooms`: the caller's rooms and one room.
+//! `/api/v1/rooms`: the caller's rooms, one room, and moving one's read marker.
 //!
-//! Sending into a room and reading its history live in [`super::messages`].
+//! `/rooms/{id}` is one resource with three methods: reading it lives here, renaming and
+//! deleting a group in [`super::groups`] (actix answers a path with its first matching
+//! resource, so the three must be registered together). Sending into a room and reading its
+//! history live in [`super::messages`]; its members in [`super::members`].
 
 use actix_web::{web, HttpResponse};
 
-use super::{parse_room_id, resource};
-use crate::dto::{RoomDto, RoomResponse, RoomsResponse};
+use super::{groups, parse_room_id, resource};
+use crate::dto::{ReadRequest, RoomDto, RoomResponse, RoomsResponse};
 use crate::extract::AuthenticatedUser;
 use crate::{ApiError, AppState};
 
@@ -13,7 +16,13 @@ use crate::{ApiError, AppState};
 pub(super) fn configure(config: &mut web::ServiceConfig) {
     config
         .service(resource("/rooms", "GET").route(web::get().to(list_rooms)))
-        .service(resource("/rooms/{id}", "GET").route(web::get().to(get_room)));
+        .service(
+            resource("/rooms/{id}", "GET, PATCH, DELETE")
+                .route(web::get().to(get_room))
+                .route(web::patch().to(groups::update_group))
+                .route(web::delete().to(groups::delete_group)),
+        )
+        .service(resource("/rooms/{id}/read", "POST").route(web::post().to(mark_read)));
 }
 
 /// `GET /rooms` → `{"rooms"}`, most recent activity first.
@@ -40,4 +49,22 @@ async fn get_room(
     Ok(HttpResponse::Ok().json(RoomResponse {
         room: RoomDto::from(&room),
     }))
+}
+
+/// `POST /rooms/{id}/read` `{seq}` → 204.
+///
+/// The marker only moves forward and never past the room's latest message, so a stale or
+/// repeated receipt is a 204 that changes nothing (and announces nothing).
+async fn mark_read(
+    caller: AuthenticatedUser,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: web::Json<ReadRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let room = parse_room_id(&id)?;
+    state
+        .messaging
+        .mark_read(caller.user_id, room, body.seq())
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }

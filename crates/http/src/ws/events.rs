@@ -71,7 +71,9 @@ pub enum Route {
 pub fn route(event: &BusEvent) -> Route {
     let room_event = |room: RoomId, value: serde_json::Value, afterwards| Route::Room {
         room,
-        item: Outbound::RoomEvent { json: Arc::from(value.to_string()) },
+        item: Outbound::RoomEvent {
+            json: Arc::from(value.to_string()),
+        },
         except: None,
         afterwards,
     };

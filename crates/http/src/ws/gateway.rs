@@ -18,8 +18,8 @@ use chat_domain::{RoomId, SessionId, UserId};
 use chat_ports::BusEvent;
 use tokio::sync::{mpsc, watch};
 
-use super::outbound::{CloseSignal, Outbound};
 use super::events::{route, Afterwards, Route};
+use super::outbound::{CloseSignal, Outbound};
 
 /// Identifies one connection on this node.
 pub type ConnectionId = u64;
@@ -168,7 +168,12 @@ impl LocalDelivery for Gateway {
         let route = route(event);
         let mut registry = self.lock();
         match route {
-            Route::Room { room, item, except, afterwards } => {
+            Route::Room {
+                room,
+                item,
+                except,
+                afterwards,
+            } => {
                 registry.deliver_to_room(room, item, except);
                 match afterwards {
                     Afterwards::Keep => {}
@@ -190,14 +195,23 @@ impl LocalDelivery for Gateway {
                 targets.sort_unstable();
                 targets.dedup();
                 for id in targets {
-                    if registry.connections.get(&id).is_some_and(|c| c.user_id != user) {
+                    if registry
+                        .connections
+                        .get(&id)
+                        .is_some_and(|c| c.user_id != user)
+                    {
                         registry.push(id, item.clone());
                     }
                 }
             }
             Route::Revoke(session) => {
-                let ids: Vec<ConnectionId> =
-                    registry.by_session.get(&session).into_iter().flatten().copied().collect();
+                let ids: Vec<ConnectionId> = registry
+                    .by_session
+                    .get(&session)
+                    .into_iter()
+                    .flatten()
+                    .copied()
+                    .collect();
                 for id in ids {
                     registry.close(id, CloseSignal::Revoked);
                 }
@@ -209,7 +223,12 @@ impl LocalDelivery for Gateway {
 
 impl Registry {
     fn connections_of(&self, user: UserId) -> Vec<ConnectionId> {
-        self.by_user.get(&user).into_iter().flatten().copied().collect()
+        self.by_user
+            .get(&user)
+            .into_iter()
+            .flatten()
+            .copied()
+            .collect()
     }
 
     fn unsubscribe_user(&mut self, room: RoomId, user: UserId) {

@@ -212,7 +212,10 @@ fn typing_reaches_the_other_members_but_not_the_typist() {
     let mut other_device = gateway.register(other, SessionId::new_v7()).unwrap();
     gateway.attach_rooms(typing_device.id, vec![room]);
     gateway.attach_rooms(other_device.id, vec![room]);
-    gateway.deliver(&BusEvent::Typing { room_id: room, user_id: typist });
+    gateway.deliver(&BusEvent::Typing {
+        room_id: room,
+        user_id: typist,
+    });
     assert_eq!(drain_kinds(&mut other_device), vec!["typing"]);
     assert!(drain_kinds(&mut typing_device).is_empty());
 }
@@ -226,17 +229,25 @@ fn a_removed_member_gets_the_removal_and_then_nothing_more_of_the_room() {
     let mut staying_device = gateway.register(stays, SessionId::new_v7()).unwrap();
     gateway.attach_rooms(removed_device.id, vec![room]);
     gateway.attach_rooms(staying_device.id, vec![room]);
-    gateway.deliver(&BusEvent::MemberRemoved { room_id: room, user_id: removed });
+    gateway.deliver(&BusEvent::MemberRemoved {
+        room_id: room,
+        user_id: removed,
+    });
     gateway.deliver(&created(room, 1));
     assert_eq!(drain_kinds(&mut removed_device), vec!["member_removed"]);
-    assert_eq!(drain_kinds(&mut staying_device), vec!["member_removed", "message"]);
+    assert_eq!(
+        drain_kinds(&mut staying_device),
+        vec!["member_removed", "message"]
+    );
 }
 
 #[test]
 fn a_deleted_room_goes_silent_for_everyone() {
     let gateway = Gateway::new(16);
     let room = RoomId::new_v7();
-    let mut device = gateway.register(UserId::new_v7(), SessionId::new_v7()).unwrap();
+    let mut device = gateway
+        .register(UserId::new_v7(), SessionId::new_v7())
+        .unwrap();
     gateway.attach_rooms(device.id, vec![room]);
     gateway.deliver(&BusEvent::RoomDeleted { room_id: room });
     gateway.deliver(&created(room, 1));

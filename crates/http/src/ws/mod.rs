@@ -11,6 +11,7 @@ pub mod gateway;
 pub mod outbound;
 pub mod protocol;
 pub mod reader;
+pub mod replay;
 pub mod writer;
 
 #[cfg(test)]
@@ -73,6 +74,9 @@ async fn serve(
         }
     };
     state.gateway.attach_rooms(connection, rooms);
+    if let Err(error) = state.presence.connected(claims.user_id).await {
+        tracing::warn!(%error, "could not record presence");
+    }
 
     let last_heard = LastHeard::new();
     let close = registration.close;
@@ -97,6 +101,9 @@ async fn serve(
         _ = wait_closed(close.subscribe()) => {}
     }
     state.gateway.unregister(connection);
+    if let Err(error) = state.presence.disconnected(claims.user_id).await {
+        tracing::warn!(%error, "could not record presence");
+    }
     if close.borrow().is_none() {
         close.send_replace(Some(CloseSignal::GoingAway));
     }

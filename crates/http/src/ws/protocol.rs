@@ -95,20 +95,21 @@ pub fn parse_client_frame(text: &str) -> Result<ClientFrame, FrameError> {
     let value: Value = serde_json::from_str(text)
         .map_err(|e| FrameError::new(None, "invalid_request", format!("malformed JSON: {e}")))?;
     let reference = value.get("ref").and_then(Value::as_str).map(str::to_owned);
-    let Some(kind) = value.get("type").and_then(Value::as_str) else {
+    let Some(kind) = value.get("type").and_then(Value::as_str).map(str::to_owned) else {
         return Err(FrameError::new(
             reference,
             "invalid_request",
             "a frame needs a string `type`",
         ));
     };
+    let kind = kind.as_str();
     match kind {
         "ping" => Ok(ClientFrame::Ping),
-        "send" => serde_json::from_value::<SendFrame>(value)
-            .map(ClientFrame::Send)
-            .map_err(|e| {
-                FrameError::new(reference, "invalid_request", format!("bad send frame: {e}"))
-            }),
+        "send" => decode(value, reference, kind, ClientFrame::Send),
+        "read" => decode(value, reference, kind, ClientFrame::Read),
+        "received" => decode(value, reference, kind, ClientFrame::Received),
+        "typing" => decode(value, reference, kind, ClientFrame::Typing),
+        "resume" => decode(value, reference, kind, ClientFrame::Resume),
         other => Err(FrameError::new(
             reference,
             "unknown_type",
@@ -126,9 +127,13 @@ fn decode<T: serde::de::DeserializeOwned>(
     kind: &str,
     wrap: impl FnOnce(T) -> ClientFrame,
 ) -> Result<ClientFrame, FrameError> {
-    serde_json::from_value::<T>(value)
-        .map(wrap)
-        .map_err(|e| FrameError::new(reference, "invalid_request", format!("bad {kind} frame: {e}")))
+    serde_json::from_value::<T>(value).map(wrap).map_err(|e| {
+        FrameError::new(
+            reference,
+            "invalid_request",
+            format!("bad {kind} frame: {e}"),
+        )
+    })
 }
 
 /// `{"type": "message", "message"}`, serialized once and shared by every recipient.
@@ -202,12 +207,22 @@ mod tests {
             parse_client_frame(r#"{"type":"received","room_id":"r","seq":2}"#),
             Ok(ClientFrame::Received(_))
         ));
-        assert!(matches!(parse_client_frame(r#"{"type":"typing","room_id":"r"}"#), Ok(ClientFrame::Typing(_))));
-        let Ok(ClientFrame::Resume(resume)) = parse_client_frame(r#"{"type":"resume","rooms":{"a":3}}"#) else {
+        assert!(matches!(
+            parse_client_frame(r#"{"type":"typing","room_id":"r"}"#),
+            Ok(ClientFrame::Typing(_))
+        ));
+        let Ok(ClientFrame::Resume(resume)) =
+            parse_client_frame(r#"{"type":"resume","rooms":{"a":3}}"#)
+        else {
             panic!("expected a resume")
         };
         assert_eq!(resume.rooms.get("a"), Some(&3));
-        assert_eq!(parse_client_frame(r#"{"type":"read","room_id":"r","seq":-1}"#).unwrap_err().code, "invalid_request");
+        assert_eq!(
+            parse_client_frame(r#"{"type":"read","room_id":"r","seq":-1}"#)
+                .unwrap_err()
+                .code,
+            "invalid_request"
+        );
     }
 
     #[test]

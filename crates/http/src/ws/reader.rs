@@ -13,11 +13,36 @@ use tokio::sync::{mpsc, watch, Semaphore};
 
 use super::outbound::{CloseSignal, Outbound};
 use super::protocol::{
-    error_event, parse_client_frame, pong_event, ClientFrame, FrameError, SendFrame,
+    error_event, parse_client_frame, pong_event, ClientFrame, FrameError, MarkerFrame, SendFrame,
+    TypingFrame,
 };
+use super::replay;
 use super::writer::LastHeard;
 use crate::dto::MessageDto;
 use crate::ApiError;
+
+/// Which marker a receipt frame moves.
+#[derive(Debug, Clone, Copy)]
+enum Marker {
+    Read,
+    Received,
+}
+
+fn parse_room(raw: &str) -> Result<RoomId, FrameError> {
+    raw.parse::<RoomId>().map_err(|_| FrameError {
+        reference: None,
+        code: "room_not_found",
+        message: "room not found".to_owned(),
+    })
+}
+
+fn frame_error(error: ApiError) -> FrameError {
+    FrameError {
+        reference: None,
+        code: error.code(),
+        message: error.to_string(),
+    }
+}
 
 /// Sends one connection may have waiting for their commit at once.
 const MAX_SENDS_IN_FLIGHT: usize = 64;
@@ -91,6 +116,27 @@ impl Reader {
     async fn handle_text(&self, text: &str, in_flight: &Arc<Semaphore>) -> bool {
         let reply = match parse_client_frame(text) {
             Ok(ClientFrame::Ping) => Outbound::Text(pong_event()),
+            Ok(ClientFrame::Read(frame)) => match self.mark(frame, Marker::Read).await {
+                Ok(()) => return true,
+                Err(error) => Outbound::Text(error_event(&error)),
+            },
+            Ok(ClientFrame::Received(frame)) => match self.mark(frame, Marker::Received).await {
+                Ok(()) => return true,
+                Err(error) => Outbound::Text(error_event(&error)),
+            },
+            Ok(ClientFrame::Typing(frame)) => match self.typing(frame).await {
+                Ok(()) => return true,
+                Err(error) => Outbound::Text(error_event(&error)),
+            },
+            Ok(ClientFrame::Resume(frame)) => {
+                tokio::spawn(replay::replay(
+                    Arc::clone(&self.messaging),
+                    self.user_id,
+                    frame,
+                    self.outbound.clone(),
+                ));
+                return true;
+            }
             Ok(ClientFrame::Send(frame)) => match self.prepare_send(frame) {
                 Ok((request, reference)) => {
                     return self.start_send(request, reference, in_flight).await
@@ -100,6 +146,29 @@ impl Reader {
             Err(error) => Outbound::Text(error_event(&error)),
         };
         self.outbound.send(reply).await.is_ok()
+    }
+
+    /// Moves the read or delivered marker; the use case announces it to the room.
+    async fn mark(&self, frame: MarkerFrame, marker: Marker) -> Result<(), FrameError> {
+        let room = parse_room(&frame.room_id)?;
+        let seq = chat_domain::Seq(frame.seq);
+        let result = match marker {
+            Marker::Read => self.messaging.mark_read(self.user_id, room, seq).await,
+            Marker::Received => self.messaging.mark_delivered(self.user_id, room, seq).await,
+        };
+        result
+            .map(|_| ())
+            .map_err(|error| frame_error(ApiError::from(error)))
+    }
+
+    /// Relays a typing notice (throttled by the use case).
+    async fn typing(&self, frame: TypingFrame) -> Result<(), FrameError> {
+        let room = parse_room(&frame.room_id)?;
+        self.messaging
+            .typing(self.user_id, room)
+            .await
+            .map(|_| ())
+            .map_err(|error| frame_error(ApiError::from(error)))
     }
 
     fn prepare_send(&self, frame: SendFrame) -> Result<(SendRequest, Option<String>), FrameError> {

@@ -141,7 +141,13 @@ impl Writer {
                 json,
             } => {
                 if let Some(held) = self.held.get_mut(&room_id) {
-                    held.push(Outbound::Change { id, room_id, rev, dto, json });
+                    held.push(Outbound::Change {
+                        id,
+                        room_id,
+                        rev,
+                        dto,
+                        json,
+                    });
                     return Ok(());
                 }
                 let last = self.last_rev.entry(room_id).or_default();
@@ -182,7 +188,11 @@ impl Writer {
                 Ok(())
             }
             Outbound::Replay { room_id, rev, json } => {
-                if self.written.get(&room_id).is_some_and(|revs| revs.contains(&rev)) {
+                if self
+                    .written
+                    .get(&room_id)
+                    .is_some_and(|revs| revs.contains(&rev))
+                {
                     return Ok(());
                 }
                 self.remember(room_id, rev);
@@ -196,7 +206,11 @@ impl Writer {
                 for (room, items) in held {
                     for item in items {
                         if let Outbound::Change { rev, .. } = &item {
-                            if self.written.get(&room).is_some_and(|revs| revs.contains(rev)) {
+                            if self
+                                .written
+                                .get(&room)
+                                .is_some_and(|revs| revs.contains(rev))
+                            {
                                 continue;
                             }
                         }

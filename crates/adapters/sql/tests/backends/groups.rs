@@ -54,11 +54,18 @@ mod markers_at_join {
         for user in [added.id, invited.id, linked.id] {
             let membership = db.rooms().find_membership(room.id, user).await;
             let membership = membership.expect("find").expect("a member");
-            assert_eq!((membership.read_seq, membership.delivered_seq), (Seq(3), Seq(3)));
+            assert_eq!(
+                (membership.read_seq, membership.delivered_seq),
+                (Seq(3), Seq(3))
+            );
         }
         let owners = db.rooms().find_membership(room.id, owner.id).await;
         let owners = owners.expect("find").expect("a member");
-        assert_eq!(owners.read_seq, Seq::ZERO, "members already there keep theirs");
+        assert_eq!(
+            owners.read_seq,
+            Seq::ZERO,
+            "members already there keep theirs"
+        );
         provider.cleanup().await;
     }
 
@@ -90,14 +97,17 @@ mod deleting_a_group {
             let deletes = db.messages().delete(in_room, page[1].id, at(11)).await;
             deletes.expect("delete");
             let invitation = invite(in_room, by, guest.id, at(12));
-            db.invites().create_invite(&invitation).await.expect("invite");
+            db.invites()
+                .create_invite(&invitation)
+                .await
+                .expect("invite");
             let made = link(in_room, by, None, None);
             db.invites().create_link(&made).await.expect("link");
             pending.push((invitation, page[0].id));
             links.push(made);
         }
 
-        assert!(db.rooms().delete_room(room.id).await.expect("delete_room"));
+        db.rooms().delete_room(room.id).await.expect("delete_room");
         let messages = db.messages();
         let page = messages.page(room.id, HistoryCursor::Latest, 10).await;
         assert!(page.expect("page").is_empty());
@@ -107,19 +117,29 @@ mod deleting_a_group {
         assert!(history.expect("history").is_empty());
         let gone = db.invites().find_invite(pending[0].0.id).await;
         assert_eq!(gone.expect("find_invite"), None);
-        assert_eq!(db.invites().find_link(&links[0].token).await.expect("find"), None);
+        assert_eq!(
+            db.invites().find_link(&links[0].token).await.expect("find"),
+            None
+        );
         let invites = db.invites().list_invites_for(guest.id, at(20)).await;
         assert_eq!(invites.expect("list"), [pending[1].0.clone()]);
 
         let page = messages.page(kept.id, HistoryCursor::Latest, 10).await;
-        assert_eq!(page.expect("page").len(), 3, "the other group keeps its messages");
+        assert_eq!(
+            page.expect("page").len(),
+            3,
+            "the other group keeps its messages"
+        );
         let history = messages.edit_history(kept.id, pending[1].1).await;
         assert_eq!(history.expect("history").len(), 1);
         let link = db.invites().find_link(&links[1].token).await;
         assert!(link.expect("find_link").is_some());
         let latest = messages.latest_revs(&[room.id, kept.id]).await;
         let latest = latest.expect("latest_revs");
-        assert_eq!((latest.get(&room.id), latest.get(&kept.id)), (None, Some(&Rev(5))));
+        assert_eq!(
+            (latest.get(&room.id), latest.get(&kept.id)),
+            (None, Some(&Rev(5)))
+        );
         provider.cleanup().await;
     }
 
@@ -153,17 +173,29 @@ async fn rows_of_the_new_tables_that_cannot_be_decoded_are_reported() {
              VALUES ('bad-uses', '{}', '{}', NULL, -1, 0)",
             room.id, owner.id
         ),
-        format!("UPDATE messages SET rev = -5 WHERE room_id = '{}' AND seq = 2", room.id),
+        format!(
+            "UPDATE messages SET rev = -5 WHERE room_id = '{}' AND seq = 2",
+            room.id
+        ),
     ] {
         raw.execute_unprepared(&sql).await.expect("plant a bad row");
     }
 
     let invites = db.invites().list_invites_for(owner.id, at(0)).await;
-    assert!(matches!(invites, Err(StoreError::Unavailable(_))), "{invites:?}");
+    assert!(
+        matches!(invites, Err(StoreError::Unavailable(_))),
+        "{invites:?}"
+    );
     let link = db.invites().find_link("bad-uses").await;
     assert!(matches!(link, Err(StoreError::Unavailable(_))), "{link:?}");
-    let redeemed = db.invites().redeem_link("bad-uses", owner.id, at(0), 10).await;
-    assert!(matches!(redeemed, Err(StoreError::Unavailable(_))), "{redeemed:?}");
+    let redeemed = db
+        .invites()
+        .redeem_link("bad-uses", owner.id, at(0), 10)
+        .await;
+    assert!(
+        matches!(redeemed, Err(StoreError::Unavailable(_))),
+        "{redeemed:?}"
+    );
     let page = db.messages().page(room.id, HistoryCursor::Latest, 10).await;
     assert!(matches!(page, Err(StoreError::Unavailable(_))), "{page:?}");
 }

@@ -3,8 +3,9 @@
 //! their URLs are given (see [`provision`]).
 //!
 //! One test binary for all of them, because each binary links sea-orm and sqlx anew. Test names
-//! read `suites::<port>::on_<backend>`, `adapter::<check>::on_<backend>`, `groups::<check>::on_<backend>`
-//! and `upgrade::on_<backend>`.
+//! read `suites::<port>::on_<backend>`, `adapter::<check>::on_<backend>`,
+//! `groups::<check>::on_<backend>` (the adapter's own checks about groups) and
+//! `upgrade::on_<backend>` (the latest migration applied to a database holding data).
 
 mod adapter;
 mod groups;

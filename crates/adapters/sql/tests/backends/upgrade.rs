@@ -69,8 +69,9 @@ async fn run(backend: Backend) {
     let room = format!("SELECT last_seq, last_rev FROM rooms WHERE id = '{ROOM}'");
     assert_eq!(numbers(&raw, &room, 2).await, [2, 2]);
     for seq in 1..=2 {
-        let message =
-            format!("SELECT seq, rev, created_rev FROM messages WHERE room_id = '{ROOM}' AND seq = {seq}");
+        let message = format!(
+            "SELECT seq, rev, created_rev FROM messages WHERE room_id = '{ROOM}' AND seq = {seq}"
+        );
         assert_eq!(numbers(&raw, &message, 3).await, [seq, seq, seq]);
     }
     let marker = format!("SELECT read_seq, delivered_seq FROM memberships WHERE user_id = '{BOB}'");

@@ -1,9 +1,13 @@
 //! The routes through a real actix service over mockall ports: the harness, and the answers
-//! that succeed. [`rejections`] holds the requests that must be refused.
+//! that succeed. [`rejections`] holds the requests that must be refused;
+//! [`group_rejections`] the same for groups, members, invites, links, blocks, presence and
+//! message changes; [`group_answers`] the shapes of the new answers.
 //!
 //! Every port a test does not script is a mock without expectations, so touching it panics
 //! the test: that is how the rejection tests prove nothing reached a store.
 
+mod group_answers;
+mod group_rejections;
 mod rejections;
 
 use std::sync::Arc;
@@ -13,15 +17,19 @@ use actix_web::http::StatusCode;
 use actix_web::{test, App};
 use async_trait::async_trait;
 use chat_app::auth::AuthService;
+use chat_app::blocks::BlockService;
+use chat_app::groups::GroupService;
 use chat_app::messaging::{MessagingService, PendingSends};
+use chat_app::ordering::PublishOrder;
+use chat_app::presence::PresenceService;
 use chat_app::users::UserService;
 use chat_app::{AppConfig, Ports};
 use chat_domain::ids::Uuid;
 use chat_domain::{SessionId, Timestamp, UserId};
 use chat_ports::{
-    AccessClaims, MockClock, MockDeadLetterStore, MockEventBus, MockIdGenerator, MockJobQueue,
-    MockMessageStore, MockPasswordHasher, MockRoomStore, MockSessionStore, MockTokenIssuer,
-    MockUserStore, PasswordHash, TokenError,
+    AccessClaims, MockBlockStore, MockClock, MockDeadLetterStore, MockEventBus, MockIdGenerator,
+    MockInviteStore, MockJobQueue, MockMessageStore, MockPasswordHasher, MockPresenceTracker,
+    MockRoomStore, MockSessionStore, MockTokenIssuer, MockUserStore, PasswordHash, TokenError,
 };
 use serde_json::{json, Value};
 
@@ -34,6 +42,9 @@ const GOOD_TOKEN: &str = "good-token";
 #[derive(Default)]
 struct Mocks {
     users: MockUserStore,
+    rooms: MockRoomStore,
+    messages: MockMessageStore,
+    invites: MockInviteStore,
     hasher: MockPasswordHasher,
     clock: MockClock,
     ids: MockIdGenerator,
@@ -66,10 +77,13 @@ fn state(mocks: Mocks) -> AppState {
     });
     let ports = Ports {
         users: Arc::new(mocks.users),
-        rooms: Arc::new(MockRoomStore::new()),
-        messages: Arc::new(MockMessageStore::new()),
+        rooms: Arc::new(mocks.rooms),
+        messages: Arc::new(mocks.messages),
         sessions: Arc::new(MockSessionStore::new()),
         dead_letters: Arc::new(MockDeadLetterStore::new()),
+        invites: Arc::new(mocks.invites),
+        blocks: Arc::new(MockBlockStore::new()),
+        presence: Arc::new(MockPresenceTracker::new()),
         queue: Arc::new(MockJobQueue::new()),
         bus: Arc::new(MockEventBus::new()),
         hasher: Arc::new(mocks.hasher),
@@ -87,10 +101,14 @@ fn state(mocks: Mocks) -> AppState {
         auth: Arc::new(AuthService::new(ports.clone())),
         users: Arc::new(UserService::new(ports.clone())),
         messaging: Arc::new(MessagingService::new(
-            ports,
+            ports.clone(),
             AppConfig::default(),
             PendingSends::new(),
+            Arc::new(PublishOrder::new()),
         )),
+        groups: Arc::new(GroupService::new(ports.clone(), AppConfig::default())),
+        blocks: Arc::new(BlockService::new(ports.clone())),
+        presence: Arc::new(PresenceService::new(ports, AppConfig::default())),
         gateway: Gateway::new(limits.ws_outbound_buffer),
         readiness: Arc::new(FixedReadiness(mocks.ready)),
         limits,

@@ -1,0 +1,70 @@
+//! Groups: creating one (`POST /groups`), and renaming, describing or deleting one (`PATCH`
+//! and `DELETE /rooms/{id}`, registered with the room in [`super::rooms`]).
+//!
+//! Who may do what is the use cases' call; every refusal follows one order: a room the caller
+//! is not in is 404 `room_not_found`, a private room 403 `not_a_group`, a missing role 403
+//! `forbidden`.
+
+use actix_web::{web, HttpResponse};
+
+use super::{parse_room_id, resource};
+use crate::dto::{CreateGroupRequest, RoomDto, RoomResponse, UpdateGroupRequest};
+use crate::extract::AuthenticatedUser;
+use crate::{ApiError, AppState};
+
+/// Registers `POST /groups`.
+pub(super) fn configure(config: &mut web::ServiceConfig) {
+    config.service(resource("/groups", "POST").route(web::post().to(create_group)));
+}
+
+/// `POST /groups` `{name, description?, invite?}` → 201 `{"room"}`.
+///
+/// The caller becomes the owner; the listed users are invited (each gets an `invite` event),
+/// not added. Every invitee is checked before anything is stored: an unknown one is 404
+/// `user_not_found`, one who blocked the caller 403 `blocked`, too many 409 `room_full`.
+async fn create_group(
+    caller: AuthenticatedUser,
+    state: web::Data<AppState>,
+    body: web::Json<CreateGroupRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let group = body.into_inner().into_new_group()?;
+    let view = state.groups.create_group(caller.user_id, group).await?;
+    Ok(HttpResponse::Created().json(RoomResponse {
+        room: RoomDto::from(&view),
+    }))
+}
+
+/// `PATCH /rooms/{id}` `{name?, description?}` → 200 `{"room"}`, as the caller now sees it.
+///
+/// Owner and admins only. The room is read again after the change for its member view
+/// (counts, last message); should that read fail, the change stands and a retry of the same
+/// `PATCH` is harmless.
+pub(super) async fn update_group(
+    caller: AuthenticatedUser,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: web::Json<UpdateGroupRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let room = parse_room_id(&id)?;
+    let changes = body.into_inner().into_changes()?;
+    state
+        .groups
+        .update_group(caller.user_id, room, changes)
+        .await?;
+    let listing = state.messaging.get_room(caller.user_id, room).await?;
+    Ok(HttpResponse::Ok().json(RoomResponse {
+        room: RoomDto::from(&listing),
+    }))
+}
+
+/// `DELETE /rooms/{id}` → 204; the owner only. The group goes with its messages, invites and
+/// links, and every member gets `room_deleted`.
+pub(super) async fn delete_group(
+    caller: AuthenticatedUser,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let room = parse_room_id(&id)?;
+    state.groups.delete_group(caller.user_id, room).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,152 @@
+//! Catch-up after a reconnect: the `resume` frame.
+//!
+//! The client names, per room, the last rev it saw. The gateway first tells the writer to hold
+//! those rooms' live changes, then pages through each room's changes in rev order as ordinary
+//! `message`, `message_edited` and `message_deleted` events (a message created after the
+//! client's point comes once as `message` in its latest state, a created-then-deleted one as
+//! `message_deleted`), then lets the writer release what it held (skipping revs the replay
+//! already wrote) and ends with `resumed`. The store is the source of truth, so a client may
+//! have been away for any length of time. Pages are sent only while the connection's buffer
+//! has room to spare, so a long replay never crowds out live events into a 1013.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chat_app::messaging::{MessagingService, ResumeError};
+use chat_domain::{Message, Rev, RoomId, UserId};
+use serde_json::json;
+use tokio::sync::mpsc;
+
+use super::outbound::Outbound;
+use super::protocol::{error_event, FrameError, ResumeFrame};
+use crate::dto::MessageDto;
+
+/// Changes read from the store per page.
+const PAGE: u32 = 100;
+
+/// Replays what `user` missed in the rooms named by `frame`, then sends `resumed`.
+pub async fn replay(
+    messaging: Arc<MessagingService>,
+    user: UserId,
+    frame: ResumeFrame,
+    outbound: mpsc::Sender<Outbound>,
+) {
+    let mut named = HashMap::new();
+    let mut unknown = Vec::new();
+    for (room, rev) in frame.rooms {
+        match room.parse::<RoomId>() {
+            Ok(id) => {
+                named.insert(id, Rev(rev));
+            }
+            // Not a room id at all: certainly not one of the user's rooms.
+            Err(_) => unknown.push(room),
+        }
+    }
+    let plan = match messaging.resume_plan(user, &named).await {
+        Ok(plan) => plan,
+        Err(error) => {
+            let _ = outbound
+                .send(Outbound::Text(error_event(&failure(error))))
+                .await;
+            return;
+        }
+    };
+    let rooms: Vec<RoomId> = plan.replay.iter().map(|(room, _)| *room).collect();
+    if outbound
+        .send(Outbound::BeginReplay { rooms })
+        .await
+        .is_err()
+    {
+        return;
+    }
+    let mut left: Vec<String> = plan.left.iter().map(ToString::to_string).collect();
+    left.extend(unknown);
+    for (room, from) in plan.replay {
+        match replay_room(&messaging, user, room, from, &outbound).await {
+            Ok(()) => {}
+            Err(ResumeError::RoomNotFound) => left.push(room.to_string()),
+            Err(error) => {
+                let _ = outbound
+                    .send(Outbound::Text(error_event(&failure(error))))
+                    .await;
+            }
+        }
+    }
+    let latest: serde_json::Map<String, serde_json::Value> = plan
+        .latest
+        .iter()
+        .map(|(room, rev)| (room.to_string(), json!(rev.get())))
+        .collect();
+    let resumed = json!({ "type": "resumed", "rooms": latest, "left": left }).to_string();
+    let _ = outbound.send(Outbound::EndReplay { json: resumed }).await;
+}
+
+async fn replay_room(
+    messaging: &MessagingService,
+    user: UserId,
+    room: RoomId,
+    from: Rev,
+    outbound: &mpsc::Sender<Outbound>,
+) -> Result<(), ResumeError> {
+    let mut after = from;
+    loop {
+        wait_for_headroom(outbound).await;
+        let page = messaging.changes_page(user, room, after, PAGE).await?;
+        for message in &page.messages {
+            let item = Outbound::Replay {
+                room_id: room,
+                rev: message.rev,
+                json: replay_event(message, from),
+            };
+            if outbound.send(item).await.is_err() {
+                return Ok(());
+            }
+        }
+        after = page.next_after;
+        if !page.has_more {
+            return Ok(());
+        }
+    }
+}
+
+/// The event a change becomes for a client that last saw rev `from`.
+fn replay_event(message: &Message, from: Rev) -> Arc<str> {
+    let kind = if message.deleted {
+        "message_deleted"
+    } else if message.created_rev > from {
+        "message"
+    } else {
+        "message_edited"
+    };
+    Arc::from(json!({ "type": kind, "message": MessageDto::from(message) }).to_string())
+}
+
+/// Waits until at least half of the connection's buffer is free, leaving room for live events.
+async fn wait_for_headroom(outbound: &mpsc::Sender<Outbound>) {
+    while outbound.capacity() < outbound.max_capacity() / 2 {
+        if outbound.is_closed() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+fn failure(error: ResumeError) -> FrameError {
+    let (code, message) = match error {
+        ResumeError::RoomNotFound => ("room_not_found", "room not found".to_owned()),
+        ResumeError::InvalidLimit => ("invalid_request", error.to_string()),
+        ResumeError::Unavailable(source) => {
+            tracing::error!(error = %source, "resume failed: store unavailable");
+            (
+                "store_unavailable",
+                "the service is temporarily unavailable; try again".to_owned(),
+            )
+        }
+    };
+    FrameError {
+        reference: None,
+        code,
+        message,
+    }
+}
