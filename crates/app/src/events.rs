@@ -47,7 +47,7 @@ pub async fn run_event_pump(
 
 fn settle(pending: &PendingSends, event: &BusEvent) {
     match event {
-        BusEvent::MessageCreated { message } => pending.settle(message.id, message),
+        BusEvent::MessageCreated { message, .. } => pending.settle(message.id, message),
         BusEvent::SendDeduplicated {
             pending_id,
             original,

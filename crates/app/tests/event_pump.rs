@@ -100,6 +100,7 @@ async fn a_message_created_event_settles_the_send_waiting_for_it_and_is_delivere
             *event
                 == BusEvent::MessageCreated {
                     message: message(1),
+                    reply_preview: None,
                 }
         })
         .times(1)
@@ -109,6 +110,7 @@ async fn a_message_created_event_settles_the_send_waiting_for_it_and_is_delivere
         });
     let created = BusEvent::MessageCreated {
         message: message(1),
+        reply_preview: None,
     };
     let pump = Pump::start(
         MockEventBus::new(),
@@ -169,9 +171,11 @@ async fn every_event_is_delivered_in_bus_order_and_settles_only_its_own_send() {
         },
         BusEvent::MessageCreated {
             message: message(1),
+            reply_preview: None,
         },
         BusEvent::MessageCreated {
             message: message(2),
+            reply_preview: None,
         },
     ];
     let mut delivery = MockDelivery::new();
@@ -197,9 +201,11 @@ async fn every_event_is_delivered_in_bus_order_and_settles_only_its_own_send() {
 async fn the_pump_resubscribes_when_the_bus_ends_its_subscription() {
     let before = BusEvent::MessageCreated {
         message: message(1),
+        reply_preview: None,
     };
     let after = BusEvent::MessageCreated {
         message: message(2),
+        reply_preview: None,
     };
     let mut bus = MockEventBus::new();
     let resubscribed = open_stream(vec![after.clone()]);

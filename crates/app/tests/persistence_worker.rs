@@ -65,7 +65,7 @@ fn created_seqs(events: &[BusEvent]) -> Vec<u64> {
     events
         .iter()
         .filter_map(|e| match e {
-            BusEvent::MessageCreated { message } => Some(message.seq.get()),
+            BusEvent::MessageCreated { message, .. } => Some(message.seq.get()),
             _ => None,
         })
         .collect()

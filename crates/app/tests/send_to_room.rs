@@ -235,7 +235,7 @@ async fn a_send_completes_when_a_worker_commits_its_job() {
         .bus
         .expect_publish()
         .withf(
-            |event| matches!(event, BusEvent::MessageCreated { message } if message.seq == Seq(5)),
+            |event| matches!(event, BusEvent::MessageCreated { message, .. } if message.seq == Seq(5)),
         )
         .times(1)
         .returning(|_| Ok(()));

@@ -33,8 +33,8 @@ pub use group::{
 };
 pub use ids::{InviteId, JobId, MessageId, RoomId, SessionId, UserId};
 pub use message::{
-    BodyError, ClientMsgId, ClientMsgIdError, Message, MessageBody, MessageEdit, NewMessage, Rev,
-    Seq, DEFAULT_MAX_BODY_CHARS,
+    BodyError, ClientMsgId, ClientMsgIdError, Message, MessageBody, MessageEdit, NewMessage,
+    ReplyPreview, Rev, Seq, DEFAULT_MAX_BODY_CHARS, REPLY_PREVIEW_CHARS,
 };
 pub use room::{Membership, PrivatePair, PrivatePairError, Role, Room, RoomKind};
 pub use time::Timestamp;

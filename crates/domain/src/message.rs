@@ -66,6 +66,42 @@ impl fmt::Display for Rev {
     }
 }
 
+/// How many characters of an answered message a reply preview shows.
+pub const REPLY_PREVIEW_CHARS: usize = 100;
+
+/// The answered message as a reply shows it next to itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyPreview {
+    /// The answered message.
+    pub id: MessageId,
+    /// Its author.
+    pub sender_id: UserId,
+    /// Its first [`REPLY_PREVIEW_CHARS`] characters; `None` once it is deleted.
+    pub body: Option<String>,
+    /// Whether it was deleted.
+    pub deleted: bool,
+}
+
+impl ReplyPreview {
+    /// The preview of `message`.
+    pub fn of(message: &Message) -> Self {
+        let body = if message.deleted {
+            None
+        } else {
+            message
+                .body
+                .as_deref()
+                .map(|body| body.chars().take(REPLY_PREVIEW_CHARS).collect())
+        };
+        Self {
+            id: message.id,
+            sender_id: message.sender_id,
+            body,
+            deleted: message.deleted,
+        }
+    }
+}
+
 /// One earlier body of an edited message.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageEdit {

@@ -9,7 +9,8 @@ use std::pin::Pin;
 
 use async_trait::async_trait;
 use chat_domain::{
-    Invite, Message, MessageId, Role, Room, RoomId, Seq, SessionId, Timestamp, UserId, Username,
+    Invite, Message, MessageId, ReplyPreview, Role, Room, RoomId, Seq, SessionId, Timestamp,
+    UserId, Username,
 };
 use futures_util::Stream;
 use serde::{Deserialize, Serialize};
@@ -47,6 +48,9 @@ pub enum BusEvent {
     MessageCreated {
         /// The stored message.
         message: Message,
+        /// The message it answers, in short (when it is a reply).
+        #[serde(default)]
+        reply_preview: Option<ReplyPreview>,
     },
     /// `user_id` became a member of `room`: their connections start receiving its events.
     RoomJoined {
@@ -171,7 +175,7 @@ impl BusEvent {
     /// The room whose member connections this event goes to, if it is a room event.
     pub fn room_id(&self) -> Option<RoomId> {
         match self {
-            Self::MessageCreated { message }
+            Self::MessageCreated { message, .. }
             | Self::MessageEdited { message }
             | Self::MessageDeleted { message } => Some(message.room_id),
             Self::ReadMarker { room_id, .. }

@@ -40,6 +40,10 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let ports = wiring.ports.clone();
     let config = AppConfig {
         max_body_chars: settings.max_body_chars,
+        max_group_members: settings.max_group_members,
+        invite_ttl: settings.invite_ttl,
+        edit_window: settings.edit_window,
+        presence_grace: settings.presence_grace,
         ..AppConfig::default()
     };
     let limits = HttpLimits {

@@ -42,6 +42,14 @@ pub struct Settings {
     pub migrate_on_start: bool,
     /// `CHAT_SHUTDOWN_GRACE_SECS`: how long shutdown waits for in-flight work and the queue.
     pub shutdown_grace: Duration,
+    /// `CHAT_MAX_GROUP_MEMBERS`: member limit of a group.
+    pub max_group_members: u32,
+    /// `CHAT_INVITE_TTL_SECS`: how long an invite can be accepted.
+    pub invite_ttl: Duration,
+    /// `CHAT_EDIT_WINDOW_SECS`: how long after sending its author may edit a message.
+    pub edit_window: Duration,
+    /// `CHAT_PRESENCE_GRACE_MS`: how long a user stays online after their last connection closes.
+    pub presence_grace: Duration,
 }
 
 impl Settings {
@@ -85,6 +93,14 @@ impl Settings {
             max_ws_frame_bytes: parse(&get, "CHAT_MAX_WS_FRAME_BYTES", 64 * 1024)?,
             migrate_on_start: parse(&get, "CHAT_MIGRATE", true)?,
             shutdown_grace: Duration::from_secs(parse(&get, "CHAT_SHUTDOWN_GRACE_SECS", 30)?),
+            max_group_members: parse(
+                &get,
+                "CHAT_MAX_GROUP_MEMBERS",
+                chat_domain::DEFAULT_MAX_GROUP_MEMBERS,
+            )?,
+            invite_ttl: Duration::from_secs(parse(&get, "CHAT_INVITE_TTL_SECS", 7 * 24 * 3600)?),
+            edit_window: Duration::from_secs(parse(&get, "CHAT_EDIT_WINDOW_SECS", 15 * 60)?),
+            presence_grace: Duration::from_millis(parse(&get, "CHAT_PRESENCE_GRACE_MS", 5_000)?),
         })
     }
 }

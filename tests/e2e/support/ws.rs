@@ -262,7 +262,16 @@ impl WsClient {
     /// Sends `{"type":"ping"}` and asserts the very next event is a pong: the connection works.
     pub async fn ping_pong(&mut self) {
         self.send_json(&json!({"type": "ping"})).await;
-        self.expect_event("pong", EVENT_TIMEOUT).await;
+        // Presence notices of room-mates arrive whenever they connect; they are not what a
+        // ping checks, so they may come first.
+        loop {
+            let event = self.next_event(EVENT_TIMEOUT).await;
+            match event["type"].as_str() {
+                Some("pong") => return,
+                Some("presence") => continue,
+                _ => panic!("expected a `pong` event, got {event}"),
+            }
+        }
     }
 
     /// Sends `{"type":"send", ...}` to user `to`.

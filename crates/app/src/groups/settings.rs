@@ -166,10 +166,11 @@ impl GroupService {
         target: UserId,
         role: Role,
     ) -> Result<(), ChangeRoleError> {
+        // Authority first: someone who may not change roles learns nothing about the request.
+        self.require_role(room, owner, OWNER).await?;
         if role == Role::Owner || target == owner {
             return Err(ChangeRoleError::InvalidRole);
         }
-        self.require_role(room, owner, OWNER).await?;
         let unavailable = ChangeRoleError::Unavailable;
         let membership = self
             .ports

@@ -6,46 +6,13 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use chat_domain::{Message, MessageId, RoomId, UserId};
+use chat_domain::{Message, MessageId, RoomId};
 use chat_ports::StoreError;
 use thiserror::Error;
 
 use super::MessagingService;
 
-/// How many characters of the answered message a preview shows.
-pub const REPLY_PREVIEW_CHARS: usize = 100;
-
-/// The answered message as a reply shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReplyPreview {
-    /// The answered message.
-    pub id: MessageId,
-    /// Its author.
-    pub sender_id: UserId,
-    /// Its first [`REPLY_PREVIEW_CHARS`] characters; `None` once it is deleted.
-    pub body: Option<String>,
-    /// Whether it was deleted.
-    pub deleted: bool,
-}
-
-impl ReplyPreview {
-    /// The preview of `message`.
-    pub fn of(message: &Message) -> Self {
-        Self {
-            id: message.id,
-            sender_id: message.sender_id,
-            body: if message.deleted {
-                None
-            } else {
-                message
-                    .body
-                    .as_deref()
-                    .map(|body| body.chars().take(REPLY_PREVIEW_CHARS).collect())
-            },
-            deleted: message.deleted,
-        }
-    }
-}
+pub use chat_domain::{ReplyPreview, REPLY_PREVIEW_CHARS};
 
 /// Why previews could not be built.
 #[derive(Debug, Error)]

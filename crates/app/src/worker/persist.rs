@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use chat_domain::{Message, NewMessage, RoomId, RoomKind, Seq, UserId};
+use chat_domain::{Message, MessageId, NewMessage, ReplyPreview, RoomId, RoomKind, Seq, UserId};
 use chat_ports::{
     Appended, BusEvent, JobPayload, LeasedJob, NewJob, Priority, RoomView, StoreError, UserSummary,
 };
@@ -72,6 +72,7 @@ impl JobWorkers {
                 tracing::warn!(%error, %room, "could not advance the sender's read marker");
             }
         }
+        let previews = self.previews_of(&results).await;
         // Once the bus refuses one event, every later event of this commit is queued behind it
         // instead of being published, so none overtakes it.
         let mut deferred = false;
@@ -94,8 +95,10 @@ impl JobWorkers {
                     if message.seq == Seq(1) {
                         self.announce_private_room(&message, &mut deferred).await;
                     }
+                    let reply_preview = message.reply_to.and_then(|id| previews.get(&id).cloned());
                     let event = BusEvent::MessageCreated {
                         message: message.clone(),
+                        reply_preview,
                     };
                     self.publish(event, &mut deferred).await;
                     self.pending.settle(pending_id, &message);
@@ -111,6 +114,27 @@ impl JobWorkers {
             }
             self.complete(job).await;
         }
+    }
+
+    /// Previews of the messages the created ones answer, one `find_many` per room. Previews
+    /// are decoration: if they cannot be read, the messages go out without them.
+    async fn previews_of(&self, results: &[Appended]) -> HashMap<MessageId, ReplyPreview> {
+        let mut wanted: HashMap<RoomId, Vec<MessageId>> = HashMap::new();
+        for result in results {
+            if let Appended::Created(message) = result {
+                if let Some(answered) = message.reply_to {
+                    wanted.entry(message.room_id).or_default().push(answered);
+                }
+            }
+        }
+        let mut previews = HashMap::new();
+        for (room, ids) in wanted {
+            match self.ports.messages.find_many(room, &ids).await {
+                Ok(found) => previews.extend(found.iter().map(|m| (m.id, ReplyPreview::of(m)))),
+                Err(error) => tracing::warn!(%error, %room, "could not read reply previews"),
+            }
+        }
+        previews
     }
 
     /// The first message of a private room is what makes the room exist for its two users:

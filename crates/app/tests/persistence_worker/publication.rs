@@ -60,7 +60,7 @@ async fn the_first_message_of_a_private_room_announces_the_room_to_both_members_
         .bus
         .expect_publish()
         .withf(
-            |event| matches!(event, BusEvent::MessageCreated { message } if message.seq == Seq(1)),
+            |event| matches!(event, BusEvent::MessageCreated { message, .. } if message.seq == Seq(1)),
         )
         .times(1)
         .in_sequence(&mut order)
@@ -93,7 +93,8 @@ async fn the_first_message_of_a_group_announces_no_room() {
     assert_eq!(
         recorded(&published),
         vec![BusEvent::MessageCreated {
-            message: stored(&first, 1)
+            message: stored(&first, 1),
+            reply_preview: None
         }]
     );
 }
@@ -115,7 +116,8 @@ async fn a_later_message_of_a_private_room_announces_nothing() {
     assert_eq!(
         recorded(&published),
         vec![BusEvent::MessageCreated {
-            message: stored(&second, 2)
+            message: stored(&second, 2),
+            reply_preview: None
         }]
     );
 }
@@ -169,6 +171,7 @@ async fn an_event_the_bus_refuses_is_queued_for_retry_at_normal_priority() {
     let message = new_message(1, room_id(3), user_id(1));
     let event = BusEvent::MessageCreated {
         message: stored(&message, 4),
+        reply_preview: None,
     };
     let mut mocks = MockPorts::new();
     store_commits_from(&mut mocks, 4);
@@ -298,6 +301,7 @@ async fn a_message_the_bus_refuses_is_not_overtaken_by_the_next_message_of_its_r
     bookkeeping_succeeds(&mut mocks);
     let first_message = BusEvent::MessageCreated {
         message: stored(&messages[0], 4),
+        reply_preview: None,
     };
     let (published, queued) = bus_refuses_once(&mut mocks, move |e| *e == first_message);
     let pending = PendingSends::new();

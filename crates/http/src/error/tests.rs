@@ -13,6 +13,8 @@ use serde_json::Value;
 
 use super::ApiError;
 
+mod groups;
+
 fn status_and_code(error: impl Into<ApiError>) -> (u16, &'static str) {
     let error = error.into();
     (error.status_code().as_u16(), error.code())

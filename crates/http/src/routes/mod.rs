@@ -1,6 +1,6 @@
 //! Every HTTP route, and the configuration that makes actix's own errors speak our JSON.
 //!
-//! One file per resource: [`auth`], [`users`], [`blocks`], [`presence`], [`rooms`] (the
+//! One file per resource: [`auth`], [`users`] (with blocks and presence), [`rooms`] (the
 //! list, one room and its read marker), [`groups`] (creating, changing and deleting groups),
 //! [`members`] (paging, roles, removal, ownership), [`invites`], [`links`] (invite links),
 //! [`messages`] (both ways of sending and the history), [`edits`] (editing and deleting one
@@ -16,7 +16,6 @@
 //! each into an [`ApiError`] so that clients always get the same envelope and never a 500.
 
 mod auth;
-mod blocks;
 mod edits;
 mod groups;
 mod health;
@@ -24,7 +23,6 @@ mod invites;
 mod links;
 mod members;
 mod messages;
-mod presence;
 mod rooms;
 mod users;
 
@@ -49,8 +47,6 @@ pub fn configure(config: &mut web::ServiceConfig, state: AppState) {
             web::scope("/api/v1")
                 .configure(auth::configure)
                 .configure(users::configure)
-                .configure(blocks::configure)
-                .configure(presence::configure)
                 .configure(rooms::configure)
                 .configure(groups::configure)
                 .configure(members::configure)

@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::outbound::Outbound;
 use super::protocol::{message_event, room_joined_event};
+use crate::dto::message::ReplyPreviewDto;
 use crate::dto::{MessageDto, RoomDto};
 
 /// What happens to a room's subscriptions once its event is delivered.
@@ -78,7 +79,11 @@ pub fn route(event: &BusEvent) -> Route {
         afterwards,
     };
     match event {
-        BusEvent::MessageCreated { message } => change(message, |dto| message_event(dto)),
+        BusEvent::MessageCreated { message, reply_preview } => {
+            let mut dto = MessageDto::from(message);
+            dto.reply_preview = reply_preview.as_ref().map(ReplyPreviewDto::from);
+            change_with(message, dto, |dto| message_event(dto))
+        }
         BusEvent::MessageEdited { message } => change(message, |dto| typed("message_edited", dto)),
         BusEvent::MessageDeleted { message } => change(message, |dto| typed("message_deleted", dto)),
         BusEvent::RoomJoined { user_id, room } => Route::Joined {
@@ -121,11 +126,17 @@ pub fn route(event: &BusEvent) -> Route {
             json!({"type": "member_joined", "room_id": room_id, "user_id": user_id}),
             Afterwards::Keep,
         ),
-        BusEvent::MemberLeft { room_id, user_id } => room_event(
-            *room_id,
-            json!({"type": "member_left", "room_id": room_id, "user_id": user_id}),
-            Afterwards::Unsubscribe(*user_id),
-        ),
+        // The one who left asked for it and hears nothing more of the room.
+        BusEvent::MemberLeft { room_id, user_id } => Route::Room {
+            room: *room_id,
+            item: Outbound::RoomEvent {
+                json: Arc::from(
+                    json!({"type": "member_left", "room_id": room_id, "user_id": user_id}).to_string(),
+                ),
+            },
+            except: Some(*user_id),
+            afterwards: Afterwards::Unsubscribe(*user_id),
+        },
         BusEvent::MemberRemoved { room_id, user_id } => room_event(
             *room_id,
             json!({"type": "member_removed", "room_id": room_id, "user_id": user_id}),
@@ -168,7 +179,15 @@ pub fn route(event: &BusEvent) -> Route {
 }
 
 fn change(message: &Message, frame: impl FnOnce(&MessageDto) -> Arc<str>) -> Route {
-    let dto = Arc::new(MessageDto::from(message));
+    change_with(message, MessageDto::from(message), frame)
+}
+
+fn change_with(
+    message: &Message,
+    dto: MessageDto,
+    frame: impl FnOnce(&MessageDto) -> Arc<str>,
+) -> Route {
+    let dto = Arc::new(dto);
     Route::Room {
         room: message.room_id,
         item: Outbound::Change {

@@ -67,6 +67,7 @@ fn drain(registration: &mut Registration) -> Vec<String> {
 fn created(room: RoomId, seq: u64) -> BusEvent {
     BusEvent::MessageCreated {
         message: message(room, seq),
+        reply_preview: None,
     }
 }
 

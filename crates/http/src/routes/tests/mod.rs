@@ -1,7 +1,8 @@
 //! The routes through a real actix service over mockall ports: the harness, and the answers
 //! that succeed. [`rejections`] holds the requests that must be refused;
-//! [`group_rejections`] the same for groups, members, invites, links, blocks, presence and
-//! message changes; [`group_answers`] the shapes of the new answers.
+//! [`group_rejections`] (malformed requests) and [`value_rejections`] (refused values) the
+//! same for groups, members, invites, links, blocks, presence and message changes;
+//! [`group_answers`] the shapes of their answers.
 //!
 //! Every port a test does not script is a mock without expectations, so touching it panics
 //! the test: that is how the rejection tests prove nothing reached a store.
@@ -9,11 +10,12 @@
 mod group_answers;
 mod group_rejections;
 mod rejections;
+mod value_rejections;
 
 use std::sync::Arc;
 
 use actix_web::http::header::{ALLOW, AUTHORIZATION, CONTENT_TYPE};
-use actix_web::http::StatusCode;
+use actix_web::http::{Method, StatusCode};
 use actix_web::{test, App};
 use async_trait::async_trait;
 use chat_app::auth::AuthService;
@@ -45,6 +47,7 @@ struct Mocks {
     rooms: MockRoomStore,
     messages: MockMessageStore,
     invites: MockInviteStore,
+    bus: MockEventBus,
     hasher: MockPasswordHasher,
     clock: MockClock,
     ids: MockIdGenerator,
@@ -85,7 +88,7 @@ fn state(mocks: Mocks) -> AppState {
         blocks: Arc::new(MockBlockStore::new()),
         presence: Arc::new(MockPresenceTracker::new()),
         queue: Arc::new(MockJobQueue::new()),
-        bus: Arc::new(MockEventBus::new()),
+        bus: Arc::new(mocks.bus),
         hasher: Arc::new(mocks.hasher),
         tokens: Arc::new(tokens),
         clock: Arc::new(mocks.clock),
@@ -149,6 +152,28 @@ fn post_json(uri: &str, body: &str) -> test::TestRequest {
         .uri(uri)
         .insert_header((CONTENT_TYPE, "application/json"))
         .set_payload(body.to_owned())
+}
+
+/// An authenticated request with a JSON body.
+fn json(method: Method, uri: &str, body: &str) -> test::TestRequest {
+    authed(
+        test::TestRequest::default()
+            .method(method)
+            .uri(uri)
+            .insert_header((CONTENT_TYPE, "application/json"))
+            .set_payload(body.to_owned()),
+    )
+}
+
+/// An authenticated request without a body.
+fn bare(method: Method, uri: &str) -> test::TestRequest {
+    authed(test::TestRequest::default().method(method).uri(uri))
+}
+
+/// Sends `request` to an app over expectation-free mocks; asserts the status and the code.
+async fn refused(request: test::TestRequest, expected: (StatusCode, &str), case: &str) {
+    let (status, _, body) = call(Mocks::default(), request).await;
+    assert_eq!((status, code(&body)), expected, "{case}");
 }
 
 #[actix_web::test]
