@@ -56,6 +56,7 @@ async fn an_admin_changes_no_roles() {
 #[tokio::test]
 async fn ownership_is_not_a_role_to_set() {
     let mut mocks = MockPorts::new();
+    group_3(&mut mocks);
     mocks.rooms.expect_set_role().never();
 
     let result = groups(mocks)

@@ -99,6 +99,9 @@ pub enum BusEvent {
         user_id: UserId,
         /// Their new delivered marker.
         seq: Seq,
+        /// The authors of the messages the marker passed: only their connections are told.
+        #[serde(default)]
+        senders: Vec<UserId>,
     },
     /// A member is typing; relayed to the room's other members, never stored.
     Typing {

@@ -51,6 +51,11 @@ async fn dead_letters(settings: Settings, args: &[&str]) -> anyhow::Result<()> {
         }
         ["replay", id] => {
             let id: JobId = id.parse().context("a dead-letter id is a UUID")?;
+            if settings.redis_url.is_none() {
+                // Without Redis the queue lives in each process: this command's queue would die
+                // with it, taking the replayed job along.
+                bail!("replaying needs the shared queue: set CHAT_REDIS_URL (the running nodes' Redis)");
+            }
             service.replay(id).await?;
             println!("replayed {id}");
             Ok(())

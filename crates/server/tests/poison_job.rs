@@ -437,10 +437,6 @@ async fn the_dlq_commands_list_and_purge_the_dead_letters_of_the_embedded_defaul
     harness.stop().await;
 }
 
-// Server bug, reported: without CHAT_REDIS_URL, `dlq replay` moves the letter into the
-// command's own in-process queue, which ends with the command, prints "replayed" and exits 0:
-// the job is gone. Remove the `ignore` with the fix (refusing the replay keeps the letter).
-#[ignore = "server bug: `dlq replay` without a shared queue loses the dead letter"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replaying_a_dead_letter_without_a_shared_queue_does_not_lose_it() {
     let harness = poison_is_dead_lettered_and_the_workers_go_on(QueueKind::InProcess).await;
@@ -457,6 +453,10 @@ async fn replaying_a_dead_letter_without_a_shared_queue_does_not_lose_it() {
         .output()
         .expect("running chat-server");
 
+    assert!(
+        !output.status.success(),
+        "a replay with nowhere to go must fail loudly"
+    );
     let listed = harness.cli_list();
     assert_eq!(
         listed.len(),

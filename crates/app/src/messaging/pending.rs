@@ -64,6 +64,14 @@ impl PendingSends {
         }
     }
 
+    /// Gives up the wait for `id`: the send answers "unavailable" at once instead of running
+    /// into its timeout (the worker calls this when the store is down). The message may still
+    /// be stored by a later retry of its job, which a client retrying with the same
+    /// `client_msg_id` then gets back.
+    pub fn abandon(&self, id: MessageId) {
+        self.lock().remove(&id);
+    }
+
     /// How many sends are waiting.
     pub fn len(&self) -> usize {
         self.lock().len()

@@ -8,7 +8,7 @@
 //! reordered receipts cost one store call and no event.
 
 use chat_domain::{Membership, RoomId, Seq, UserId};
-use chat_ports::{BusEvent, StoreError};
+use chat_ports::{BusEvent, HistoryCursor, StoreError};
 use thiserror::Error;
 
 use super::{MembershipError, MessagingService};
@@ -111,13 +111,55 @@ impl MessagingService {
                 user_id: user,
                 seq: target,
             },
-            Marker::Delivered => BusEvent::Delivered {
-                room_id: room,
-                user_id: user,
-                seq: target,
-            },
+            Marker::Delivered => {
+                let senders = self.senders_between(room, user, current, target).await?;
+                if senders.is_empty() {
+                    // Only the recipient's own messages were passed: nobody is waiting to hear.
+                    return Ok(Some(target));
+                }
+                BusEvent::Delivered {
+                    room_id: room,
+                    user_id: user,
+                    seq: target,
+                    senders,
+                }
+            }
         };
         publish_or_queue(&self.ports, &self.config, event).await;
         Ok(Some(target))
     }
+
+    /// The authors (other than `reader`) of the messages of `room` above `from` up to `to`:
+    /// whose messages a delivered marker moving over that range reached.
+    async fn senders_between(
+        &self,
+        room: RoomId,
+        reader: UserId,
+        from: Seq,
+        to: Seq,
+    ) -> Result<Vec<UserId>, ReceiptError> {
+        let span = u32::try_from(to.get().saturating_sub(from.get())).unwrap_or(u32::MAX);
+        let passed = self
+            .ports
+            .messages
+            .page(
+                room,
+                HistoryCursor::After(from),
+                span.min(DELIVERY_SCAN_LIMIT),
+            )
+            .await
+            .map_err(ReceiptError::Unavailable)?;
+        let mut senders: Vec<UserId> = passed
+            .iter()
+            .filter(|m| m.seq <= to && m.sender_id != reader && !m.deleted)
+            .map(|m| m.sender_id)
+            .collect();
+        senders.sort_unstable();
+        senders.dedup();
+        Ok(senders)
+    }
 }
+
+/// Most messages one delivery receipt looks at to find whose messages it passed; a receipt that
+/// jumps further (a device back after a long time) tells the authors of the first ones only.
+const DELIVERY_SCAN_LIMIT: u32 = 1000;

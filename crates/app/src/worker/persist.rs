@@ -46,7 +46,14 @@ impl JobWorkers {
                 }
             }
             Err(error) => {
+                let store_down = matches!(error, StoreError::Unavailable(_));
                 for job in &jobs {
+                    if let (true, JobPayload::PersistMessage { message }) =
+                        (store_down, &job.payload)
+                    {
+                        // Fail fast: the sender hears "unavailable" now, not at its timeout.
+                        self.pending.abandon(message.id);
+                    }
                     self.fail(job, error.to_string()).await;
                 }
             }

@@ -46,6 +46,16 @@ pub enum Route {
         /// The frame.
         item: Outbound,
     },
+    /// The connections of `users` that are subscribed to `room` (delivery receipts go to the
+    /// authors of the messages delivered).
+    Senders {
+        /// The room.
+        room: RoomId,
+        /// Whose connections.
+        users: Vec<UserId>,
+        /// The frame.
+        item: Outbound,
+    },
     /// Every connection of one user.
     User {
         /// The user.
@@ -98,11 +108,16 @@ pub fn route(event: &BusEvent) -> Route {
             json!({"type": "read", "room_id": room_id, "user_id": user_id, "seq": seq}),
             Afterwards::Keep,
         ),
-        BusEvent::Delivered { room_id, user_id, seq } => room_event(
-            *room_id,
-            json!({"type": "delivered", "room_id": room_id, "user_id": user_id, "seq": seq}),
-            Afterwards::Keep,
-        ),
+        BusEvent::Delivered { room_id, user_id, seq, senders } => Route::Senders {
+            room: *room_id,
+            users: senders.clone(),
+            item: Outbound::RoomEvent {
+                json: Arc::from(
+                    json!({"type": "delivered", "room_id": room_id, "user_id": user_id, "seq": seq})
+                        .to_string(),
+                ),
+            },
+        },
         BusEvent::Typing { room_id, user_id } => Route::Room {
             room: *room_id,
             item: Outbound::RoomEvent {

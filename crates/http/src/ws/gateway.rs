@@ -182,6 +182,19 @@ impl LocalDelivery for Gateway {
                 }
             }
             Route::Joined { user, room, item } => registry.deliver_room_joined(user, room, item),
+            Route::Senders { room, users, item } => {
+                for user in users {
+                    for id in registry.connections_of(user) {
+                        if registry
+                            .connections
+                            .get(&id)
+                            .is_some_and(|c| c.rooms.contains(&room))
+                        {
+                            registry.push(id, item.clone());
+                        }
+                    }
+                }
+            }
             Route::User { user, item } => {
                 for id in registry.connections_of(user) {
                     registry.push(id, item.clone());

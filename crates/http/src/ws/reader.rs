@@ -234,7 +234,7 @@ impl Reader {
         let outbound = self.outbound.clone();
         tokio::spawn(async move {
             let result = match messaging.send(request).await {
-                Ok(outcome) => Ok(Arc::new(MessageDto::from(&outcome.message))),
+                Ok(outcome) => Ok(Arc::new(acked_message(&messaging, &outcome.message).await)),
                 Err(error) => {
                     let api = ApiError::from(error);
                     Err(FrameError {
@@ -249,5 +249,23 @@ impl Reader {
             drop(permit);
         });
         true
+    }
+}
+
+/// The message an `ack` carries: with the preview of the message it answers, when it is a
+/// reply (previews are decoration: without them the ack still goes out).
+async fn acked_message(messaging: &MessagingService, message: &chat_domain::Message) -> MessageDto {
+    if message.reply_to.is_none() {
+        return MessageDto::from(message);
+    }
+    match messaging
+        .reply_previews(std::slice::from_ref(message))
+        .await
+    {
+        Ok(previews) => MessageDto::with_previews(message, &previews),
+        Err(error) => {
+            tracing::warn!(%error, "could not read a reply preview for an ack");
+            MessageDto::from(message)
+        }
     }
 }
