@@ -12,8 +12,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use futures_util::future::join_all;
 use serde_json::{json, Value};
+use tokio::sync::oneshot;
 
-use crate::support::{id_of, spawn_app, TestApp, TestUser, WsClient, EVENT_TIMEOUT, UNKNOWN_ID};
+use crate::support::{
+    id_of, spawn_app, TestApp, TestUser, WsClient, EVENT_TIMEOUT, QUIET, UNKNOWN_ID,
+};
 
 /// What a client holds of one room: its messages by seq and the last rev it saw.
 #[derive(Debug, Clone, Default)]
@@ -74,11 +77,24 @@ async fn send_all(app: &TestApp, sends: &[(&TestUser, String, String)]) -> Vec<V
 
 /// The change events a client reads until `resumed` (other events skipped), and `resumed`.
 async fn read_replay(ws: &mut WsClient) -> (Vec<Value>, Value) {
+    read_replay_signalling(ws, None).await
+}
+
+/// [`read_replay`], telling `first_change` when the first change arrives.
+async fn read_replay_signalling(
+    ws: &mut WsClient,
+    mut first_change: Option<oneshot::Sender<()>>,
+) -> (Vec<Value>, Value) {
     let mut changes = Vec::new();
     loop {
         let event = ws.next_event(EVENT_TIMEOUT).await;
         match event["type"].as_str() {
-            Some("message" | "message_edited" | "message_deleted") => changes.push(event),
+            Some("message" | "message_edited" | "message_deleted") => {
+                if let Some(tx) = first_change.take() {
+                    let _ = tx.send(());
+                }
+                changes.push(event);
+            }
             Some("resumed") => return (changes, event),
             Some("error") => panic!("the server refused the resume: {event}"),
             _ => {}
@@ -86,13 +102,26 @@ async fn read_replay(ws: &mut WsClient) -> (Vec<Value>, Value) {
     }
 }
 
+/// How strictly [`check_replay`] checks the order of changes within a room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Order {
+    /// Rev order throughout: nothing live came before the server took the resume.
+    Revs,
+    /// Live changes may have reached the connection before the server read the `resume`
+    /// frame (they race it); those come first, the replay skips them, and every change is
+    /// still after the point resumed from and comes once.
+    LiveMayPrecede,
+}
+
 /// Checks the replayed `changes` of the rooms in `before` against the server's `after`: every
-/// `(room, rev)` once, in rev order per room, each as the right event with the message exactly
-/// as stored; then applies them and requires the client to hold exactly the server's state.
+/// `(room, rev)` once, in rev order per room (see [`Order`]), each as the right event with the
+/// message exactly as stored; then applies them and requires the client to hold exactly the
+/// server's state.
 fn check_replay(
     before: &HashMap<String, Local>,
     after: &HashMap<String, Local>,
     changes: &[Value],
+    order: Order,
 ) {
     let mut seen = HashSet::new();
     let mut last_rev: HashMap<String, u64> = HashMap::new();
@@ -109,9 +138,14 @@ fn check_replay(
             seen.insert((room.clone(), rev)),
             "(room {room}, rev {rev}) came twice; second time as {event}"
         );
+        assert!(
+            rev > old.rev,
+            "room {room}: rev {rev} is not after the point resumed from ({})",
+            old.rev
+        );
         let previous = last_rev.insert(room.clone(), rev).unwrap_or(old.rev);
         assert!(
-            rev > previous,
+            rev > previous || order == Order::LiveMayPrecede,
             "room {room}: rev {rev} came after rev {previous} (must be rev order, after the point resumed from)"
         );
         let stored = &new.messages[&seq(message)];
@@ -129,7 +163,7 @@ fn check_replay(
         assert_eq!(event["type"], want, "wrong event for {event}");
         let local = applied.get_mut(&room).expect("a resumed room");
         local.messages.insert(seq(message), message.clone());
-        local.rev = rev;
+        local.rev = local.rev.max(rev);
     }
     for (room, new) in after {
         let Some(old) = before.get(room) else {
@@ -263,7 +297,7 @@ async fn a_client_back_after_500_messages_edits_and_deletes_ends_with_exactly_th
             .all(|e| e["message"]["room_id"] != left_room.as_str()),
         "nothing of a room she left is replayed"
     );
-    check_replay(&resumable, &after, &changes);
+    check_replay(&resumable, &after, &changes, Order::Revs);
 
     // `resumed`: the latest rev of every current room (the new one included), and the left one.
     let mut want_rooms = serde_json::Map::new();
@@ -284,8 +318,11 @@ async fn a_client_back_after_500_messages_edits_and_deletes_ends_with_exactly_th
     assert!(rev(&event["message"]) > after[&rooms[0]].rev, "{event}");
 }
 
-#[tokio::test]
-async fn live_messages_during_a_replay_are_neither_lost_nor_doubled() {
+/// Three rooms with 100 missed messages each; the client resumes while Bob sends 60 more.
+/// With `after_first_change`, Bob starts once the replay is under way (the server has taken
+/// the resume, so every live change must be held and come in rev order); without, his sends
+/// race the `resume` frame itself.
+async fn live_sends_during_a_resume(after_first_change: bool) {
     let app = spawn_app().await;
     let alice = app.register_and_login("alice").await;
     let bob = app.register_and_login("bob").await;
@@ -298,7 +335,7 @@ async fn live_messages_during_a_replay_are_neither_lost_nor_doubled() {
         app.send_to_room(&bob, room, "seen").await;
         before.insert(room.clone(), Local::read(&app, &alice, room).await);
     }
-    let missed: Vec<_> = (0..150)
+    let missed: Vec<_> = (0..300)
         .map(|i| (&bob, rooms[i % 3].clone(), format!("missed {i}")))
         .collect();
     send_all(&app, &missed).await;
@@ -309,15 +346,19 @@ async fn live_messages_during_a_replay_are_neither_lost_nor_doubled() {
         .map(|(room, local)| (room.clone(), json!(local.rev)))
         .collect();
     ws.send_resume(&Value::Object(point)).await;
-    // Bob keeps talking while the replay runs.
     let live: Vec<_> = (0..60)
         .map(|i| (&bob, rooms[i % 3].clone(), format!("live {i}")))
         .collect();
-    let ((mut changes, resumed), _) = tokio::join!(read_replay(&mut ws), async {
-        for chunk in live.chunks(5) {
-            send_all(&app, chunk).await;
-        }
-    });
+    let (started_tx, started_rx) = oneshot::channel();
+    let ((mut changes, resumed), ()) =
+        tokio::join!(read_replay_signalling(&mut ws, Some(started_tx)), async {
+            if after_first_change {
+                started_rx.await.expect("the replay started");
+            }
+            for chunk in live.chunks(5) {
+                send_all(&app, chunk).await;
+            }
+        });
     assert!(resumed["rooms"].is_object(), "{resumed}");
 
     // Everything sent is in the history now; read on until the connection has all of it.
@@ -340,7 +381,24 @@ async fn live_messages_during_a_replay_are_neither_lost_nor_doubled() {
             changes.push(event);
         }
     }
-    check_replay(&before, &after, &changes);
+    let order = if after_first_change {
+        Order::Revs
+    } else {
+        Order::LiveMayPrecede
+    };
+    check_replay(&before, &after, &changes, order);
+    // And nothing more comes: no change was sent twice.
+    ws.expect_none("message", QUIET).await;
+}
+
+#[tokio::test]
+async fn live_messages_during_a_replay_are_held_and_neither_lost_nor_doubled() {
+    live_sends_during_a_resume(true).await;
+}
+
+#[tokio::test]
+async fn live_messages_racing_the_resume_frame_are_neither_lost_nor_doubled() {
+    live_sends_during_a_resume(false).await;
 }
 
 #[tokio::test]

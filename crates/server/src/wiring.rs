@@ -73,7 +73,7 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<Wiring> {
                 &format!("{}:queue", settings.redis_prefix),
                 JOB_VISIBILITY_TIMEOUT,
             );
-            let bus = RedisEventBus::new(url, &format!("{}:events", settings.redis_prefix))
+            let bus = RedisEventBus::new(url, format!("{}:events", settings.redis_prefix))
                 .context("configuring the Redis event bus")?;
             (Arc::new(queue), Arc::new(bus))
         }

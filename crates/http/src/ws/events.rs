@@ -92,7 +92,7 @@ pub fn route(event: &BusEvent) -> Route {
         BusEvent::MessageCreated { message, reply_preview } => {
             let mut dto = MessageDto::from(message);
             dto.reply_preview = reply_preview.as_ref().map(ReplyPreviewDto::from);
-            change_with(message, dto, |dto| message_event(dto))
+            change_with(message, dto, message_event)
         }
         BusEvent::MessageEdited { message } => change(message, |dto| typed("message_edited", dto)),
         BusEvent::MessageDeleted { message } => change(message, |dto| typed("message_deleted", dto)),
