@@ -17,8 +17,8 @@ use chat_memory::{
     InProcessEventBus, InProcessJobQueue, InProcessPresence, SystemClock, UuidV7Ids,
 };
 use chat_mongo::MongoMessageStore;
-use chat_ports::{EventBus, JobQueue, MessageStore};
-use chat_redis::{RedisEventBus, RedisJobQueue};
+use chat_ports::{EventBus, JobQueue, MessageStore, PresenceTracker};
+use chat_redis::{RedisEventBus, RedisJobQueue, RedisPresence};
 use chat_sql::SqlDatabase;
 
 use crate::secret;
@@ -65,21 +65,30 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<Wiring> {
         }
         None => (database.messages(), None),
     };
-    let (queue, bus): (Arc<dyn JobQueue>, Arc<dyn EventBus>) = match &settings.redis_url {
+    let (queue, bus, presence): (
+        Arc<dyn JobQueue>,
+        Arc<dyn EventBus>,
+        Arc<dyn PresenceTracker>,
+    ) = match &settings.redis_url {
         Some(url) => {
             let pool = chat_redis::pool(url).context("configuring Redis (CHAT_REDIS_URL)")?;
+            let prefix = &settings.redis_prefix;
             let queue = RedisJobQueue::new(
-                pool,
-                &format!("{}:queue", settings.redis_prefix),
+                pool.clone(),
+                &format!("{prefix}:queue"),
                 JOB_VISIBILITY_TIMEOUT,
             );
-            let bus = RedisEventBus::new(url, format!("{}:events", settings.redis_prefix))
+            let bus = RedisEventBus::new(url, format!("{prefix}:events"))
                 .context("configuring the Redis event bus")?;
-            (Arc::new(queue), Arc::new(bus))
+            // Each process is its own node for presence counting.
+            let node = chat_domain::ids::Uuid::now_v7().to_string();
+            let presence = RedisPresence::new(pool, &format!("{prefix}:presence"), &node);
+            (Arc::new(queue), Arc::new(bus), Arc::new(presence))
         }
         None => (
             Arc::new(InProcessJobQueue::new(JOB_VISIBILITY_TIMEOUT)),
             Arc::new(InProcessEventBus::new()),
+            Arc::new(InProcessPresence::new()),
         ),
     };
     let readiness = Arc::new(StoreReadiness {
@@ -95,7 +104,7 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<Wiring> {
         dead_letters: database.dead_letters(),
         invites: database.invites(),
         blocks: database.blocks(),
-        presence: Arc::new(InProcessPresence::new()),
+        presence,
         queue,
         bus,
         hasher: Arc::new(BcryptPasswordHasher::new(settings.bcrypt_cost)),

@@ -27,7 +27,8 @@
 //! | `{p}:seq` | string | the enqueue counter that orders jobs ready in the same millisecond | none |
 //! | `{p}:wake` | list | wake-up tokens for waiting reservers (at most 64) | 60 s, renewed on each push |
 //!
-//! The event bus uses one pub/sub channel (`chat:events` by convention), no key.
+//! The event bus uses one pub/sub channel (`chat:events` by convention), no key. Presence keys
+//! are listed in [`presence`].
 //!
 //! Jobs have no TTL on purpose: a job leaves Redis when it is completed (a worker that gives up
 //! on a job stores it in the dead letters first, then completes it). Run Redis with
@@ -42,6 +43,7 @@
 //! past the blocking time, so the client never gives up on a command that is meant to block.
 
 pub mod bus;
+pub mod presence;
 pub mod queue;
 
 use std::error::Error as StdError;
@@ -54,6 +56,7 @@ use thiserror::Error;
 
 pub use bus::RedisEventBus;
 pub use deadpool_redis;
+pub use presence::RedisPresence;
 pub use queue::RedisJobQueue;
 
 /// How long a command may take before the client gives up on it (blocking commands aside).
