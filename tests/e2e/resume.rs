@@ -9,13 +9,15 @@
 //! server's history, message by message.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Duration;
 
 use futures_util::future::join_all;
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
 
 use crate::support::{
-    id_of, spawn_app, TestApp, TestUser, WsClient, EVENT_TIMEOUT, QUIET, UNKNOWN_ID,
+    id_of, spawn_app, spawn_app_with, Frame, TestApp, TestUser, WsClient, EVENT_TIMEOUT, QUIET,
+    UNKNOWN_ID,
 };
 
 /// What a client holds of one room: its messages by seq and the last rev it saw.
@@ -450,4 +452,69 @@ async fn a_resume_naming_a_room_that_is_not_yours_lists_it_as_left() {
     let mut want = vec![theirs.as_str(), UNKNOWN_ID];
     want.sort_unstable();
     assert_eq!(left, want);
+}
+
+#[tokio::test]
+async fn a_replay_longer_than_the_connection_buffer_pages_instead_of_overflowing() {
+    // A small outbound buffer makes a 300-change replay many times its size; a server that
+    // pushed the whole replay at once would close this connection as a slow consumer (1013).
+    let app = spawn_app_with(vec![("CHAT_WS_OUTBOUND_BUFFER".into(), "16".into())]).await;
+    let alice = app.register_and_login("alice").await;
+    let bob = app.register_and_login("bob").await;
+    let room = app.group_with(&bob, "Firehose", &[&alice]).await;
+    app.send_to_room(&bob, &room, "seen").await;
+    let before = HashMap::from([(room.clone(), Local::read(&app, &alice, &room).await)]);
+    let missed: Vec<_> = (0..300)
+        .map(|i| (&bob, room.clone(), format!("missed {i}")))
+        .collect();
+    send_all(&app, &missed).await;
+    let mut ws = app.ws_connect(&alice.access_token).await;
+
+    ws.send_resume(&json!({ room.clone(): before[&room].rev }))
+        .await;
+
+    // Read like a phone on a slow network: a pause every 25 events.
+    let mut changes = Vec::new();
+    let resumed = loop {
+        let event = match ws.next_frame(EVENT_TIMEOUT).await {
+            Frame::Event(event) => event,
+            Frame::Closed(code) => panic!(
+                "closed (code {code:?}) after {} replayed changes: the replay overflowed",
+                changes.len()
+            ),
+            Frame::Timeout => panic!("the replay stalled after {} changes", changes.len()),
+        };
+        match event["type"].as_str() {
+            Some("message" | "message_edited" | "message_deleted") => changes.push(event),
+            Some("resumed") => break event,
+            _ => {}
+        }
+        if changes.len() % 25 == 0 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+
+    let after = HashMap::from([(room.clone(), Local::read(&app, &alice, &room).await)]);
+    check_replay(&before, &after, &changes, Order::Revs);
+    assert_eq!(changes.len(), 300);
+    assert_eq!(resumed["rooms"][&room], json!(after[&room].rev));
+    ws.ping_pong().await;
+}
+
+#[tokio::test]
+async fn a_malformed_resume_is_an_error_and_the_connection_stays_open() {
+    let app = spawn_app().await;
+    let alice = app.register_and_login("alice").await;
+    let mut ws = app.ws_connect(&alice.access_token).await;
+
+    for frame in [
+        json!({"type": "resume"}),
+        json!({"type": "resume", "rooms": ["not", "a", "map"]}),
+        json!({"type": "resume", "rooms": {"r": -1}}),
+    ] {
+        ws.send_json(&frame).await;
+        let error = ws.wait_for("error", EVENT_TIMEOUT).await;
+        assert_eq!(error["code"], "invalid_request", "{frame}: {error}");
+    }
+    ws.ping_pong().await;
 }

@@ -48,6 +48,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     };
     let limits = HttpLimits {
         max_ws_frame_bytes: settings.max_ws_frame_bytes,
+        ws_outbound_buffer: settings.ws_outbound_buffer.max(16),
         ..HttpLimits::default()
     };
     let pending = PendingSends::new();

@@ -38,6 +38,9 @@ pub struct Settings {
     pub max_body_chars: usize,
     /// `CHAT_MAX_WS_FRAME_BYTES`: largest client WebSocket frame.
     pub max_ws_frame_bytes: usize,
+    /// `CHAT_WS_OUTBOUND_BUFFER`: events buffered per WebSocket connection before it counts as
+    /// a slow consumer and is closed with 1013.
+    pub ws_outbound_buffer: usize,
     /// `CHAT_MIGRATE`: run migrations at start (`true`/`false`).
     pub migrate_on_start: bool,
     /// `CHAT_SHUTDOWN_GRACE_SECS`: how long shutdown waits for in-flight work and the queue.
@@ -91,6 +94,7 @@ impl Settings {
                 chat_domain::DEFAULT_MAX_BODY_CHARS,
             )?,
             max_ws_frame_bytes: parse(&get, "CHAT_MAX_WS_FRAME_BYTES", 64 * 1024)?,
+            ws_outbound_buffer: parse(&get, "CHAT_WS_OUTBOUND_BUFFER", 1024)?,
             migrate_on_start: parse(&get, "CHAT_MIGRATE", true)?,
             shutdown_grace: Duration::from_secs(parse(&get, "CHAT_SHUTDOWN_GRACE_SECS", 30)?),
             max_group_members: parse(

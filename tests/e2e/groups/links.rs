@@ -54,6 +54,14 @@ async fn an_invite_link_admits_any_signed_in_user_up_to_its_max_uses() {
     assert_eq!(event["room_id"], room.as_str());
     assert_eq!(event["user_id"], first.id.as_str());
 
+    // The joiner's connection carries the room from now on, without reconnecting.
+    let hello = app.send_to_room(&owner, &room, "welcome, first").await;
+    first_ws
+        .wait_for_matching("message", EVENT_TIMEOUT, |e| {
+            e["message"]["id"] == hello["id"]
+        })
+        .await;
+
     app.try_join_link(&second, &token).await.assert_status(200);
     assert_link_refused(&app.try_join_link(&third, &token).await);
 
@@ -67,7 +75,7 @@ async fn an_invite_link_admits_any_signed_in_user_up_to_its_max_uses() {
     // Members joined by link read the room like anyone else.
     app.send_to_room(&second, &room, "hello from the link")
         .await;
-    assert_eq!(app.full_history(&first, &room).await.len(), 1);
+    assert_eq!(app.full_history(&first, &room).await.len(), 2);
 }
 
 #[tokio::test]

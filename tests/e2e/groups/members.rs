@@ -74,10 +74,17 @@ async fn a_member_page_limit_outside_1_to_200_is_a_400() {
     let owner = app.register_and_login("owner").await;
     let room = id_of(&app.create_group(&owner, "Limits").await);
 
-    for query in ["limit=0", "limit=201", "limit=ten"] {
+    for query in ["limit=0", "limit=201"] {
+        let response = app.try_members(&owner, &room, query).await;
+        assert_error(&response, 400, "invalid_limit");
+    }
+    for query in ["limit=ten", "after=not-a-user-id"] {
         let response = app.try_members(&owner, &room, query).await;
         assert_error_status(&response, 400);
     }
+    // The edges of the range are accepted.
+    app.members_page(&owner, &room, "limit=1").await;
+    app.members_page(&owner, &room, "limit=200").await;
 }
 
 #[tokio::test]

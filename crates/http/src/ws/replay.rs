@@ -94,6 +94,8 @@ async fn replay_room(
         wait_for_headroom(outbound).await;
         let page = messaging.changes_page(user, room, after, PAGE).await?;
         for message in &page.messages {
+            // Item by item, not page by page: a page may be larger than the whole buffer.
+            wait_for_headroom(outbound).await;
             let item = Outbound::Replay {
                 room_id: room,
                 rev: message.rev,
