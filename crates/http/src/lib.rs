@@ -14,7 +14,7 @@ pub mod state;
 pub mod ws;
 
 pub use error::ApiError;
-pub use state::{AppState, HttpLimits, Readiness};
+pub use state::{AppState, HttpLimits, MetricsSource, Readiness, Sample};
 pub use ws::Gateway;
 
 /// Registers every route and the JSON/query error handlers on an actix `App`.

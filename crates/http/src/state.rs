@@ -20,6 +20,26 @@ pub trait Readiness: Send + Sync {
     async fn check(&self) -> Result<(), String>;
 }
 
+/// One sample for `/metrics` (Prometheus text format).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    /// Metric name, e.g. `chat_mongodb_round_trips_total`.
+    pub name: &'static str,
+    /// One line saying what it counts.
+    pub help: &'static str,
+    /// `counter` or `gauge`.
+    pub kind: &'static str,
+    /// The value now.
+    pub value: f64,
+}
+
+/// What the node knows about itself beyond the delivery layer (stores, queue), for `/metrics`.
+#[async_trait]
+pub trait MetricsSource: Send + Sync {
+    /// The current samples; a source that cannot be read is left out, never an error.
+    async fn samples(&self) -> Vec<Sample>;
+}
+
 /// Limits of the delivery layer.
 #[derive(Debug, Clone)]
 pub struct HttpLimits {
@@ -66,6 +86,8 @@ pub struct AppState {
     pub gateway: Arc<Gateway>,
     /// Store health for `/readyz`.
     pub readiness: Arc<dyn Readiness>,
+    /// Node figures for `/metrics`.
+    pub metrics: Arc<dyn MetricsSource>,
     /// Limits.
     pub limits: HttpLimits,
 }

@@ -95,6 +95,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         presence: Arc::new(PresenceService::new(ports.clone(), config)),
         gateway: Arc::clone(&gateway),
         readiness: wiring.readiness.clone(),
+        metrics: wiring.metrics.clone(),
         limits,
     };
     let listener = TcpListener::bind(settings.http_addr)

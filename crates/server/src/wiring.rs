@@ -33,6 +33,8 @@ pub struct Wiring {
     pub ports: Ports,
     /// What `/readyz` asks.
     pub readiness: Arc<StoreReadiness>,
+    /// What `/metrics` reports of the stores and the queue.
+    pub metrics: Arc<NodeMetrics>,
 }
 
 impl std::fmt::Debug for Wiring {
@@ -91,6 +93,10 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<Wiring> {
             Arc::new(InProcessPresence::new()),
         ),
     };
+    let metrics = Arc::new(NodeMetrics {
+        mongo: mongo.clone(),
+        queue: Arc::clone(&queue),
+    });
     let readiness = Arc::new(StoreReadiness {
         database: Arc::clone(&database),
         mongo,
@@ -112,7 +118,11 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<Wiring> {
         clock: Arc::new(SystemClock),
         ids: Arc::new(UuidV7Ids),
     };
-    Ok(Wiring { ports, readiness })
+    Ok(Wiring {
+        ports,
+        readiness,
+        metrics,
+    })
 }
 
 /// Opens the SQL database and, when configured, brings its schema up to date.
@@ -160,5 +170,44 @@ impl chat_http::Readiness for StoreReadiness {
             queue.pending().await.map_err(|e| format!("redis: {e}"))?;
         }
         Ok(())
+    }
+}
+
+/// `/metrics`: the figures only the wiring can see (MongoDB round trips, queue depth).
+pub struct NodeMetrics {
+    mongo: Option<Arc<MongoMessageStore>>,
+    queue: Arc<dyn JobQueue>,
+}
+
+impl std::fmt::Debug for NodeMetrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NodeMetrics")
+            .field("mongo", &self.mongo.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl chat_http::MetricsSource for NodeMetrics {
+    async fn samples(&self) -> Vec<chat_http::Sample> {
+        let mut samples = Vec::new();
+        if let Some(mongo) = &self.mongo {
+            samples.push(chat_http::Sample {
+                name: "chat_mongodb_round_trips_total",
+                help: "Commands this node sent to MongoDB.",
+                kind: "counter",
+                value: mongo.round_trips() as f64,
+            });
+        }
+        match self.queue.pending().await {
+            Ok(pending) => samples.push(chat_http::Sample {
+                name: "chat_queue_pending",
+                help: "Jobs waiting or leased on the job queue.",
+                kind: "gauge",
+                value: pending as f64,
+            }),
+            Err(error) => tracing::warn!(%error, "metrics: queue depth unavailable"),
+        }
+        samples
     }
 }

@@ -1,4 +1,4 @@
-//! `/healthz` and `/readyz`, outside `/api/v1` because orchestrators, not clients, call them.
+//! `/healthz`, `/readyz` and `/metrics`, outside `/api/v1` because orchestrators, not clients, call them.
 //!
 //! Liveness says only that the process answers, so a slow database never gets a healthy
 //! process restarted; readiness asks the stores, so a node that cannot reach them is taken
@@ -8,13 +8,43 @@ use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 use super::resource;
-use crate::AppState;
+use crate::{AppState, Sample};
 
 /// Registers both probes.
 pub(super) fn configure(config: &mut web::ServiceConfig) {
     config
         .service(resource("/healthz", "GET").route(web::get().to(healthz)))
-        .service(resource("/readyz", "GET").route(web::get().to(readyz)));
+        .service(resource("/readyz", "GET").route(web::get().to(readyz)))
+        .service(resource("/metrics", "GET").route(web::get().to(metrics)));
+}
+
+/// `GET /metrics` → the node's figures in the Prometheus text format.
+async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let mut samples = state.metrics.samples().await;
+    samples.push(Sample {
+        name: "chat_ws_connections",
+        help: "WebSocket connections open on this node.",
+        kind: "gauge",
+        value: state.gateway.connection_count() as f64,
+    });
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(render(&samples))
+}
+
+/// The Prometheus text exposition of `samples`.
+fn render(samples: &[Sample]) -> String {
+    let mut text = String::new();
+    for sample in samples {
+        text.push_str(&format!(
+            "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n",
+            name = sample.name,
+            help = sample.help,
+            kind = sample.kind,
+            value = sample.value,
+        ));
+    }
+    text
 }
 
 /// `GET /healthz` → 200 `{"status": "ok"}`.
@@ -31,5 +61,24 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
             HttpResponse::ServiceUnavailable()
                 .json(json!({"status": "unavailable", "reason": reason}))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn samples_render_in_the_prometheus_text_format() {
+        let text = render(&[Sample {
+            name: "chat_queue_pending",
+            help: "Jobs waiting or leased.",
+            kind: "gauge",
+            value: 3.0,
+        }]);
+        assert_eq!(
+            text,
+            "# HELP chat_queue_pending Jobs waiting or leased.\n# TYPE chat_queue_pending gauge\nchat_queue_pending 3\n"
+        );
     }
 }

@@ -35,7 +35,7 @@ use chat_ports::{
 };
 use serde_json::{json, Value};
 
-use crate::{AppState, Gateway, HttpLimits, Readiness};
+use crate::{AppState, Gateway, HttpLimits, MetricsSource, Readiness};
 
 /// The one access token the mocked issuer accepts.
 const GOOD_TOKEN: &str = "good-token";
@@ -62,6 +62,16 @@ struct FixedReadiness(Option<String>);
 impl Readiness for FixedReadiness {
     async fn check(&self) -> Result<(), String> {
         self.0.clone().map_or(Ok(()), Err)
+    }
+}
+
+/// A node with nothing to report beyond what the delivery layer counts itself.
+struct NoMetrics;
+
+#[async_trait]
+impl MetricsSource for NoMetrics {
+    async fn samples(&self) -> Vec<crate::Sample> {
+        Vec::new()
     }
 }
 
@@ -114,6 +124,7 @@ fn state(mocks: Mocks) -> AppState {
         presence: Arc::new(PresenceService::new(ports, AppConfig::default())),
         gateway: Gateway::new(limits.ws_outbound_buffer),
         readiness: Arc::new(FixedReadiness(mocks.ready)),
+        metrics: Arc::new(NoMetrics),
         limits,
     }
 }
