@@ -1,8 +1,9 @@
 //! The message as clients see it, with the preview of the message it answers.
 //!
-//! [`MessageDto::from`] leaves `reply_preview` out: the WebSocket gateway fans one message out
-//! to many connections and carries only `reply_to`. HTTP answers build their messages with
-//! [`MessageDto::with_previews`] from one [`MessagingService::reply_previews`] call per page.
+//! [`MessageDto::from`] leaves `reply_preview` out; the WebSocket gateway sets it on live
+//! `message` events from the preview the worker put on the bus event (one lookup per commit,
+//! not per recipient). HTTP answers build their messages with [`MessageDto::with_previews`]
+//! from one [`MessagingService::reply_previews`] call per page.
 //!
 //! [`MessagingService::reply_previews`]: chat_app::messaging::MessagingService::reply_previews
 

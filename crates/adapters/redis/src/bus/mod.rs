@@ -13,8 +13,8 @@
 //! to it, and so is one the subscriber could not read fast enough for Redis's output buffer
 //! limit (`client-output-buffer-limit pubsub`, which then disconnects it; this adapter reads
 //! continuously into memory to stay far from it). The server does not rely on the bus for
-//! messages: a client catches up through message history (ordered by each room's sequence
-//! numbers) whenever it reconnects or sees a gap, so a lost event delays delivery but loses
+//! messages: a client catches up with a `resume` frame (every change after the last rev it
+//! saw, read from the store) whenever it reconnects, so a lost event delays delivery but loses
 //! nothing stored. The reconnect itself is logged at error level, with the window it lasted.
 
 mod subscription;
