@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 
+pub mod batch;
+
 use async_trait::async_trait;
 use chat_domain::{
     ClientMsgId, Message, MessageBody, MessageEdit, MessageId, NewMessage, Rev, RoomId, Seq,

@@ -23,7 +23,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use chat_domain::{ClientMsgId, Message, MessageId, NewMessage, Rev, RoomId, Seq, UserId};
+use chat_domain::{Message, NewMessage, Rev, RoomId, Seq};
+use chat_ports::messages::batch::{ensure_same_message, plan_batch as plan, BatchPlan as Plan};
 use chat_ports::{Appended, StoreError};
 use mongodb::bson::{doc, Document};
 
@@ -32,19 +33,6 @@ use crate::error::{bounded, bounded_raw, duplicate_key_positions, unavailable};
 use crate::gaps;
 use crate::reads::collect;
 use crate::store::Inner;
-
-/// The idempotency key of a message.
-type Key = (RoomId, UserId, ClientMsgId);
-
-/// What to do with one message of the batch.
-enum Plan {
-    /// Store it with this seq, created at this rev.
-    New(Seq, Rev),
-    /// Already stored: report this.
-    Stored(Message),
-    /// Same message as the one at this earlier index of the batch.
-    SameAs(usize),
-}
 
 /// Stores `batch` (not empty); see the module docs.
 pub(crate) async fn append_batch(
@@ -121,57 +109,6 @@ async fn find_stored<'a>(
         .projection(without_edits())
         .batch_size(most.saturating_add(1));
     collect(bounded(find).await?).await
-}
-
-/// Decides, in batch order, which messages are new and which repeat an earlier one.
-fn plan(batch: &[NewMessage], stored: &[Message]) -> Result<Vec<Plan>, StoreError> {
-    let stored_by_id: HashMap<MessageId, &Message> = stored.iter().map(|m| (m.id, m)).collect();
-    let stored_by_key: HashMap<Key, &Message> = stored
-        .iter()
-        .filter_map(|m| Some(((m.room_id, m.sender_id, m.client_msg_id.clone()?), m)))
-        .collect();
-    let mut first_by_id: HashMap<MessageId, usize> = HashMap::new();
-    let mut first_by_key: HashMap<Key, usize> = HashMap::new();
-    let mut plans = Vec::with_capacity(batch.len());
-    for (index, new) in batch.iter().enumerate() {
-        let key = new
-            .client_msg_id
-            .clone()
-            .map(|c| (new.room_id, new.sender_id, c));
-        let by_key = key.as_ref().and_then(|k| stored_by_key.get(k)).copied();
-        let plan = if let Some(original) = by_key.or_else(|| stored_by_id.get(&new.id).copied()) {
-            ensure_same_message(new, original.room_id, original.sender_id)?;
-            Plan::Stored(original.clone())
-        } else if let Some(&first) = key
-            .as_ref()
-            .and_then(|k| first_by_key.get(k))
-            .or(first_by_id.get(&new.id))
-        {
-            ensure_same_message(new, batch[first].room_id, batch[first].sender_id)?;
-            Plan::SameAs(first)
-        } else {
-            first_by_id.insert(new.id, index);
-            if let Some(key) = key {
-                first_by_key.insert(key, index);
-            }
-            // The real seq and rev are known once the allocator answered: `allocate`.
-            Plan::New(Seq::ZERO, Rev::ZERO)
-        };
-        plans.push(plan);
-    }
-    Ok(plans)
-}
-
-/// A message id reused for another room or sender is not a retry but a caller bug.
-fn ensure_same_message(new: &NewMessage, room: RoomId, sender: UserId) -> Result<(), StoreError> {
-    if new.room_id == room && new.sender_id == sender {
-        Ok(())
-    } else {
-        Err(StoreError::Conflict(format!(
-            "message id {} already used elsewhere",
-            new.id
-        )))
-    }
 }
 
 /// Takes seqs and revs for the new messages, all rooms in one call, and writes them into

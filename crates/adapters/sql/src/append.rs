@@ -20,7 +20,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chat_domain::{ClientMsgId, Message, MessageId, NewMessage, Rev, RoomId, Seq, UserId};
+use chat_domain::{Message, NewMessage, Rev, RoomId, Seq};
+use chat_ports::messages::batch::{plan_batch as plan, BatchPlan as Plan};
 use chat_ports::{Appended, StoreError};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -37,19 +38,6 @@ const LOOKUP_CHUNK: usize = 100;
 
 /// Rows per multi-row insert (twelve parameters each): well inside every backend's limit.
 const INSERT_CHUNK: usize = 500;
-
-/// The idempotency key of a message.
-type Key = (RoomId, UserId, ClientMsgId);
-
-/// What to do with one message of the batch.
-enum Plan {
-    /// Store it with this seq and rev.
-    New(Seq, Rev),
-    /// Already stored: report this.
-    Stored(Message),
-    /// Same message as the one at this earlier index of the batch.
-    SameAs(usize),
-}
 
 /// Stores `batch` in one transaction on the writer `db`; see the module docs.
 pub(crate) async fn append_batch(
@@ -111,58 +99,6 @@ async fn find_stored(
         }
     }
     Ok(found)
-}
-
-/// Decides, in batch order, which messages are new and which repeat an earlier one.
-fn plan(batch: &[NewMessage], stored: &[Message]) -> Result<Vec<Plan>, StoreError> {
-    let stored_by_id: HashMap<MessageId, &Message> = stored.iter().map(|m| (m.id, m)).collect();
-    let stored_by_key: HashMap<Key, &Message> = stored
-        .iter()
-        .filter_map(|m| Some(((m.room_id, m.sender_id, m.client_msg_id.clone()?), m)))
-        .collect();
-    let mut first_by_id: HashMap<MessageId, usize> = HashMap::new();
-    let mut first_by_key: HashMap<Key, usize> = HashMap::new();
-    let mut plans = Vec::with_capacity(batch.len());
-    for (index, new) in batch.iter().enumerate() {
-        let key = new
-            .client_msg_id
-            .clone()
-            .map(|c| (new.room_id, new.sender_id, c));
-        let by_key = key.as_ref().and_then(|k| stored_by_key.get(k)).copied();
-        let plan = if let Some(original) = by_key.or_else(|| stored_by_id.get(&new.id).copied()) {
-            ensure_same_message(new, original.room_id, original.sender_id)?;
-            Plan::Stored(original.clone())
-        } else if let Some(&first) = key
-            .as_ref()
-            .and_then(|k| first_by_key.get(k))
-            .or(first_by_id.get(&new.id))
-        {
-            ensure_same_message(new, batch[first].room_id, batch[first].sender_id)?;
-            Plan::SameAs(first)
-        } else {
-            first_by_id.insert(new.id, index);
-            if let Some(key) = key {
-                first_by_key.insert(key, index);
-            }
-            // The real seq and rev are known only once the room's counters moved:
-            // `allocate_seqs`.
-            Plan::New(Seq::ZERO, Rev::ZERO)
-        };
-        plans.push(plan);
-    }
-    Ok(plans)
-}
-
-/// A message id reused for another room or sender is not a retry but a caller bug.
-fn ensure_same_message(new: &NewMessage, room: RoomId, sender: UserId) -> Result<(), StoreError> {
-    if new.room_id == room && new.sender_id == sender {
-        Ok(())
-    } else {
-        Err(StoreError::Conflict(format!(
-            "message id {} already used elsewhere",
-            new.id
-        )))
-    }
 }
 
 /// Takes a range of seqs and one of revs per room for the new messages and writes them into
