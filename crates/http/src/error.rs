@@ -20,6 +20,23 @@ use thiserror::Error;
 /// An error as a client sees it: a status, a stable snake_case code and a message.
 #[derive(Debug, Error)]
 pub enum ApiError {
+    /// Too many requests of one kind (see [`crate::limits`]); answered with `Retry-After`.
+    #[error("too many requests ({limit}); retry after {retry_after_secs} s")]
+    RateLimited {
+        /// The limit that refused.
+        limit: &'static str,
+        /// Whole seconds until one more is allowed.
+        retry_after_secs: u64,
+    },
+    /// The user already holds as many WebSocket connections as allowed.
+    #[error("too many open connections for this user (limit {limit})")]
+    TooManyConnections {
+        /// The limit in force.
+        limit: usize,
+    },
+    /// A browser page from an origin that is not on the allow-list opened a WebSocket.
+    #[error("this origin may not open a WebSocket here")]
+    OriginNotAllowed,
     /// Malformed JSON, a missing field, a wrong type, a bad query or path.
     #[error("{0}")]
     InvalidRequest(String),
@@ -150,6 +167,9 @@ impl ApiError {
     /// The stable snake_case code clients match on.
     pub fn code(&self) -> &'static str {
         match self {
+            Self::RateLimited { .. } => "rate_limited",
+            Self::TooManyConnections { .. } => "too_many_connections",
+            Self::OriginNotAllowed => "origin_not_allowed",
             Self::InvalidRequest(_) => "invalid_request",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::InvalidUsername(_) => "invalid_username",
@@ -236,15 +256,20 @@ impl ResponseError for ApiError {
             | Self::InvalidLink(_)
             | Self::CannotBlockSelf => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RateLimited { .. } | Self::TooManyConnections { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             Self::UsernameTaken | Self::RoomFull | Self::AlreadyMember | Self::AlreadyInvited => {
                 StatusCode::CONFLICT
             }
             Self::InvalidCredentials | Self::InvalidToken | Self::Unauthorized => {
                 StatusCode::UNAUTHORIZED
             }
-            Self::Forbidden(_) | Self::Blocked | Self::NotAGroup | Self::EditWindowClosed => {
-                StatusCode::FORBIDDEN
-            }
+            Self::Forbidden(_)
+            | Self::Blocked
+            | Self::NotAGroup
+            | Self::EditWindowClosed
+            | Self::OriginNotAllowed => StatusCode::FORBIDDEN,
             Self::UserNotFound
             | Self::RoomNotFound
             | Self::MessageNotFound
@@ -264,6 +289,12 @@ impl ResponseError for ApiError {
         if matches!(self, Self::Unauthorized) {
             // RFC 6750: a 401 for a bearer-protected resource names the scheme.
             response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        if let Self::RateLimited {
+            retry_after_secs, ..
+        } = self
+        {
+            response.insert_header(("Retry-After", retry_after_secs.to_string()));
         }
         response.json(ErrorEnvelope {
             error: ErrorBody {

@@ -9,12 +9,16 @@
 pub mod dto;
 pub mod error;
 pub mod extract;
+pub mod limits;
 pub mod routes;
+pub mod security;
 pub mod state;
 pub mod ws;
 
 pub use error::ApiError;
-pub use state::{AppState, HttpLimits, MetricsSource, Readiness, Sample};
+pub use state::{
+    AppState, HttpLimits, MetricsSource, Readiness, Sample, DEFAULT_MAX_CONNECTIONS_PER_USER,
+};
 pub use ws::Gateway;
 
 /// Registers every route and the JSON/query error handlers on an actix `App`.

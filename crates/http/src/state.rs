@@ -11,6 +11,8 @@ use chat_app::messaging::MessagingService;
 use chat_app::presence::PresenceService;
 use chat_app::users::UserService;
 
+use crate::limits::{RateLimits, RateSettings};
+use crate::security::AllowedOrigins;
 use crate::ws::Gateway;
 
 /// Answers whether this node's stores respond (`/readyz`).
@@ -40,7 +42,11 @@ pub trait MetricsSource: Send + Sync {
     async fn samples(&self) -> Vec<Sample>;
 }
 
-/// Limits of the delivery layer.
+/// WebSocket connections per user and node unless configured otherwise: a handful of
+/// devices with room to spare, far below what one account could use to exhaust a node.
+pub const DEFAULT_MAX_CONNECTIONS_PER_USER: usize = 20;
+
+/// Limits and browser policy of the delivery layer.
 #[derive(Debug, Clone)]
 pub struct HttpLimits {
     /// Largest JSON request body, in bytes.
@@ -53,6 +59,13 @@ pub struct HttpLimits {
     pub ws_ping_interval: Duration,
     /// How long without any frame from the client before the connection is dropped.
     pub ws_client_timeout: Duration,
+    /// WebSocket connections one user may hold on this node (`None`: no limit); one more is
+    /// refused with 429 `too_many_connections` before the upgrade.
+    pub max_connections_per_user: Option<usize>,
+    /// The rate limits' live buckets, shared by every worker of the node.
+    pub rates: Arc<RateLimits>,
+    /// Browser origins allowed to open a WebSocket (the CORS list too).
+    pub allowed_origins: AllowedOrigins,
 }
 
 impl Default for HttpLimits {
@@ -63,6 +76,9 @@ impl Default for HttpLimits {
             ws_outbound_buffer: 1024,
             ws_ping_interval: Duration::from_secs(20),
             ws_client_timeout: Duration::from_secs(60),
+            max_connections_per_user: Some(DEFAULT_MAX_CONNECTIONS_PER_USER),
+            rates: Arc::new(RateLimits::new(&RateSettings::default())),
+            allowed_origins: AllowedOrigins::default(),
         }
     }
 }

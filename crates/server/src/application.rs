@@ -10,6 +10,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer};
 use anyhow::Context;
 use chat_app::auth::AuthService;
@@ -22,10 +23,13 @@ use chat_app::presence::PresenceService;
 use chat_app::users::UserService;
 use chat_app::worker::JobWorkers;
 use chat_app::AppConfig;
+use chat_http::limits::RateLimits;
+use chat_http::security::{cors, security_headers};
 use chat_http::{AppState, Gateway, HttpLimits};
 use chat_ports::{JobPayload, NewJob, Priority};
 use tokio::sync::watch;
 
+use crate::protection::Profile;
 use crate::settings::Settings;
 use crate::wiring;
 
@@ -46,11 +50,17 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         presence_grace: settings.presence_grace,
         ..AppConfig::default()
     };
+    let protection = &settings.protection;
     let limits = HttpLimits {
+        max_json_bytes: protection.max_request_bytes,
         max_ws_frame_bytes: settings.max_ws_frame_bytes,
         ws_outbound_buffer: settings.ws_outbound_buffer.max(16),
+        max_connections_per_user: protection.max_connections_per_user,
+        rates: Arc::new(RateLimits::new(&protection.rates)),
+        allowed_origins: protection.allowed_origins.clone(),
         ..HttpLimits::default()
     };
+    log_protection(&settings);
     let pending = PendingSends::new();
     let (shutdown_sender, shutdown) = watch::channel(false);
 
@@ -102,12 +112,17 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         .with_context(|| format!("binding {}", settings.http_addr))?;
     let address = listener.local_addr().context("reading the bound address")?;
     let grace = settings.shutdown_grace;
-    let server = HttpServer::new(move || App::new().configure(chat_http::configure(state.clone())))
-        .listen(listener)
-        .context("listening")?
-        .disable_signals()
-        .shutdown_timeout(grace.as_secs())
-        .run();
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(from_fn(security_headers))
+            .wrap(cors(state.limits.allowed_origins.clone()))
+            .configure(chat_http::configure(state.clone()))
+    })
+    .listen(listener)
+    .context("listening")?
+    .disable_signals()
+    .shutdown_timeout(grace.as_secs())
+    .run();
     let handle = server.handle();
     let server_task = tokio::spawn(server);
     tracing::info!(%address, database = %redact(&settings.database_url), "chat-server started");
@@ -132,6 +147,32 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     pump.abort();
     tracing::info!("chat-server stopped");
     Ok(())
+}
+
+/// One line with the limits in force; the `bench` profile also warns, every start.
+fn log_protection(settings: &Settings) {
+    let protection = &settings.protection;
+    let show =
+        |rate: Option<chat_http::limits::Rate>| rate.map_or("off".to_owned(), |r| r.to_string());
+    tracing::info!(
+        profile = settings.profile.name(),
+        bcrypt_cost = settings.bcrypt_cost,
+        login_per_username = %show(protection.rates.login_per_username),
+        login_per_ip = %show(protection.rates.login_per_ip),
+        register_per_ip = %show(protection.rates.register_per_ip),
+        sends_per_user = %show(protection.rates.sends_per_user),
+        sends_per_room = %show(protection.rates.sends_per_room),
+        max_connections_per_user = ?protection.max_connections_per_user,
+        max_request_bytes = protection.max_request_bytes,
+        allowed_origins = %protection.allowed_origins.describe(),
+        "limits in force (per node)"
+    );
+    if settings.profile == Profile::Bench {
+        tracing::warn!(
+            bcrypt_cost = settings.bcrypt_cost,
+            "BENCH PROFILE: low bcrypt cost and rate limits lifted, for load tests only; never expose this node to real users"
+        );
+    }
 }
 
 async fn futures_join(handles: Vec<tokio::task::JoinHandle<()>>) {

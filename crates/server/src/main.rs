@@ -8,6 +8,7 @@
 
 mod application;
 mod commands;
+mod protection;
 mod secret;
 mod settings;
 mod telemetry;

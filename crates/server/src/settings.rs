@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 
+use crate::protection::{Profile, Protection};
+
 /// Everything the server reads from its environment.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -53,6 +55,10 @@ pub struct Settings {
     pub edit_window: Duration,
     /// `CHAT_PRESENCE_GRACE_MS`: how long a user stays online after their last connection closes.
     pub presence_grace: Duration,
+    /// `CHAT_PROFILE`: `default`, or `bench` for load tests (low bcrypt cost, limits off).
+    pub profile: Profile,
+    /// Rate limits, connection and body limits, allowed browser origins.
+    pub protection: Protection,
 }
 
 impl Settings {
@@ -69,7 +75,8 @@ impl Settings {
             Some(url) => url,
             None => format!("sqlite://{}?mode=rwc", data_dir.join("chat.db").display()),
         };
-        let bcrypt_cost = parse(&get, "CHAT_BCRYPT_COST", 12)?;
+        let profile: Profile = parse(&get, "CHAT_PROFILE", Profile::Default)?;
+        let bcrypt_cost = parse(&get, "CHAT_BCRYPT_COST", profile.bcrypt_cost())?;
         if !(4..=31).contains(&bcrypt_cost) {
             bail!("CHAT_BCRYPT_COST must be between 4 and 31, got {bcrypt_cost}");
         }
@@ -105,6 +112,8 @@ impl Settings {
             invite_ttl: Duration::from_secs(parse(&get, "CHAT_INVITE_TTL_SECS", 7 * 24 * 3600)?),
             edit_window: Duration::from_secs(parse(&get, "CHAT_EDIT_WINDOW_SECS", 15 * 60)?),
             presence_grace: Duration::from_millis(parse(&get, "CHAT_PRESENCE_GRACE_MS", 5_000)?),
+            protection: Protection::from_lookup(profile, &get)?,
+            profile,
         })
     }
 }

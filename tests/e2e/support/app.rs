@@ -195,6 +195,9 @@ async fn start_server(
         .env("CHAT_HTTP_ADDR", "127.0.0.1:0")
         .env("CHAT_DATA_DIR", data_dir.path())
         .env("CHAT_BCRYPT_COST", "4")
+        // Rate limits off, so tests may send and log in as fast as they like; the limit tests
+        // set each limit explicitly, which wins over the profile.
+        .env("CHAT_PROFILE", "bench")
         .env(
             "RUST_LOG",
             std::env::var("CHAT_E2E_RUST_LOG").unwrap_or_else(|_| "warn".to_owned()),

@@ -3,7 +3,7 @@
 //! None of these take an access token: register and login create credentials, and refresh
 //! and logout are authorized by the refresh token in their body.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::resource;
 use crate::dto::{CredentialsRequest, RefreshTokenRequest, TokenResponse, UserDto, UserResponse};
@@ -20,9 +20,11 @@ pub(super) fn configure(config: &mut web::ServiceConfig) {
 
 /// `POST /auth/register` → 201 `{"user"}`.
 async fn register(
+    request: HttpRequest,
     state: web::Data<AppState>,
     body: web::Json<CredentialsRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    state.limits.rates.register(peer_ip(&request))?;
     let CredentialsRequest { username, password } = body.into_inner();
     let user = state.auth.register(&username, password).await?;
     Ok(HttpResponse::Created().json(UserResponse {
@@ -32,10 +34,13 @@ async fn register(
 
 /// `POST /auth/login` → 200 with a token pair.
 async fn login(
+    request: HttpRequest,
     state: web::Data<AppState>,
     body: web::Json<CredentialsRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let CredentialsRequest { username, password } = body.into_inner();
+    // Counted before the password is checked: the limit bounds guessing and bcrypt work alike.
+    state.limits.rates.login(peer_ip(&request), &username)?;
     let pair = state.auth.login(&username, password).await?;
     Ok(HttpResponse::Ok().json(TokenResponse::from(&pair)))
 }
@@ -56,4 +61,10 @@ async fn logout(
 ) -> Result<HttpResponse, ApiError> {
     state.auth.logout(&body.refresh_token).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// The client's address as this node sees it (a load balancer's, behind one; see
+/// `docs/security.md`).
+fn peer_ip(request: &HttpRequest) -> Option<std::net::IpAddr> {
+    request.peer_addr().map(|address| address.ip())
 }

@@ -22,6 +22,7 @@ use crate::dto::{
     RoomDto, SendMessageRequest,
 };
 use crate::extract::AuthenticatedUser;
+use crate::limits::SendTargetKey;
 use crate::{ApiError, AppState};
 
 /// Registers the message routes.
@@ -106,6 +107,10 @@ async fn send(
     target: SendTarget,
     body: SendMessageRequest,
 ) -> Result<SendOutcome, ApiError> {
+    state
+        .limits
+        .rates
+        .send(caller.user_id, SendTargetKey::from(&target))?;
     let request = body.into_send(state.messaging.new_message_id(), caller.user_id, target)?;
     Ok(state.messaging.send(request).await?)
 }

@@ -38,6 +38,18 @@ pub struct Registration {
     pub close: Arc<watch::Sender<Option<CloseSignal>>>,
 }
 
+/// Why a connection was not registered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegisterRefusal {
+    /// The node is shutting down.
+    ShuttingDown,
+    /// The user already holds `limit` connections on this node.
+    TooManyConnections {
+        /// The limit in force.
+        limit: usize,
+    },
+}
+
 #[derive(Debug)]
 struct Connection {
     user_id: UserId,
@@ -77,11 +89,29 @@ impl Gateway {
 
     /// Registers a connection of `user` under `session`; `None` once shutting down.
     pub fn register(&self, user_id: UserId, session_id: SessionId) -> Option<Registration> {
+        self.register_limited(user_id, session_id, None).ok()
+    }
+
+    /// Registers a connection unless the node is shutting down or `user` already holds
+    /// `max_per_user` connections here. Check and insert happen under one lock, so racing
+    /// upgrades of one user never get past the limit together.
+    pub fn register_limited(
+        &self,
+        user_id: UserId,
+        session_id: SessionId,
+        max_per_user: Option<usize>,
+    ) -> Result<Registration, RegisterRefusal> {
         let (sender, receiver) = mpsc::channel(self.buffer);
         let close = Arc::new(watch::channel(None).0);
         let mut registry = self.lock();
         if registry.shutting_down {
-            return None;
+            return Err(RegisterRefusal::ShuttingDown);
+        }
+        if let Some(limit) = max_per_user {
+            let held = registry.by_user.get(&user_id).map_or(0, HashSet::len);
+            if held >= limit {
+                return Err(RegisterRefusal::TooManyConnections { limit });
+            }
         }
         registry.next_id += 1;
         let id = registry.next_id;
@@ -102,7 +132,7 @@ impl Gateway {
                 backlog: Some(Vec::new()),
             },
         );
-        Some(Registration {
+        Ok(Registration {
             id,
             sender,
             receiver,

@@ -23,6 +23,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chat_ports::AccessClaims;
 
 pub use gateway::Gateway;
+use gateway::{RegisterRefusal, Registration};
 
 use crate::extract::bearer_token;
 use crate::{ApiError, AppState};
@@ -37,18 +38,51 @@ pub async fn ws_connect(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    if !state.limits.allowed_origins.allows_request(&request) {
+        return Err(ApiError::OriginNotAllowed);
+    }
     let token = bearer_token(&request)
         .map(str::to_owned)
         .or_else(|| query_token(&request))
         .ok_or(ApiError::Unauthorized)?;
     let claims = state.auth.authenticate_live(&token).await?;
-    let (response, session, stream) = actix_ws::handle(&request, payload)
-        .map_err(|e| ApiError::invalid_request(format!("not a WebSocket upgrade: {e}")))?;
+    // Registered before the upgrade, so a user over the limit gets a plain 429 a client can
+    // read, not an upgrade that closes at once.
+    let registration = state
+        .gateway
+        .register_limited(
+            claims.user_id,
+            claims.session_id,
+            state.limits.max_connections_per_user,
+        )
+        .map_err(|refusal| match refusal {
+            RegisterRefusal::ShuttingDown => ApiError::Unavailable,
+            RegisterRefusal::TooManyConnections { limit } => {
+                metrics::counter!("chat_rate_limited_total", "limit" => "connections_per_user")
+                    .increment(1);
+                ApiError::TooManyConnections { limit }
+            }
+        })?;
+    let (response, session, stream) = match actix_ws::handle(&request, payload) {
+        Ok(upgrade) => upgrade,
+        Err(error) => {
+            state.gateway.unregister(registration.id);
+            return Err(ApiError::invalid_request(format!(
+                "not a WebSocket upgrade: {error}"
+            )));
+        }
+    };
     let stream = stream
         .max_frame_size(state.limits.max_ws_frame_bytes)
         .aggregate_continuations()
         .max_continuation_size(state.limits.max_ws_frame_bytes);
-    actix_web::rt::spawn(serve(state.into_inner(), claims, session, stream));
+    actix_web::rt::spawn(serve(
+        state.into_inner(),
+        claims,
+        registration,
+        session,
+        stream,
+    ));
     Ok(response)
 }
 
@@ -56,13 +90,10 @@ pub async fn ws_connect(
 async fn serve(
     state: Arc<AppState>,
     claims: AccessClaims,
+    registration: Registration,
     session: actix_ws::Session,
     stream: actix_ws::AggregatedMessageStream,
 ) {
-    let Some(registration) = state.gateway.register(claims.user_id, claims.session_id) else {
-        let _ = session.close(Some(CloseSignal::GoingAway.reason())).await;
-        return;
-    };
     let connection = registration.id;
     let rooms = match state.messaging.room_ids(claims.user_id).await {
         Ok(rooms) => rooms,
@@ -93,6 +124,7 @@ async fn serve(
         outbound: registration.sender,
         close: Arc::clone(&close),
         last_heard,
+        rates: Arc::clone(&state.limits.rates),
     };
     // The reader ends when the client goes; a close decided elsewhere (revoked login, slow
     // consumer, shutdown, oversize frame) ends it too.

@@ -19,6 +19,7 @@ use super::protocol::{
 use super::replay;
 use super::writer::LastHeard;
 use crate::dto::MessageDto;
+use crate::limits::{RateLimits, SendTargetKey};
 use crate::ApiError;
 
 /// Which marker a receipt frame moves.
@@ -60,6 +61,8 @@ pub struct Reader {
     pub close: Arc<watch::Sender<Option<CloseSignal>>>,
     /// Liveness, shared with the writer.
     pub last_heard: Arc<LastHeard>,
+    /// The node's send rate limits (shared with HTTP sends).
+    pub rates: Arc<RateLimits>,
 }
 
 impl Reader {
@@ -194,6 +197,18 @@ impl Reader {
                 ))
             }
         };
+        self.rates
+            .send(self.user_id, SendTargetKey::from(&target))
+            .map_err(|refusal| {
+                fail(
+                    "rate_limited",
+                    &format!(
+                        "too many messages ({}); retry after {} s",
+                        refusal.limit,
+                        refusal.retry_after_secs()
+                    ),
+                )
+            })?;
         let reply_to = frame
             .reply_to
             .as_deref()
