@@ -68,6 +68,9 @@ struct Registry {
     by_user: HashMap<UserId, HashSet<ConnectionId>>,
     by_room: HashMap<RoomId, HashSet<ConnectionId>>,
     by_session: HashMap<SessionId, HashSet<ConnectionId>>,
+    /// Connections registered whose room list is not attached yet (they keep a backlog):
+    /// room events visit these few, not every connection of the node.
+    attaching: HashSet<ConnectionId>,
     shutting_down: bool,
 }
 
@@ -132,6 +135,7 @@ impl Gateway {
                 backlog: Some(Vec::new()),
             },
         );
+        registry.attaching.insert(id);
         Ok(Registration {
             id,
             sender,
@@ -148,6 +152,7 @@ impl Gateway {
         };
         let backlog = connection.backlog.take().unwrap_or_default();
         connection.rooms.extend(rooms.iter().copied());
+        registry.attaching.remove(&id);
         for room in rooms {
             registry.by_room.entry(room).or_default().insert(id);
         }
@@ -305,8 +310,12 @@ impl Registry {
             }
             self.push(id, item.clone());
         }
-        for connection in self.connections.values_mut() {
-            if let Some(backlog) = connection.backlog.as_mut() {
+        for id in &self.attaching {
+            if let Some(backlog) = self
+                .connections
+                .get_mut(id)
+                .and_then(|c| c.backlog.as_mut())
+            {
                 backlog.push((room, item.clone()));
             }
         }
@@ -367,6 +376,7 @@ impl Registry {
         let Some(connection) = self.connections.remove(&id) else {
             return;
         };
+        self.attaching.remove(&id);
         drop_from(&mut self.by_user, connection.user_id, id);
         drop_from(&mut self.by_session, connection.session_id, id);
         for room in connection.rooms {
