@@ -5,11 +5,12 @@
 
 use chat_app::auth::TokenPair;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::UserDto;
 
 /// `POST /auth/register` and `POST /auth/login`: `{username, password}`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct CredentialsRequest {
     /// The handle, in any letter case.
     pub username: String,
@@ -27,7 +28,7 @@ impl std::fmt::Debug for CredentialsRequest {
 }
 
 /// `POST /auth/refresh` and `POST /auth/logout`: `{refresh_token}`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct RefreshTokenRequest {
     /// The opaque refresh token of the login.
     pub refresh_token: String,
@@ -40,7 +41,7 @@ impl std::fmt::Debug for RefreshTokenRequest {
 }
 
 /// `{access_token, refresh_token, token_type, expires_in, user}`: login and refresh.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct TokenResponse {
     /// Short-lived bearer token for `Authorization: Bearer`.
     pub access_token: String,

@@ -7,11 +7,12 @@
 use chat_app::groups::{GroupChanges, NewGroup};
 use chat_domain::UserId;
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use crate::ApiError;
 
 /// `POST /groups`: `{name, description?, invite?: [user ids]}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateGroupRequest {
     /// Display name, 1 to 100 characters after trimming.
     pub name: String,
@@ -43,7 +44,7 @@ impl CreateGroupRequest {
 /// `PATCH /rooms/{id}`: `{name?, description?}`; at least one of them.
 ///
 /// An absent or null field keeps its value; `"description": ""` removes the description.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateGroupRequest {
     /// The new name.
     pub name: Option<String>,

@@ -4,6 +4,7 @@ use chat_app::messaging::{HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT};
 use chat_domain::Seq;
 use chat_ports::HistoryCursor;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::MessageDto;
 use crate::ApiError;
@@ -12,7 +13,8 @@ use crate::ApiError;
 ///
 /// Non-numeric values fail in the query extractor (400 `invalid_request`); the rules between
 /// the fields are checked by [`HistoryQuery::cursor`].
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
     /// The last messages below this seq.
     pub before: Option<u64>,
@@ -52,7 +54,7 @@ impl HistoryQuery {
 }
 
 /// `{"messages": [...], "has_more"}`: one page, oldest first.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct MessagePageResponse {
     /// The messages, oldest first.
     pub messages: Vec<MessageDto>,

@@ -9,6 +9,7 @@ use std::time::Duration;
 use chat_app::groups::NewLink;
 use chat_domain::{InviteLink, Timestamp};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::ApiError;
 
@@ -17,7 +18,7 @@ pub const LINK_MAX_EXPIRES_IN_SECS: u64 = 365 * 24 * 60 * 60;
 
 /// `POST /rooms/{id}/invite-links`: `{max_uses?, expires_in?}` (send `{}` for a link without
 /// limits).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct CreateLinkRequest {
     /// How many joins it allows, at least 1; absent for no limit.
     pub max_uses: Option<u32>,
@@ -45,7 +46,7 @@ impl CreateLinkRequest {
 }
 
 /// `{token, room_id, max_uses, uses, expires_at, created_at}`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct LinkDto {
     /// The secret to share; joining is `POST /invite-links/{token}/join`.
     pub token: String,
@@ -56,8 +57,10 @@ pub struct LinkDto {
     /// Joins given so far.
     pub uses: u32,
     /// When it stops working; null for never.
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub expires_at: Option<Timestamp>,
     /// When it was made.
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
 }
 
@@ -75,7 +78,7 @@ impl From<&InviteLink> for LinkDto {
 }
 
 /// `{"link": {...}}`: `POST /rooms/{id}/invite-links`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct LinkResponse {
     /// The new link.
     pub link: LinkDto,

@@ -3,12 +3,13 @@
 use chat_app::messaging::{SendRequest, SendTarget};
 use chat_domain::{MessageId, UserId};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::{MessageDto, RoomDto};
 use crate::ApiError;
 
 /// `POST /users/{id}/messages` and `POST /rooms/{id}/messages`: `{body, client_msg_id?, reply_to?}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct SendMessageRequest {
     /// The text; trimmed and length-checked by the use case.
     pub body: String,
@@ -47,14 +48,14 @@ impl SendMessageRequest {
 }
 
 /// `{"message": {...}}`: a send into a room.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct MessageResponse {
     /// The stored message (the original one when the send was a retry).
     pub message: MessageDto,
 }
 
 /// `{"room": {...}, "message": {...}}`: a private send, which may have created the room.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PrivateMessageResponse {
     /// The private room, as the sender sees it.
     pub room: RoomDto,

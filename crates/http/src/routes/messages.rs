@@ -16,26 +16,45 @@ use actix_web::{web, HttpResponse};
 use chat_app::messaging::{ReplyPreview, SendOutcome, SendTarget};
 use chat_domain::{Message, MessageId};
 
-use super::{parse_room_id, parse_user_id, resource};
+use super::api::Api;
+use super::{parse_room_id, parse_user_id};
 use crate::dto::{
     HistoryQuery, MessageDto, MessagePageResponse, MessageResponse, PrivateMessageResponse,
     RoomDto, SendMessageRequest,
 };
+use crate::error::ErrorEnvelope;
 use crate::extract::AuthenticatedUser;
 use crate::{ApiError, AppState};
 
 /// Registers the message routes.
-pub(super) fn configure(config: &mut web::ServiceConfig) {
-    config
-        .service(resource("/users/{id}/messages", "POST").route(web::post().to(send_private)))
-        .service(
-            resource("/rooms/{id}/messages", "GET, POST")
-                .route(web::get().to(history))
-                .route(web::post().to(send_to_room)),
-        );
+pub(super) fn configure(api: &mut Api) {
+    api.add::<__path_send_private, _, _>(send_private)
+        .add::<__path_history, _, _>(history)
+        .add::<__path_send_to_room, _, _>(send_to_room);
 }
 
 /// `POST /users/{id}/messages` → `{"room", "message"}`; the room as the sender sees it.
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{id}/messages",
+    tag = "messages",
+    summary = "Send a private message (the first one creates the room)",
+    params(("id" = String, Path, description = "The recipient's user id")),
+    request_body = SendMessageRequest,
+    responses(
+        (status = 201, description = "A new message, committed", body = PrivateMessageResponse),
+        (status = 200, description = "A retry: the original message of this `client_msg_id`", body = PrivateMessageResponse),
+        (status = 400, description = "`invalid_request`, `invalid_body`, `invalid_client_msg_id`, `invalid_reply_to` or `cannot_message_self`", body = ErrorEnvelope),
+        (status = 401, description = "`unauthorized`", body = ErrorEnvelope),
+        (status = 403, description = "`blocked`: the recipient has blocked the caller", body = ErrorEnvelope),
+        (status = 404, description = "`user_not_found`", body = ErrorEnvelope),
+        (status = 413, description = "`payload_too_large`", body = ErrorEnvelope),
+        (status = 429, description = "`rate_limited`: too many messages from the caller (overall or in this room)", body = ErrorEnvelope,
+            headers(("Retry-After" = u64, description = "Seconds to wait before trying again"))),
+        (status = 503, description = "`store_unavailable`", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
 async fn send_private(
     caller: AuthenticatedUser,
     state: web::Data<AppState>,
@@ -60,6 +79,27 @@ async fn send_private(
 }
 
 /// `POST /rooms/{id}/messages` → `{"message"}`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/rooms/{id}/messages",
+    tag = "messages",
+    summary = "Send a message into a room",
+    params(("id" = String, Path, description = "Room id")),
+    request_body = SendMessageRequest,
+    responses(
+        (status = 201, description = "A new message, committed", body = MessageResponse),
+        (status = 200, description = "A retry: the original message of this `client_msg_id`", body = MessageResponse),
+        (status = 400, description = "`invalid_request`, `invalid_body`, `invalid_client_msg_id` or `invalid_reply_to`", body = ErrorEnvelope),
+        (status = 401, description = "`unauthorized`", body = ErrorEnvelope),
+        (status = 403, description = "`blocked`: the other member of a private room has blocked the caller", body = ErrorEnvelope),
+        (status = 404, description = "`room_not_found`", body = ErrorEnvelope),
+        (status = 413, description = "`payload_too_large`", body = ErrorEnvelope),
+        (status = 429, description = "`rate_limited`: too many messages from the caller (overall or in this room)", body = ErrorEnvelope,
+            headers(("Retry-After" = u64, description = "Seconds to wait before trying again"))),
+        (status = 503, description = "`store_unavailable`", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
 async fn send_to_room(
     caller: AuthenticatedUser,
     state: web::Data<AppState>,
@@ -75,6 +115,21 @@ async fn send_to_room(
 }
 
 /// `GET /rooms/{id}/messages?before=&after=&limit=` → `{"messages", "has_more"}`, oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/rooms/{id}/messages",
+    tag = "messages",
+    summary = "A page of a room's history, oldest first",
+    params(("id" = String, Path, description = "Room id"), HistoryQuery),
+    responses(
+        (status = 200, description = "One page", body = MessagePageResponse),
+        (status = 400, description = "`invalid_request` (before with after, a malformed query) or `invalid_limit`", body = ErrorEnvelope),
+        (status = 401, description = "`unauthorized`", body = ErrorEnvelope),
+        (status = 404, description = "`room_not_found`", body = ErrorEnvelope),
+        (status = 503, description = "`store_unavailable`", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
 async fn history(
     caller: AuthenticatedUser,
     state: web::Data<AppState>,
