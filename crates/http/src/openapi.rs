@@ -5,6 +5,7 @@
 //! Served at `GET /api/openapi.json`, with Swagger UI at `/api/docs` (its files are vendored in
 //! a crates.io crate, so building downloads nothing).
 
+use serde_json::Value;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::OpenApi as Document;
 use utoipa::{Modify, OpenApi};
@@ -47,10 +48,52 @@ impl Modify for BearerScheme {
         let components = openapi.components.get_or_insert_with(Default::default);
         let mut scheme = Http::new(HttpAuthScheme::Bearer);
         scheme.bearer_format = Some("JWT".to_owned());
-        scheme.description = Some(
-            "The `access_token` of `POST /api/v1/auth/login` or `/auth/refresh`.".to_owned(),
-        );
+        scheme.description =
+            Some("The `access_token` of `POST /api/v1/auth/login` or `/auth/refresh`.".to_owned());
         components.add_security_scheme(BEARER, SecurityScheme::Http(scheme));
+    }
+}
+
+/// The document as served: [`document`] in JSON, with its response links spelled as OpenAPI
+/// spells them (utoipa 5 writes a link's fields in snake_case: `operation_id`).
+pub fn document_json() -> Value {
+    let mut json = serde_json::to_value(document()).unwrap_or_else(|error| {
+        tracing::error!(%error, "could not render the OpenAPI document");
+        Value::Null
+    });
+    if let Some(paths) = json.get_mut("paths").and_then(Value::as_object_mut) {
+        let operations = paths.values_mut().filter_map(Value::as_object_mut);
+        let responses = operations
+            .flat_map(|item| item.values_mut())
+            .filter_map(|operation| operation.get_mut("responses"))
+            .filter_map(Value::as_object_mut)
+            .flat_map(|responses| responses.values_mut());
+        for links in responses.filter_map(|response| response.get_mut("links")) {
+            for link in links
+                .as_object_mut()
+                .into_iter()
+                .flat_map(|l| l.values_mut())
+            {
+                camel_case_link(link);
+            }
+        }
+    }
+    json
+}
+
+/// Renames the snake_case fields of one link object.
+fn camel_case_link(link: &mut Value) {
+    let Some(link) = link.as_object_mut() else {
+        return;
+    };
+    for (snake, camel) in [
+        ("operation_id", "operationId"),
+        ("operation_ref", "operationRef"),
+        ("request_body", "requestBody"),
+    ] {
+        if let Some(value) = link.remove(snake) {
+            link.insert(camel.to_owned(), value);
+        }
     }
 }
 

@@ -12,9 +12,17 @@ use super::UserDto;
 /// `POST /auth/register` and `POST /auth/login`: `{username, password}`.
 #[derive(Deserialize, ToSchema)]
 pub struct CredentialsRequest {
-    /// The handle, in any letter case.
+    /// The handle, in any letter case: 3 to 32 of `a-z`, `0-9`, `_`, `.` and `-` once
+    /// lowercased. A login with any other text is `invalid_credentials`.
+    #[schema(
+        min_length = 3,
+        max_length = 32,
+        pattern = "^[A-Za-z0-9_.-]{3,32}$",
+        example = "alice"
+    )]
     pub username: String,
-    /// The plaintext password.
+    /// The plaintext password: 8 to 72 bytes of UTF-8.
+    #[schema(min_length = 8, max_length = 72, example = "correct horse")]
     pub password: String,
 }
 

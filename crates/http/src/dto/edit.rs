@@ -10,7 +10,8 @@ use utoipa::ToSchema;
 /// `PATCH /rooms/{id}/messages/{message_id}`: `{body}`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct EditMessageRequest {
-    /// The new text; trimmed and length-checked by the use case.
+    /// The new text: trimmed, then 1 to `CHAT_MAX_BODY_CHARS` (default 4000) characters.
+    #[schema(min_length = 1, pattern = "\\S", example = "hi again")]
     pub body: String,
 }
 

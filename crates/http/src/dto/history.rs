@@ -16,11 +16,12 @@ use crate::ApiError;
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
-    /// The last messages below this seq.
+    /// The last messages below this seq (not with `after`).
     pub before: Option<u64>,
     /// The first messages above this seq.
     pub after: Option<u64>,
     /// Page size, `1..=100`, default 50.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,
 }
 

@@ -21,8 +21,10 @@ pub const LINK_MAX_EXPIRES_IN_SECS: u64 = 365 * 24 * 60 * 60;
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct CreateLinkRequest {
     /// How many joins it allows, at least 1; absent for no limit.
+    #[schema(value_type = Option<u64>, minimum = 1, maximum = 4_294_967_295_u64)]
     pub max_uses: Option<u32>,
     /// Seconds until it stops working, 1 to [`LINK_MAX_EXPIRES_IN_SECS`]; absent for never.
+    #[schema(minimum = 1, maximum = 31_536_000)]
     pub expires_in: Option<u64>,
 }
 

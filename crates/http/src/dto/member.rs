@@ -18,6 +18,7 @@ pub struct MembersQuery {
     /// The last user id of the previous page.
     pub after: Option<String>,
     /// Page size, `1..=200`, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
 }
 
@@ -83,7 +84,8 @@ pub struct MembersResponse {
 /// `PATCH /rooms/{id}/members/{user_id}`: `{role}`, `admin` or `member`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ChangeRoleRequest {
-    /// The new role.
+    /// The new role: `admin` or `member`.
+    #[schema(pattern = "^(admin|member)$", example = "admin")]
     pub role: String,
 }
 

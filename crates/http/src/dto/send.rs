@@ -11,9 +11,17 @@ use crate::ApiError;
 /// `POST /users/{id}/messages` and `POST /rooms/{id}/messages`: `{body, client_msg_id?, reply_to?}`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SendMessageRequest {
-    /// The text; trimmed and length-checked by the use case.
+    /// The text: trimmed, then 1 to `CHAT_MAX_BODY_CHARS` (default 4000) characters.
+    #[schema(min_length = 1, pattern = "\\S", example = "hi Bob!")]
     pub body: String,
-    /// The client's idempotency key: a retry with the same key returns the original.
+    /// The client's idempotency key, 1 to 64 bytes without control characters: a retry with
+    /// the same key returns the original.
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*$",
+        example = "c-1"
+    )]
     pub client_msg_id: Option<String>,
     /// The id of the message this one answers.
     pub reply_to: Option<String>,

@@ -34,9 +34,9 @@ impl std::fmt::Debug for Api {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_list()
             .entries(
-                self.endpoints
-                    .iter()
-                    .map(|endpoint| format!("{} {}", actix_method(&endpoint.method), endpoint.path)),
+                self.endpoints.iter().map(|endpoint| {
+                    format!("{} {}", actix_method(&endpoint.method), endpoint.path)
+                }),
             )
             .finish()
     }

@@ -26,7 +26,13 @@ pub(super) fn configure(api: &mut Api) {
     summary = "Create an account",
     request_body = CredentialsRequest,
     responses(
-        (status = 201, description = "The new user", body = UserResponse),
+        (status = 201, description = "The new user", body = UserResponse,
+            links(
+                ("GetUser" = (operation_id = "get_user", parameters(("id" = "$response.body#/user/id")))),
+                ("Block" = (operation_id = "block", parameters(("id" = "$response.body#/user/id")))),
+                ("Unblock" = (operation_id = "unblock", parameters(("id" = "$response.body#/user/id")))),
+                ("SendPrivate" = (operation_id = "send_private", parameters(("id" = "$response.body#/user/id"))))
+            )),
         (status = 400, description = "`invalid_request` (malformed body), `invalid_username` or `invalid_password`", body = ErrorEnvelope),
         (status = 409, description = "`username_taken`", body = ErrorEnvelope),
         (status = 413, description = "`payload_too_large`", body = ErrorEnvelope),

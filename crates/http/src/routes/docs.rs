@@ -7,6 +7,7 @@
 
 use actix_web::http::header::{CACHE_CONTROL, LOCATION};
 use actix_web::{web, HttpResponse};
+use serde_json::Value;
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use super::api::Api;
@@ -20,15 +21,12 @@ const DOCUMENT_PATH: &str = "/api/openapi.json";
 pub(super) struct DocumentJson(String);
 
 impl DocumentJson {
-    /// Renders [`crate::openapi::document`]; a document that cannot be rendered is served as
-    /// an error envelope (and logged) rather than stopping the node.
+    /// Renders [`crate::openapi::document_json`]; a document that cannot be rendered is
+    /// served as an error envelope (and logged) rather than stopping the node.
     pub(super) fn render() -> Self {
-        match serde_json::to_string(&crate::openapi::document()) {
-            Ok(json) => Self(json),
-            Err(error) => {
-                tracing::error!(%error, "could not render the OpenAPI document");
-                Self(String::new())
-            }
+        match crate::openapi::document_json() {
+            Value::Null => Self(String::new()),
+            json => Self(json.to_string()),
         }
     }
 }

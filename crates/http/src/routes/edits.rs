@@ -7,8 +7,8 @@
 
 use actix_web::{web, HttpResponse};
 
-use super::messages::committed_previews;
 use super::api::Api;
+use super::messages::committed_previews;
 use super::{parse_message_id, parse_room_id};
 use crate::dto::{EditDto, EditHistoryResponse, EditMessageRequest, MessageDto, MessageResponse};
 use crate::error::ErrorEnvelope;

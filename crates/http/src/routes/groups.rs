@@ -31,7 +31,19 @@ pub(super) fn configure(api: &mut Api) {
     summary = "Create a group (the caller owns it) and invite users to it",
     request_body = CreateGroupRequest,
     responses(
-        (status = 201, description = "The new group", body = RoomResponse),
+        (status = 201, description = "The new group", body = RoomResponse,
+            links(
+                ("GetRoom" = (operation_id = "get_room", parameters(("id" = "$response.body#/room/id")))),
+                ("UpdateGroup" = (operation_id = "update_group", parameters(("id" = "$response.body#/room/id")))),
+                ("DeleteGroup" = (operation_id = "delete_group", parameters(("id" = "$response.body#/room/id")))),
+                ("MarkRead" = (operation_id = "mark_read", parameters(("id" = "$response.body#/room/id")))),
+                ("ListMembers" = (operation_id = "list_members", parameters(("id" = "$response.body#/room/id")))),
+                ("Invite" = (operation_id = "invite", parameters(("id" = "$response.body#/room/id")))),
+                ("CreateInviteLink" = (operation_id = "create_invite_link", parameters(("id" = "$response.body#/room/id")))),
+                ("History" = (operation_id = "history", parameters(("id" = "$response.body#/room/id")))),
+                ("SendToRoom" = (operation_id = "send_to_room", parameters(("id" = "$response.body#/room/id")))),
+                ("Transfer" = (operation_id = "transfer", parameters(("id" = "$response.body#/room/id"))))
+            )),
         (status = 400, description = "`invalid_request`, `invalid_name` or `invalid_description`", body = ErrorEnvelope),
         (status = 401, description = "`unauthorized`", body = ErrorEnvelope),
         (status = 403, description = "`blocked`: an invitee has blocked the caller", body = ErrorEnvelope),

@@ -33,7 +33,12 @@ pub(super) fn configure(api: &mut Api) {
     params(("id" = String, Path, description = "Room id")),
     request_body = InviteRequest,
     responses(
-        (status = 201, description = "The invite", body = InviteResponse),
+        (status = 201, description = "The invite", body = InviteResponse,
+            links(
+                ("CancelInvite" = (operation_id = "cancel", parameters(("id" = "$response.body#/invite/id")))),
+                ("AcceptInvite" = (operation_id = "accept", parameters(("id" = "$response.body#/invite/id")))),
+                ("DeclineInvite" = (operation_id = "decline", parameters(("id" = "$response.body#/invite/id"))))
+            )),
         (status = 400, description = "`invalid_request`: a malformed body", body = ErrorEnvelope),
         (status = 401, description = "`unauthorized`", body = ErrorEnvelope),
         (status = 403, description = "`not_a_group`, `forbidden` or `blocked`", body = ErrorEnvelope),

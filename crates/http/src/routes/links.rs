@@ -32,7 +32,11 @@ pub(super) fn configure(api: &mut Api) {
     params(("id" = String, Path, description = "Room id")),
     request_body = CreateLinkRequest,
     responses(
-        (status = 201, description = "The link", body = LinkResponse),
+        (status = 201, description = "The link", body = LinkResponse,
+            links(
+                ("JoinByLink" = (operation_id = "join_by_invite_link", parameters(("token" = "$response.body#/link/token")))),
+                ("RevokeLink" = (operation_id = "revoke_invite_link", parameters(("id" = "$response.body#/link/room_id"), ("token" = "$response.body#/link/token"))))
+            )),
         (status = 400, description = "`invalid_request` or `invalid_link`", body = ErrorEnvelope),
         (status = 401, description = "`unauthorized`", body = ErrorEnvelope),
         (status = 403, description = "`not_a_group` or `forbidden`", body = ErrorEnvelope),

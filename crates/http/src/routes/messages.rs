@@ -42,7 +42,13 @@ pub(super) fn configure(api: &mut Api) {
     params(("id" = String, Path, description = "The recipient's user id")),
     request_body = SendMessageRequest,
     responses(
-        (status = 201, description = "A new message, committed", body = PrivateMessageResponse),
+        (status = 201, description = "A new message, committed", body = PrivateMessageResponse,
+            links(
+                ("EditMessage" = (operation_id = "edit_message", parameters(("id" = "$response.body#/message/room_id"), ("message_id" = "$response.body#/message/id")))),
+                ("DeleteMessage" = (operation_id = "delete_message", parameters(("id" = "$response.body#/message/room_id"), ("message_id" = "$response.body#/message/id")))),
+                ("EditHistory" = (operation_id = "message_edit_history", parameters(("id" = "$response.body#/message/room_id"), ("message_id" = "$response.body#/message/id")))),
+                ("PrivateRoom" = (operation_id = "get_room", parameters(("id" = "$response.body#/room/id"))))
+            )),
         (status = 200, description = "A retry: the original message of this `client_msg_id`", body = PrivateMessageResponse),
         (status = 400, description = "`invalid_request`, `invalid_body`, `invalid_client_msg_id`, `invalid_reply_to` or `cannot_message_self`", body = ErrorEnvelope),
         (status = 401, description = "`unauthorized`", body = ErrorEnvelope),
@@ -87,7 +93,13 @@ async fn send_private(
     params(("id" = String, Path, description = "Room id")),
     request_body = SendMessageRequest,
     responses(
-        (status = 201, description = "A new message, committed", body = MessageResponse),
+        (status = 201, description = "A new message, committed", body = MessageResponse,
+            links(
+                ("EditMessage" = (operation_id = "edit_message", parameters(("id" = "$response.body#/message/room_id"), ("message_id" = "$response.body#/message/id")))),
+                ("DeleteMessage" = (operation_id = "delete_message", parameters(("id" = "$response.body#/message/room_id"), ("message_id" = "$response.body#/message/id")))),
+                ("EditHistory" = (operation_id = "message_edit_history", parameters(("id" = "$response.body#/message/room_id"), ("message_id" = "$response.body#/message/id")))),
+                ("RoomHistory" = (operation_id = "history", parameters(("id" = "$response.body#/message/room_id"))))
+            )),
         (status = 200, description = "A retry: the original message of this `client_msg_id`", body = MessageResponse),
         (status = 400, description = "`invalid_request`, `invalid_body`, `invalid_client_msg_id` or `invalid_reply_to`", body = ErrorEnvelope),
         (status = 401, description = "`unauthorized`", body = ErrorEnvelope),

@@ -24,8 +24,8 @@ use chat_ports::AccessClaims;
 
 pub use gateway::Gateway;
 
-use crate::extract::bearer_token;
 use crate::error::ErrorEnvelope;
+use crate::extract::bearer_token;
 use crate::{ApiError, AppState};
 use outbound::CloseSignal;
 use reader::Reader;

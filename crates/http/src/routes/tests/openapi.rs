@@ -38,7 +38,7 @@ const UNDOCUMENTED: [&str; 2] = ["/api/docs", "/api/docs/{_:.*}"];
 const PROBE: &str = "/__resource_map";
 
 fn document() -> Value {
-    serde_json::to_value(crate::openapi::document()).unwrap()
+    crate::openapi::document_json()
 }
 
 /// Every documented (METHOD, path).
@@ -75,8 +75,8 @@ fn concrete(path: &str) -> String {
 
 /// Serves one request through the real app: its status, `Allow` header and `error.code`.
 async fn serve(method: &str, uri: &str) -> (StatusCode, Option<String>, String) {
-    let app = test::init_service(App::new().configure(crate::configure(state(Mocks::default()))))
-        .await;
+    let app =
+        test::init_service(App::new().configure(crate::configure(state(Mocks::default())))).await;
     let request = test::TestRequest::default()
         .method(Method::from_bytes(method.as_bytes()).unwrap())
         .uri(uri)
@@ -136,12 +136,13 @@ async fn actix_mounts_exactly_the_documented_paths() {
             .configure(crate::configure(state(Mocks::default())))
             .route(
                 PROBE,
-                web::get().to(|req: HttpRequest| async move { format!("{:?}", req.resource_map()) }),
+                web::get()
+                    .to(|req: HttpRequest| async move { format!("{:?}", req.resource_map()) }),
             ),
     )
     .await;
-    let map = test::call_and_read_body(&app, test::TestRequest::get().uri(PROBE).to_request())
-        .await;
+    let map =
+        test::call_and_read_body(&app, test::TestRequest::get().uri(PROBE).to_request()).await;
     let map = String::from_utf8(map.to_vec()).unwrap();
     let mounted: BTreeSet<String> = resource_patterns(&map)
         .into_iter()
@@ -238,8 +239,8 @@ async fn protected_operations_name_the_bearer_scheme_and_public_ones_do_not() {
 
 #[actix_web::test]
 async fn the_document_and_its_ui_are_served() {
-    let app = test::init_service(App::new().configure(crate::configure(state(Mocks::default()))))
-        .await;
+    let app =
+        test::init_service(App::new().configure(crate::configure(state(Mocks::default())))).await;
     let response = test::call_service(
         &app,
         test::TestRequest::get()
@@ -274,4 +275,32 @@ async fn the_document_and_its_ui_are_served() {
     )
     .await;
     assert!(String::from_utf8_lossy(&initializer).contains("/api/openapi.json"));
+}
+
+#[actix_web::test]
+async fn every_link_names_an_operation_of_the_document() {
+    let document = document();
+    let mut operation_ids = BTreeSet::new();
+    let mut targets = Vec::new();
+    for item in document["paths"].as_object().unwrap().values() {
+        for operation in item.as_object().unwrap().values() {
+            operation_ids.insert(operation["operationId"].as_str().unwrap().to_owned());
+            for response in operation["responses"].as_object().unwrap().values() {
+                for (name, link) in response["links"].as_object().into_iter().flatten() {
+                    assert!(link.get("operation_id").is_none(), "{name}: {link}");
+                    targets.push((
+                        name.clone(),
+                        link["operationId"].as_str().unwrap().to_owned(),
+                    ));
+                }
+            }
+        }
+    }
+    assert!(targets.len() > 20, "{targets:?}");
+    for (name, target) in targets {
+        assert!(
+            operation_ids.contains(&target),
+            "link {name} names {target}"
+        );
+    }
 }
