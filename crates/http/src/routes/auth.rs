@@ -6,7 +6,9 @@
 use actix_web::{web, HttpResponse};
 
 use super::api::Api;
-use crate::dto::{CredentialsRequest, RefreshTokenRequest, TokenResponse, UserDto, UserResponse};
+use crate::dto::{
+    CredentialsRequest, Object, RefreshTokenRequest, TokenResponse, UserDto, UserResponse,
+};
 use crate::error::ErrorEnvelope;
 use crate::{ApiError, AppState};
 
@@ -43,9 +45,9 @@ pub(super) fn configure(api: &mut Api) {
 )]
 async fn register(
     state: web::Data<AppState>,
-    body: web::Json<CredentialsRequest>,
+    body: web::Json<Object<CredentialsRequest>>,
 ) -> Result<HttpResponse, ApiError> {
-    let CredentialsRequest { username, password } = body.into_inner();
+    let CredentialsRequest { username, password } = body.into_inner().0;
     let user = state.auth.register(&username, password).await?;
     Ok(HttpResponse::Created().json(UserResponse {
         user: UserDto::from(&user),
@@ -71,9 +73,9 @@ async fn register(
 )]
 async fn login(
     state: web::Data<AppState>,
-    body: web::Json<CredentialsRequest>,
+    body: web::Json<Object<CredentialsRequest>>,
 ) -> Result<HttpResponse, ApiError> {
-    let CredentialsRequest { username, password } = body.into_inner();
+    let CredentialsRequest { username, password } = body.into_inner().0;
     let pair = state.auth.login(&username, password).await?;
     Ok(HttpResponse::Ok().json(TokenResponse::from(&pair)))
 }
@@ -95,7 +97,7 @@ async fn login(
 )]
 async fn refresh(
     state: web::Data<AppState>,
-    body: web::Json<RefreshTokenRequest>,
+    body: web::Json<Object<RefreshTokenRequest>>,
 ) -> Result<HttpResponse, ApiError> {
     let pair = state.auth.refresh(&body.refresh_token).await?;
     Ok(HttpResponse::Ok().json(TokenResponse::from(&pair)))
@@ -118,7 +120,7 @@ async fn refresh(
 )]
 async fn logout(
     state: web::Data<AppState>,
-    body: web::Json<RefreshTokenRequest>,
+    body: web::Json<Object<RefreshTokenRequest>>,
 ) -> Result<HttpResponse, ApiError> {
     state.auth.logout(&body.refresh_token).await?;
     Ok(HttpResponse::NoContent().finish())

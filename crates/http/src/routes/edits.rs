@@ -10,7 +10,9 @@ use actix_web::{web, HttpResponse};
 use super::api::Api;
 use super::messages::committed_previews;
 use super::{parse_message_id, parse_room_id};
-use crate::dto::{EditDto, EditHistoryResponse, EditMessageRequest, MessageDto, MessageResponse};
+use crate::dto::{
+    EditDto, EditHistoryResponse, EditMessageRequest, MessageDto, MessageResponse, Object,
+};
 use crate::error::ErrorEnvelope;
 use crate::extract::AuthenticatedUser;
 use crate::{ApiError, AppState};
@@ -49,7 +51,7 @@ async fn edit(
     caller: AuthenticatedUser,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    body: web::Json<EditMessageRequest>,
+    body: web::Json<Object<EditMessageRequest>>,
 ) -> Result<HttpResponse, ApiError> {
     let room = parse_room_id(&path.0)?;
     let id = parse_message_id(&path.1)?;

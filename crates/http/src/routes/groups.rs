@@ -9,7 +9,7 @@ use actix_web::{web, HttpResponse};
 
 use super::api::Api;
 use super::parse_room_id;
-use crate::dto::{CreateGroupRequest, RoomDto, RoomResponse, UpdateGroupRequest};
+use crate::dto::{CreateGroupRequest, Object, RoomDto, RoomResponse, UpdateGroupRequest};
 use crate::error::ErrorEnvelope;
 use crate::extract::AuthenticatedUser;
 use crate::{ApiError, AppState};
@@ -57,9 +57,9 @@ pub(super) fn configure(api: &mut Api) {
 async fn create_group(
     caller: AuthenticatedUser,
     state: web::Data<AppState>,
-    body: web::Json<CreateGroupRequest>,
+    body: web::Json<Object<CreateGroupRequest>>,
 ) -> Result<HttpResponse, ApiError> {
-    let group = body.into_inner().into_new_group()?;
+    let group = body.into_inner().0.into_new_group()?;
     let view = state.groups.create_group(caller.user_id, group).await?;
     Ok(HttpResponse::Created().json(RoomResponse {
         room: RoomDto::from(&view),
@@ -93,10 +93,10 @@ pub(super) async fn update_group(
     caller: AuthenticatedUser,
     state: web::Data<AppState>,
     id: web::Path<String>,
-    body: web::Json<UpdateGroupRequest>,
+    body: web::Json<Object<UpdateGroupRequest>>,
 ) -> Result<HttpResponse, ApiError> {
     let room = parse_room_id(&id)?;
-    let changes = body.into_inner().into_changes()?;
+    let changes = body.into_inner().0.into_changes()?;
     state
         .groups
         .update_group(caller.user_id, room, changes)

@@ -8,7 +8,7 @@ use actix_web::{web, HttpResponse};
 use super::api::Api;
 use super::{parse_invite_id, parse_room_id};
 use crate::dto::{
-    InviteDto, InviteRequest, InviteResponse, InvitesResponse, RoomDto, RoomResponse,
+    InviteDto, InviteRequest, InviteResponse, InvitesResponse, Object, RoomDto, RoomResponse,
 };
 use crate::error::ErrorEnvelope;
 use crate::extract::AuthenticatedUser;
@@ -53,7 +53,7 @@ async fn invite(
     caller: AuthenticatedUser,
     state: web::Data<AppState>,
     id: web::Path<String>,
-    body: web::Json<InviteRequest>,
+    body: web::Json<Object<InviteRequest>>,
 ) -> Result<HttpResponse, ApiError> {
     let room = parse_room_id(&id)?;
     let invitee = body.invitee()?;

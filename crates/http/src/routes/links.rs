@@ -8,7 +8,7 @@ use actix_web::{web, HttpResponse};
 
 use super::api::Api;
 use super::parse_room_id;
-use crate::dto::{CreateLinkRequest, LinkDto, LinkResponse, RoomDto, RoomResponse};
+use crate::dto::{CreateLinkRequest, LinkDto, LinkResponse, Object, RoomDto, RoomResponse};
 use crate::error::ErrorEnvelope;
 use crate::extract::AuthenticatedUser;
 use crate::{ApiError, AppState};
@@ -50,10 +50,10 @@ async fn create(
     caller: AuthenticatedUser,
     state: web::Data<AppState>,
     id: web::Path<String>,
-    body: web::Json<CreateLinkRequest>,
+    body: web::Json<Object<CreateLinkRequest>>,
 ) -> Result<HttpResponse, ApiError> {
     let room = parse_room_id(&id)?;
-    let link = body.into_inner().into_new_link()?;
+    let link = body.into_inner().0.into_new_link()?;
     let created = state.groups.create_link(caller.user_id, room, link).await?;
     Ok(HttpResponse::Created().json(LinkResponse {
         link: LinkDto::from(&created),

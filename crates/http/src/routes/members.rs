@@ -8,7 +8,9 @@ use actix_web::{web, HttpResponse};
 
 use super::api::Api;
 use super::{parse_member_id, parse_room_id};
-use crate::dto::{ChangeRoleRequest, MemberDto, MembersQuery, MembersResponse, TransferRequest};
+use crate::dto::{
+    ChangeRoleRequest, MemberDto, MembersQuery, MembersResponse, Object, TransferRequest,
+};
 use crate::error::ErrorEnvelope;
 use crate::extract::AuthenticatedUser;
 use crate::{ApiError, AppState};
@@ -80,7 +82,7 @@ async fn change_role(
     caller: AuthenticatedUser,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    body: web::Json<ChangeRoleRequest>,
+    body: web::Json<Object<ChangeRoleRequest>>,
 ) -> Result<HttpResponse, ApiError> {
     let room = parse_room_id(&path.0)?;
     let target = parse_member_id(&path.1)?;
@@ -147,7 +149,7 @@ async fn transfer(
     caller: AuthenticatedUser,
     state: web::Data<AppState>,
     id: web::Path<String>,
-    body: web::Json<TransferRequest>,
+    body: web::Json<Object<TransferRequest>>,
 ) -> Result<HttpResponse, ApiError> {
     let room = parse_room_id(&id)?;
     let to = body.new_owner()?;

@@ -19,7 +19,7 @@ use chat_domain::{Message, MessageId};
 use super::api::Api;
 use super::{parse_room_id, parse_user_id};
 use crate::dto::{
-    HistoryQuery, MessageDto, MessagePageResponse, MessageResponse, PrivateMessageResponse,
+    HistoryQuery, MessageDto, MessagePageResponse, MessageResponse, Object, PrivateMessageResponse,
     RoomDto, SendMessageRequest,
 };
 use crate::error::ErrorEnvelope;
@@ -65,10 +65,10 @@ async fn send_private(
     caller: AuthenticatedUser,
     state: web::Data<AppState>,
     id: web::Path<String>,
-    body: web::Json<SendMessageRequest>,
+    body: web::Json<Object<SendMessageRequest>>,
 ) -> Result<HttpResponse, ApiError> {
     let target = SendTarget::User(parse_user_id(&id)?);
-    let outcome = send(&state, caller, target, body.into_inner()).await?;
+    let outcome = send(&state, caller, target, body.into_inner().0).await?;
     // The outcome carries the bare room; the client wants its member view (names, unread).
     // Should this read fail, the message is stored all the same: the client's retry with the
     // same client_msg_id answers 200 with it.
@@ -116,10 +116,10 @@ async fn send_to_room(
     caller: AuthenticatedUser,
     state: web::Data<AppState>,
     id: web::Path<String>,
-    body: web::Json<SendMessageRequest>,
+    body: web::Json<Object<SendMessageRequest>>,
 ) -> Result<HttpResponse, ApiError> {
     let target = SendTarget::Room(parse_room_id(&id)?);
-    let outcome = send(&state, caller, target, body.into_inner()).await?;
+    let outcome = send(&state, caller, target, body.into_inner().0).await?;
     let previews = committed_previews(&state, std::slice::from_ref(&outcome.message)).await;
     Ok(created_or_ok(&outcome).json(MessageResponse {
         message: MessageDto::with_previews(&outcome.message, &previews),

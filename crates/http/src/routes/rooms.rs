@@ -9,7 +9,7 @@ use actix_web::{web, HttpResponse};
 
 use super::api::Api;
 use super::{groups, parse_room_id};
-use crate::dto::{ReadRequest, RoomDto, RoomResponse, RoomsResponse};
+use crate::dto::{Object, ReadRequest, RoomDto, RoomResponse, RoomsResponse};
 use crate::error::ErrorEnvelope;
 use crate::extract::AuthenticatedUser;
 use crate::{ApiError, AppState};
@@ -100,7 +100,7 @@ async fn mark_read(
     caller: AuthenticatedUser,
     state: web::Data<AppState>,
     id: web::Path<String>,
-    body: web::Json<ReadRequest>,
+    body: web::Json<Object<ReadRequest>>,
 ) -> Result<HttpResponse, ApiError> {
     let room = parse_room_id(&id)?;
     state
