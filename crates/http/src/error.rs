@@ -16,6 +16,7 @@ use actix_web::{HttpResponse, ResponseError};
 use chat_domain::{BodyError, GroupTextError, PasswordError, UsernameError};
 use serde::Serialize;
 use thiserror::Error;
+use utoipa::ToSchema;
 
 /// An error as a client sees it: a status, a stable snake_case code and a message.
 #[derive(Debug, Error)]
@@ -150,17 +151,21 @@ pub enum ApiError {
     Internal,
 }
 
-/// The JSON envelope: `{"error": {...}}`.
-#[derive(Debug, Serialize)]
-struct ErrorEnvelope<'a> {
-    error: ErrorBody<'a>,
+/// The JSON envelope of every error: `{"error": {"code", "message"}}`.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"error": {"code": "room_not_found", "message": "room not found"}}))]
+pub struct ErrorEnvelope {
+    /// What went wrong.
+    pub error: ErrorBody,
 }
 
 /// `{"code", "message"}`.
-#[derive(Debug, Serialize)]
-struct ErrorBody<'a> {
-    code: &'a str,
-    message: String,
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// The stable snake_case code clients match on (`room_not_found`, `rate_limited`, ...).
+    pub code: &'static str,
+    /// A sentence for people; it may change, so match on `code`.
+    pub message: String,
 }
 
 impl ApiError {

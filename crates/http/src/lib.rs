@@ -4,12 +4,14 @@
 //! Layout: [`routes`] has one file per resource; [`dto`] the request and response bodies
 //! (never the domain types themselves, so the wire format is a deliberate contract);
 //! [`error`] the one [`ApiError`] every handler returns; [`extract`] the bearer-token
-//! extractor; [`ws`] the gateway that routes bus events to this node's connections.
+//! extractor; [`ws`] the gateway that routes bus events to this node's connections;
+//! [`openapi`] the OpenAPI 3.1 document, built from the same list that mounts the routes.
 
 pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod limits;
+pub mod openapi;
 pub mod routes;
 pub mod security;
 pub mod state;

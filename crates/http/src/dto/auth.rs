@@ -5,15 +5,24 @@
 
 use chat_app::auth::TokenPair;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::UserDto;
 
 /// `POST /auth/register` and `POST /auth/login`: `{username, password}`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct CredentialsRequest {
-    /// The handle, in any letter case.
+    /// The handle, in any letter case: 3 to 32 of `a-z`, `0-9`, `_`, `.` and `-` once
+    /// lowercased. A login with any other text is `invalid_credentials`.
+    #[schema(
+        min_length = 3,
+        max_length = 32,
+        pattern = "^[A-Za-z0-9_.-]{3,32}$",
+        example = "alice"
+    )]
     pub username: String,
-    /// The plaintext password.
+    /// The plaintext password: 8 to 72 bytes of UTF-8.
+    #[schema(min_length = 8, max_length = 72, example = "correct horse")]
     pub password: String,
 }
 
@@ -27,7 +36,7 @@ impl std::fmt::Debug for CredentialsRequest {
 }
 
 /// `POST /auth/refresh` and `POST /auth/logout`: `{refresh_token}`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct RefreshTokenRequest {
     /// The opaque refresh token of the login.
     pub refresh_token: String,
@@ -40,7 +49,7 @@ impl std::fmt::Debug for RefreshTokenRequest {
 }
 
 /// `{access_token, refresh_token, token_type, expires_in, user}`: login and refresh.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct TokenResponse {
     /// Short-lived bearer token for `Authorization: Bearer`.
     pub access_token: String,

@@ -5,20 +5,23 @@
 
 use chat_domain::{MessageEdit, Timestamp};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// `PATCH /rooms/{id}/messages/{message_id}`: `{body}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct EditMessageRequest {
-    /// The new text; trimmed and length-checked by the use case.
+    /// The new text: trimmed, then 1 to `CHAT_MAX_BODY_CHARS` (default 4000) characters.
+    #[schema(min_length = 1, pattern = "\\S", example = "hi again")]
     pub body: String,
 }
 
 /// `{body, replaced_at}`: one earlier body of a message.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct EditDto {
     /// The text the message had.
     pub body: String,
     /// When an edit replaced it.
+    #[schema(value_type = String, format = DateTime)]
     pub replaced_at: Timestamp,
 }
 
@@ -33,7 +36,7 @@ impl From<&MessageEdit> for EditDto {
 
 /// `{"edits": [...]}`: `GET /rooms/{id}/messages/{message_id}/history`, oldest first; empty
 /// for a message never edited, and for a deleted one (its history goes with it).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct EditHistoryResponse {
     /// The earlier bodies, oldest first.
     pub edits: Vec<EditDto>,

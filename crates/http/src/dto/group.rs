@@ -7,15 +7,18 @@
 use chat_app::groups::{GroupChanges, NewGroup};
 use chat_domain::UserId;
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use crate::ApiError;
 
 /// `POST /groups`: `{name, description?, invite?: [user ids]}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateGroupRequest {
     /// Display name, 1 to 100 characters after trimming.
+    #[schema(min_length = 1, pattern = "\\S", example = "Team")]
     pub name: String,
     /// What the group is about, up to 1000 characters; empty means none.
+    #[schema(max_length = 1000, example = "Weekly planning")]
     pub description: Option<String>,
     /// Users to invite (not add); duplicates and the creator are ignored.
     #[serde(default)]
@@ -43,11 +46,13 @@ impl CreateGroupRequest {
 /// `PATCH /rooms/{id}`: `{name?, description?}`; at least one of them.
 ///
 /// An absent or null field keeps its value; `"description": ""` removes the description.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateGroupRequest {
-    /// The new name.
+    /// The new name, 1 to 100 characters after trimming.
+    #[schema(min_length = 1, pattern = "\\S", example = "Team")]
     pub name: Option<String>,
-    /// The new description; empty removes it.
+    /// The new description, up to 1000 characters; empty removes it.
+    #[schema(max_length = 1000)]
     pub description: Option<String>,
 }
 

@@ -4,6 +4,7 @@ use chat_app::messaging::{HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT};
 use chat_domain::Seq;
 use chat_ports::HistoryCursor;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::MessageDto;
 use crate::ApiError;
@@ -12,13 +13,15 @@ use crate::ApiError;
 ///
 /// Non-numeric values fail in the query extractor (400 `invalid_request`); the rules between
 /// the fields are checked by [`HistoryQuery::cursor`].
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
-    /// The last messages below this seq.
+    /// The last messages below this seq (not with `after`).
     pub before: Option<u64>,
     /// The first messages above this seq.
     pub after: Option<u64>,
     /// Page size, `1..=100`, default 50.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,
 }
 
@@ -52,7 +55,7 @@ impl HistoryQuery {
 }
 
 /// `{"messages": [...], "has_more"}`: one page, oldest first.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct MessagePageResponse {
     /// The messages, oldest first.
     pub messages: Vec<MessageDto>,

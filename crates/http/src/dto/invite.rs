@@ -7,12 +7,13 @@
 use chat_app::groups::PendingInvite;
 use chat_domain::{Timestamp, UserId};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::UserSummaryDto;
 use crate::ApiError;
 
 /// `POST /rooms/{id}/invites`: `{user_id}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct InviteRequest {
     /// Who to invite.
     pub user_id: String,
@@ -26,7 +27,7 @@ impl InviteRequest {
 }
 
 /// `{id, name}`: the group an invite is for.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct InviteRoomDto {
     /// Room id.
     pub id: String,
@@ -36,7 +37,7 @@ pub struct InviteRoomDto {
 
 /// `{id, room_id, inviter_id, invitee_id, created_at, expires_at, room: {id, name},
 /// inviter: {id, username}}`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct InviteDto {
     /// Invite id.
     pub id: String,
@@ -47,8 +48,10 @@ pub struct InviteDto {
     /// Who is invited.
     pub invitee_id: String,
     /// When.
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     /// Accepting from this instant on is 410 `invite_expired`.
+    #[schema(value_type = String, format = DateTime)]
     pub expires_at: Timestamp,
     /// The group's id and name.
     pub room: InviteRoomDto,
@@ -76,14 +79,14 @@ impl From<&PendingInvite> for InviteDto {
 }
 
 /// `{"invite": {...}}`: `POST /rooms/{id}/invites`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct InviteResponse {
     /// The invite just sent.
     pub invite: InviteDto,
 }
 
 /// `{"invites": [...]}`: `GET /invites`, oldest first.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct InvitesResponse {
     /// The caller's pending invites, without expired ones.
     pub invites: Vec<InviteDto>,

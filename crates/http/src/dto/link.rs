@@ -9,6 +9,7 @@ use std::time::Duration;
 use chat_app::groups::NewLink;
 use chat_domain::{InviteLink, Timestamp};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::ApiError;
 
@@ -17,11 +18,13 @@ pub const LINK_MAX_EXPIRES_IN_SECS: u64 = 365 * 24 * 60 * 60;
 
 /// `POST /rooms/{id}/invite-links`: `{max_uses?, expires_in?}` (send `{}` for a link without
 /// limits).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct CreateLinkRequest {
     /// How many joins it allows, at least 1; absent for no limit.
+    #[schema(value_type = Option<u64>, minimum = 1, maximum = 4_294_967_295_u64)]
     pub max_uses: Option<u32>,
     /// Seconds until it stops working, 1 to [`LINK_MAX_EXPIRES_IN_SECS`]; absent for never.
+    #[schema(minimum = 1, maximum = 31_536_000)]
     pub expires_in: Option<u64>,
 }
 
@@ -45,7 +48,7 @@ impl CreateLinkRequest {
 }
 
 /// `{token, room_id, max_uses, uses, expires_at, created_at}`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct LinkDto {
     /// The secret to share; joining is `POST /invite-links/{token}/join`.
     pub token: String,
@@ -56,8 +59,10 @@ pub struct LinkDto {
     /// Joins given so far.
     pub uses: u32,
     /// When it stops working; null for never.
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub expires_at: Option<Timestamp>,
     /// When it was made.
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
 }
 
@@ -75,7 +80,7 @@ impl From<&InviteLink> for LinkDto {
 }
 
 /// `{"link": {...}}`: `POST /rooms/{id}/invite-links`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct LinkResponse {
     /// The new link.
     pub link: LinkDto,

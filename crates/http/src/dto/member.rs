@@ -4,6 +4,7 @@ use chat_app::groups::MEMBERS_MAX_LIMIT;
 use chat_domain::{Role, Timestamp, UserId};
 use chat_ports::MemberProfile;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::ApiError;
 
@@ -11,11 +12,13 @@ use crate::ApiError;
 pub const MEMBERS_DEFAULT_LIMIT: u32 = 50;
 
 /// `?after=<user id>&limit=<1..=200>` of `GET /rooms/{id}/members`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MembersQuery {
     /// The last user id of the previous page.
     pub after: Option<String>,
     /// Page size, `1..=200`, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
 }
 
@@ -45,7 +48,7 @@ impl MembersQuery {
 }
 
 /// `{user_id, username, role, joined_at}`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MemberDto {
     /// The member.
     pub user_id: String,
@@ -54,6 +57,7 @@ pub struct MemberDto {
     /// `owner`, `admin` or `member`.
     pub role: &'static str,
     /// When they joined.
+    #[schema(value_type = String, format = DateTime)]
     pub joined_at: Timestamp,
 }
 
@@ -69,7 +73,7 @@ impl From<&MemberProfile> for MemberDto {
 }
 
 /// `{"members": [...], "has_more"}`, in user id order.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct MembersResponse {
     /// One page of members.
     pub members: Vec<MemberDto>,
@@ -78,9 +82,10 @@ pub struct MembersResponse {
 }
 
 /// `PATCH /rooms/{id}/members/{user_id}`: `{role}`, `admin` or `member`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct ChangeRoleRequest {
-    /// The new role.
+    /// The new role: `admin` or `member`.
+    #[schema(pattern = "^(admin|member)$", example = "admin")]
     pub role: String,
 }
 
@@ -94,7 +99,7 @@ impl ChangeRoleRequest {
 }
 
 /// `POST /rooms/{id}/transfer`: `{user_id}` of the member who becomes the owner.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct TransferRequest {
     /// The new owner.
     pub user_id: String,

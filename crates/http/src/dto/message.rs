@@ -12,10 +12,11 @@ use std::collections::HashMap;
 use chat_app::messaging::ReplyPreview;
 use chat_domain::{Message, MessageId, Timestamp};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// `{id, room_id, seq, rev, sender_id, body, client_msg_id, reply_to, reply_preview?,
 /// created_at, edited_at, deleted}`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MessageDto {
     /// Message id.
     pub id: String,
@@ -37,8 +38,10 @@ pub struct MessageDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_preview: Option<ReplyPreviewDto>,
     /// RFC 3339, milliseconds, UTC.
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     /// Last edit.
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub edited_at: Option<Timestamp>,
     /// Deleted (or a tombstone).
     pub deleted: bool,
@@ -47,7 +50,7 @@ pub struct MessageDto {
 /// `{id, sender_id, body, deleted}`: the answered message, its body cut to
 /// [`REPLY_PREVIEW_CHARS`](chat_app::messaging::REPLY_PREVIEW_CHARS) characters and null
 /// once it is deleted.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ReplyPreviewDto {
     /// The answered message's id.
     pub id: String,

@@ -9,12 +9,14 @@ pub mod invite;
 pub mod link;
 pub mod member;
 pub mod message;
+pub mod object;
 pub mod presence;
 pub mod room;
 pub mod send;
 pub mod user;
 
 pub use message::{MessageDto, ReplyPreviewDto};
+pub use object::Object;
 pub use room::RoomDto;
 pub use user::{UserDto, UserSummaryDto};
 

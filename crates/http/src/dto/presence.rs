@@ -7,11 +7,13 @@ use chat_app::presence::PRESENCE_MAX_USERS;
 use chat_domain::{Timestamp, UserId};
 use chat_ports::Presence;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::ApiError;
 
 /// `?user_ids=<id>,<id>` of `GET /presence`; absent or empty asks about nobody.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PresenceQuery {
     /// Comma-separated user ids, at most [`PRESENCE_MAX_USERS`].
     #[serde(default)]
@@ -44,13 +46,14 @@ impl PresenceQuery {
 }
 
 /// `{user_id, online, last_seen}`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PresenceDto {
     /// The user.
     pub user_id: String,
     /// Whether any device of theirs is connected.
     pub online: bool,
     /// When their last connection closed; null while online or if never seen.
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub last_seen: Option<Timestamp>,
 }
 
@@ -65,7 +68,7 @@ impl From<&Presence> for PresenceDto {
 }
 
 /// `{"presence": [...]}`: the users asked about who share a room with the caller.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PresenceResponse {
     /// One entry per visible user, in the order asked.
     pub presence: Vec<PresenceDto>,

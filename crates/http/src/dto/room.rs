@@ -7,6 +7,7 @@
 use chat_domain::{RoomKind, Seq, Timestamp};
 use chat_ports::RoomView;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::{MessageDto, UserSummaryDto};
 
@@ -20,7 +21,7 @@ use super::{MessageDto, UserSummaryDto};
 ///
 /// `members` lists both users of a private room; groups page their members on their own
 /// route, so for them it is omitted.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RoomDto {
     /// Room id.
     pub id: String,
@@ -42,6 +43,7 @@ pub struct RoomDto {
     /// Of those, the ones that mention the caller as `@username`.
     pub mention_count: u64,
     /// Creation time.
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
 }
 
@@ -67,14 +69,14 @@ impl From<&RoomView> for RoomDto {
 }
 
 /// `{"room": {...}}`: `GET /rooms/{id}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct RoomResponse {
     /// The room as the caller sees it.
     pub room: RoomDto,
 }
 
 /// `{"rooms": [...]}`: `GET /rooms`, most recent activity first.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct RoomsResponse {
     /// The caller's rooms.
     pub rooms: Vec<RoomDto>,
@@ -90,7 +92,7 @@ impl From<&chat_app::messaging::RoomListing> for RoomDto {
 }
 
 /// `POST /rooms/{id}/read`: `{seq}`, the highest seq the caller has read.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct ReadRequest {
     /// The read marker moves up to here (never back, never past the room's latest message).
     pub seq: u64,

@@ -3,16 +3,25 @@
 use chat_app::messaging::{SendRequest, SendTarget};
 use chat_domain::{MessageId, UserId};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::{MessageDto, RoomDto};
 use crate::ApiError;
 
 /// `POST /users/{id}/messages` and `POST /rooms/{id}/messages`: `{body, client_msg_id?, reply_to?}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct SendMessageRequest {
-    /// The text; trimmed and length-checked by the use case.
+    /// The text: trimmed, then 1 to `CHAT_MAX_BODY_CHARS` (default 4000) characters.
+    #[schema(min_length = 1, pattern = "\\S", example = "hi Bob!")]
     pub body: String,
-    /// The client's idempotency key: a retry with the same key returns the original.
+    /// The client's idempotency key, 1 to 64 bytes without control characters: a retry with
+    /// the same key returns the original.
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*$",
+        example = "c-1"
+    )]
     pub client_msg_id: Option<String>,
     /// The id of the message this one answers.
     pub reply_to: Option<String>,
@@ -47,14 +56,14 @@ impl SendMessageRequest {
 }
 
 /// `{"message": {...}}`: a send into a room.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct MessageResponse {
     /// The stored message (the original one when the send was a retry).
     pub message: MessageDto,
 }
 
 /// `{"room": {...}, "message": {...}}`: a private send, which may have created the room.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PrivateMessageResponse {
     /// The private room, as the sender sees it.
     pub room: RoomDto,

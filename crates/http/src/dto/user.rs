@@ -3,15 +3,17 @@
 use chat_domain::{Timestamp, User};
 use chat_ports::UserSummary;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 /// `{id, username, created_at}`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UserDto {
     /// User id.
     pub id: String,
     /// Lowercase handle.
     pub username: String,
     /// Registration time.
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
 }
 
@@ -26,7 +28,7 @@ impl From<&User> for UserDto {
 }
 
 /// `{id, username}`: a member listed inline in a private room.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UserSummaryDto {
     /// User id.
     pub id: String,
@@ -44,21 +46,22 @@ impl From<&UserSummary> for UserSummaryDto {
 }
 
 /// `{"user": {...}}`: register, `GET /users/me` and `GET /users/{id}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct UserResponse {
     /// The user.
     pub user: UserDto,
 }
 
 /// `{"users": [...]}`: `GET /users?q=`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct UsersResponse {
     /// The matches, at most twenty.
     pub users: Vec<UserDto>,
 }
 
 /// `GET /users?q=<prefix>`; a missing `q` is the empty prefix (the first users by name).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UserSearchQuery {
     /// Case-insensitive username prefix.
     #[serde(default)]

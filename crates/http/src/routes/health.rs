@@ -7,18 +7,37 @@
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
-use super::resource;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::api::Api;
 use crate::{AppState, Sample};
 
-/// Registers both probes.
-pub(super) fn configure(config: &mut web::ServiceConfig) {
-    config
-        .service(resource("/healthz", "GET").route(web::get().to(healthz)))
-        .service(resource("/readyz", "GET").route(web::get().to(readyz)))
-        .service(resource("/metrics", "GET").route(web::get().to(metrics)));
+/// Registers both probes and the metrics.
+pub(super) fn configure(api: &mut Api) {
+    api.add::<__path_healthz, _, _>(healthz)
+        .add::<__path_readyz, _, _>(readyz)
+        .add::<__path_metrics, _, _>(metrics);
+}
+
+/// `{"status": "ok"}` or `{"status": "unavailable", "reason"}`: what the probes answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProbeResponse {
+    /// `ok` or `unavailable`.
+    #[schema(example = "ok")]
+    pub status: &'static str,
+    /// Which dependency is down; only when unavailable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// `GET /metrics` → the node's figures in the Prometheus text format.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    responses((status = 200, description = "Prometheus text exposition format 0.0.4", body = String, content_type = "text/plain"))
+)]
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let mut samples = state.metrics.samples().await;
     samples.push(Sample {
@@ -48,11 +67,28 @@ fn render(samples: &[Sample]) -> String {
 }
 
 /// `GET /healthz` → 200 `{"status": "ok"}`.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    summary = "Liveness: the process answers",
+    responses((status = 200, description = "Alive", body = ProbeResponse))
+)]
 async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
 /// `GET /readyz` → 200 `{"status": "ok"}`, or 503 `{"status": "unavailable", "reason"}`.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "operations",
+    summary = "Readiness: every store answers",
+    responses(
+        (status = 200, description = "Ready", body = ProbeResponse),
+        (status = 503, description = "A dependency is down; `reason` says which", body = ProbeResponse),
+    )
+)]
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     match state.readiness.check().await {
         Ok(()) => HttpResponse::Ok().json(json!({"status": "ok"})),

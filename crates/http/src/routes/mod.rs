@@ -4,8 +4,12 @@
 //! list, one room and its read marker), [`groups`] (creating, changing and deleting groups),
 //! [`members`] (paging, roles, removal, ownership), [`invites`], [`links`] (invite links),
 //! [`messages`] (both ways of sending and the history), [`edits`] (editing and deleting one
-//! message, its edit history), and [`health`] (outside `/api/v1`, for orchestrators). The
-//! WebSocket upgrade lives in [`crate::ws`] and is only mounted here.
+//! message, its edit history), [`health`] (outside `/api/v1`, for orchestrators) and
+//! [`docs`] (the OpenAPI document and its UI). The WebSocket upgrade lives in [`crate::ws`]
+//! and is only mounted here.
+//!
+//! Every route is added to one [`Api`] list from its `#[utoipa::path]` annotation; the actix
+//! resources and the OpenAPI document are both built from that list (see [`api`]).
 //!
 //! Ids in the path that are not ids at all answer like ids of nothing: 404 with the code of
 //! what they would name (`room_not_found`, `user_not_found`, `message_not_found`,
@@ -15,7 +19,9 @@
 //! string, an unknown path, a wrong method); the extractor configs and fallbacks below turn
 //! each into an [`ApiError`] so that clients always get the same envelope and never a 500.
 
+mod api;
 mod auth;
+mod docs;
 mod edits;
 mod groups;
 mod health;
@@ -33,8 +39,28 @@ use actix_web::{web, HttpRequest, HttpResponse, Resource, ResponseError};
 use chat_domain::{InviteId, MessageId, RoomId, UserId};
 
 use crate::{ApiError, AppState};
+use api::Api;
 
-/// Registers the shared state, the extractor configs, every route and the JSON 404.
+/// Every documented route, in the order actix tries them.
+pub(crate) fn api() -> Api {
+    let mut api = Api::default();
+    health::configure(&mut api);
+    docs::configure(&mut api);
+    auth::configure(&mut api);
+    users::configure(&mut api);
+    rooms::configure(&mut api);
+    groups::configure(&mut api);
+    members::configure(&mut api);
+    invites::configure(&mut api);
+    links::configure(&mut api);
+    messages::configure(&mut api);
+    edits::configure(&mut api);
+    api.add::<crate::ws::__path_ws_connect, _, _>(crate::ws::ws_connect);
+    api
+}
+
+/// Registers the shared state, the extractor configs, every route, the document's UI and
+/// the JSON 404.
 pub fn configure(config: &mut web::ServiceConfig, state: AppState) {
     let json_limit = state.limits.max_json_bytes;
     config
@@ -42,30 +68,21 @@ pub fn configure(config: &mut web::ServiceConfig, state: AppState) {
         .app_data(json_config(json_limit))
         .app_data(query_config())
         .app_data(path_config())
-        .configure(health::configure)
-        .service(
-            web::scope("/api/v1")
-                .configure(auth::configure)
-                .configure(users::configure)
-                .configure(rooms::configure)
-                .configure(groups::configure)
-                .configure(members::configure)
-                .configure(invites::configure)
-                .configure(links::configure)
-                .configure(messages::configure)
-                .configure(edits::configure)
-                .service(resource("/ws", "GET").route(web::get().to(crate::ws::ws_connect))),
-        )
-        .default_service(web::to(not_found));
+        .app_data(web::Data::new(docs::DocumentJson::render()));
+    for resource in api().into_resources() {
+        config.service(resource);
+    }
+    docs::configure_ui(config);
+    config.default_service(web::to(not_found));
 }
 
 /// A resource whose wrong methods get a JSON 405 with an `Allow` header listing `allow`
 /// (actix's own 405 has an empty body).
-fn resource(path: &str, allow: &'static str) -> Resource {
-    web::resource(path).default_service(web::to(move || method_not_allowed(allow)))
+fn resource(path: &str, allow: String) -> Resource {
+    web::resource(path).default_service(web::to(move || method_not_allowed(allow.clone())))
 }
 
-async fn method_not_allowed(allow: &'static str) -> HttpResponse {
+async fn method_not_allowed(allow: String) -> HttpResponse {
     let mut response = ApiError::MethodNotAllowed.error_response();
     if let Ok(value) = allow.parse() {
         response.headers_mut().insert(ALLOW, value);

@@ -11,29 +11,40 @@
 
 use actix_web::{web, HttpResponse};
 
-use super::{parse_user_id, resource};
+use super::api::Api;
+use super::parse_user_id;
 use crate::dto::{
     PresenceDto, PresenceQuery, PresenceResponse, UserDto, UserResponse, UserSearchQuery,
     UsersResponse,
 };
+use crate::error::ErrorEnvelope;
 use crate::extract::AuthenticatedUser;
 use crate::{ApiError, AppState};
 
 /// Registers the `/users` routes; `/users/me` before `/users/{id}` so `me` is not an id.
-pub(super) fn configure(config: &mut web::ServiceConfig) {
-    config
-        .service(resource("/users", "GET").route(web::get().to(search)))
-        .service(resource("/users/me", "GET").route(web::get().to(me)))
-        .service(resource("/users/{id}", "GET").route(web::get().to(get_user)))
-        .service(
-            resource("/users/{id}/block", "POST, DELETE")
-                .route(web::post().to(block))
-                .route(web::delete().to(unblock)),
-        )
-        .service(resource("/presence", "GET").route(web::get().to(presence)));
+pub(super) fn configure(api: &mut Api) {
+    api.add::<__path_search, _, _>(search)
+        .add::<__path_me, _, _>(me)
+        .add::<__path_get_user, _, _>(get_user)
+        .add::<__path_block, _, _>(block)
+        .add::<__path_unblock, _, _>(unblock)
+        .add::<__path_presence, _, _>(presence);
 }
 
 /// `GET /users/me` → `{"user"}`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/users/me",
+    tag = "users",
+    summary = "The caller's profile",
+    responses(
+        (status = 200, description = "The caller", body = UserResponse),
+        (status = 401, description = "`unauthorized`", body = ErrorEnvelope),
+        (status = 404, description = "`user_not_found`: the account is gone", body = ErrorEnvelope),
+        (status = 503, description = "`store_unavailable`", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
 async fn me(
     caller: AuthenticatedUser,
     state: web::Data<AppState>,
@@ -45,6 +56,20 @@ async fn me(
 }
 
 /// `GET /users/{id}` → `{"user"}`, or 404 `user_not_found`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/users/{id}",
+    tag = "users",
+    summary = "A user's profile",
+    params(("id" = String, Path, description = "User id")),
+    responses(
+        (status = 200, description = "The user", body = UserResponse),
+        (status = 401, description = "`unauthorized`", body = ErrorEnvelope),
+        (status = 404, description = "`user_not_found`", body = ErrorEnvelope),
+        (status = 503, description = "`store_unavailable`", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
 async fn get_user(
     _caller: AuthenticatedUser,
     state: web::Data<AppState>,
@@ -57,6 +82,20 @@ async fn get_user(
 }
 
 /// `GET /users?q=<prefix>` → `{"users"}`, at most twenty, by username.
+#[utoipa::path(
+    get,
+    path = "/api/v1/users",
+    tag = "users",
+    summary = "Search users by username prefix",
+    params(UserSearchQuery),
+    responses(
+        (status = 200, description = "At most twenty users, by username", body = UsersResponse),
+        (status = 400, description = "`invalid_request`: a malformed query string", body = ErrorEnvelope),
+        (status = 401, description = "`unauthorized`", body = ErrorEnvelope),
+        (status = 503, description = "`store_unavailable`", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
 async fn search(
     _caller: AuthenticatedUser,
     state: web::Data<AppState>,
@@ -70,6 +109,21 @@ async fn search(
 
 /// `POST /users/{id}/block` → 204; oneself is 400 `cannot_block_self`, an unknown user 404
 /// `user_not_found`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{id}/block",
+    tag = "users",
+    summary = "Block a user (idempotent)",
+    params(("id" = String, Path, description = "User id")),
+    responses(
+        (status = 204, description = "Blocked"),
+        (status = 400, description = "`cannot_block_self`", body = ErrorEnvelope),
+        (status = 401, description = "`unauthorized`", body = ErrorEnvelope),
+        (status = 404, description = "`user_not_found`", body = ErrorEnvelope),
+        (status = 503, description = "`store_unavailable`", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
 async fn block(
     caller: AuthenticatedUser,
     state: web::Data<AppState>,
@@ -81,6 +135,21 @@ async fn block(
 }
 
 /// `DELETE /users/{id}/block` → 204.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/users/{id}/block",
+    tag = "users",
+    summary = "Lift a block (idempotent)",
+    params(("id" = String, Path, description = "User id")),
+    responses(
+        (status = 204, description = "Not blocked (any more)"),
+        (status = 400, description = "`cannot_block_self`", body = ErrorEnvelope),
+        (status = 401, description = "`unauthorized`", body = ErrorEnvelope),
+        (status = 404, description = "`user_not_found`", body = ErrorEnvelope),
+        (status = 503, description = "`store_unavailable`", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
 async fn unblock(
     caller: AuthenticatedUser,
     state: web::Data<AppState>,
@@ -94,6 +163,20 @@ async fn unblock(
 /// `GET /presence?user_ids=<id>,<id>` → `{"presence": [{user_id, online, last_seen}]}`, in
 /// the order asked, each user once; at most 100 ids (more, or one that is not an id, is 400
 /// `invalid_request`). Live changes come over the WebSocket as `presence` events.
+#[utoipa::path(
+    get,
+    path = "/api/v1/presence",
+    tag = "users",
+    summary = "Presence of users who share a room with the caller",
+    params(PresenceQuery),
+    responses(
+        (status = 200, description = "The visible users asked about, in order", body = PresenceResponse),
+        (status = 400, description = "`invalid_request`: an item that is not a user id, or more than 100", body = ErrorEnvelope),
+        (status = 401, description = "`unauthorized`", body = ErrorEnvelope),
+        (status = 503, description = "`store_unavailable`", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
 async fn presence(
     caller: AuthenticatedUser,
     state: web::Data<AppState>,

@@ -25,6 +25,7 @@ use chat_ports::AccessClaims;
 pub use gateway::Gateway;
 use gateway::{RegisterRefusal, Registration};
 
+use crate::error::ErrorEnvelope;
 use crate::extract::bearer_token;
 use crate::{ApiError, AppState};
 use outbound::CloseSignal;
@@ -33,6 +34,28 @@ use writer::{LastHeard, Writer};
 
 /// Upgrades an authenticated request to a WebSocket; without a valid token the answer is 401,
 /// before any upgrade.
+#[utoipa::path(
+    get,
+    path = "/api/v1/ws",
+    tag = "realtime",
+    summary = "Open the WebSocket (an HTTP/1.1 upgrade)",
+    description = "An HTTP/1.1 `Upgrade: websocket` request; the token comes from \
+                   `Authorization: Bearer` or, for browsers, the `access_token` query parameter. \
+                   Once upgraded, the connection carries JSON frames both ways (see \
+                   docs/protocol.md). A request that is not an upgrade is 400 `invalid_request`.",
+    params(
+        ("access_token" = Option<String>, Query, description = "The access token, for clients that cannot set headers"),
+    ),
+    responses(
+        (status = 101, description = "Switching Protocols: the WebSocket is open"),
+        (status = 400, description = "`invalid_request`: not a WebSocket upgrade", body = ErrorEnvelope),
+        (status = 401, description = "`unauthorized`: no valid access token, or its login was revoked", body = ErrorEnvelope),
+        (status = 403, description = "`origin_not_allowed`: a browser page from an origin not on `CHAT_ALLOWED_ORIGINS`", body = ErrorEnvelope),
+        (status = 429, description = "`too_many_connections`: the user already holds `CHAT_MAX_CONNECTIONS_PER_USER` connections on this node", body = ErrorEnvelope),
+        (status = 503, description = "`store_unavailable`: the session could not be checked, or the node is shutting down", body = ErrorEnvelope),
+    ),
+    security((), ("bearer" = []))
+)]
 pub async fn ws_connect(
     request: HttpRequest,
     payload: web::Payload,

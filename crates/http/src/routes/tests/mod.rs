@@ -9,6 +9,7 @@
 
 mod group_answers;
 mod group_rejections;
+mod openapi;
 mod rejections;
 mod value_rejections;
 

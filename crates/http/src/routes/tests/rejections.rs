@@ -27,6 +27,40 @@ async fn malformed_json_is_an_invalid_request_that_touches_no_port() {
     }
 }
 
+/// Found by schemathesis: serde reads a struct from an array of its fields too, so
+/// `[null, null]` made an invite link and `["alice", "secret-pw"]` registered alice.
+#[actix_web::test]
+async fn a_body_that_is_an_array_of_the_fields_is_an_invalid_request() {
+    let room = Uuid::now_v7();
+    for (uri, body) in [
+        (
+            "/api/v1/auth/register".to_owned(),
+            r#"["alice", "secret-pw"]"#,
+        ),
+        ("/api/v1/auth/login".to_owned(), r#"["alice", "secret-pw"]"#),
+        (format!("/api/v1/rooms/{room}/invite-links"), "[null, null]"),
+        (
+            format!("/api/v1/rooms/{room}/messages"),
+            r#"["hi", null, null]"#,
+        ),
+        (format!("/api/v1/rooms/{room}/read"), "[1]"),
+    ] {
+        let (status, _, body_json) = call(Mocks::default(), authed(post_json(&uri, body))).await;
+        assert_eq!(
+            (status, code(&body_json)),
+            (StatusCode::BAD_REQUEST, "invalid_request"),
+            "{uri} {body}"
+        );
+        assert!(
+            body_json["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("expected a JSON object"),
+            "{body_json}"
+        );
+    }
+}
+
 #[actix_web::test]
 async fn a_body_that_is_not_declared_json_is_an_invalid_request() {
     let request = test::TestRequest::post()
