@@ -29,7 +29,8 @@
 //! - `typing_presence`: typing relayed to the other members, presence and its grace period;
 //! - `resume`: catch-up after a reconnect, nothing lost and nothing doubled;
 //! - `blocking`: blocked users cannot message privately or invite;
-//! - `authorization_matrix`: every group route and event by every position in a group.
+//! - `authorization_matrix`: every group route and event by every position in a group;
+//! - `room_limit`: the rooms-per-user limit on every way into a room, over HTTP and WebSocket.
 
 mod support;
 
@@ -51,6 +52,7 @@ mod private_chat;
 mod races;
 mod receipts;
 mod resume;
+mod room_limit;
 mod rooms;
 mod typing_presence;
 mod websocket;

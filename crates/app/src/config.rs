@@ -4,6 +4,9 @@ use std::time::Duration;
 
 use chat_domain::{DEFAULT_MAX_BODY_CHARS, DEFAULT_MAX_GROUP_MEMBERS};
 
+/// The default of [`AppConfig::max_rooms_per_user`].
+pub const DEFAULT_MAX_ROOMS_PER_USER: u32 = 1000;
+
 /// Settings the use cases read; the server fills them from its configuration.
 #[derive(Debug, Clone)]
 pub struct AppConfig {
@@ -22,6 +25,9 @@ pub struct AppConfig {
     pub job_backoff_max: Duration,
     /// Most members a group may have.
     pub max_group_members: u32,
+    /// Most rooms (groups and private rooms) one user may belong to; `0` for no limit. Checked
+    /// where a user gains a room, see [`crate::room_limit`].
+    pub max_rooms_per_user: u32,
     /// How long an invite can be accepted after it was sent.
     pub invite_ttl: Duration,
     /// How long after sending a message its author may still edit it.
@@ -43,6 +49,7 @@ impl Default for AppConfig {
             job_backoff_base: Duration::from_millis(200),
             job_backoff_max: Duration::from_secs(30),
             max_group_members: DEFAULT_MAX_GROUP_MEMBERS,
+            max_rooms_per_user: DEFAULT_MAX_ROOMS_PER_USER,
             invite_ttl: Duration::from_secs(7 * 24 * 60 * 60),
             edit_window: Duration::from_secs(15 * 60),
             presence_grace: Duration::from_secs(5),

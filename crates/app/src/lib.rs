@@ -9,6 +9,7 @@
 //! - [`blocks`]: blocking users.
 //! - [`presence`]: who is online, with a grace period against flapping.
 //! - [`ordering`]: the node's publish lock that keeps a room's changes in rev order.
+//! - [`room_limit`]: the rooms-per-user limit, checked wherever a user gains a room.
 //! - [`worker`]: the job workers: group-committed message persistence, event publication
 //!   retries, housekeeping, backoff and dead letters.
 //! - [`events`]: the per-node pump that takes events off the bus, settles waiting sends and
@@ -26,8 +27,9 @@ pub mod messaging;
 pub mod ordering;
 pub mod ports;
 pub mod presence;
+pub mod room_limit;
 pub mod users;
 pub mod worker;
 
-pub use config::AppConfig;
+pub use config::{AppConfig, DEFAULT_MAX_ROOMS_PER_USER};
 pub use ports::Ports;

@@ -39,6 +39,7 @@ fn store_creates(mocks: &mut MockPorts) {
 #[tokio::test]
 async fn the_creator_owns_the_new_group_and_the_listed_users_are_invited_not_added() {
     let mut mocks = MockPorts::new();
+    below_the_room_limit(&mut mocks);
     everyone_exists(&mut mocks);
     mocks
         .rooms
@@ -151,6 +152,7 @@ async fn an_invitee_who_blocked_the_creator_refuses_the_creation() {
 #[tokio::test]
 async fn a_group_without_invitees_sends_no_invite() {
     let mut mocks = MockPorts::new();
+    below_the_room_limit(&mut mocks);
     everyone_exists(&mut mocks);
     store_creates(&mut mocks);
     mocks.invites.expect_create_invite().never();

@@ -44,6 +44,7 @@ fn group_view_loads(mocks: &mut MockPorts) {
 #[tokio::test]
 async fn accepting_joins_the_group_and_tells_the_joiner_then_the_room() {
     let mut mocks = MockPorts::new();
+    below_the_room_limit(&mut mocks);
     the_invite_is(&mut mocks, daves_invite());
     mocks
         .invites
@@ -120,6 +121,7 @@ async fn only_the_invitee_may_accept_and_to_others_the_invite_does_not_exist() {
 #[tokio::test]
 async fn accepting_into_a_full_group_is_room_full_and_announces_nothing() {
     let mut mocks = MockPorts::new();
+    below_the_room_limit(&mut mocks);
     the_invite_is(&mut mocks, daves_invite());
     mocks
         .invites
@@ -140,6 +142,7 @@ async fn accepting_into_a_full_group_is_room_full_and_announces_nothing() {
 #[tokio::test]
 async fn an_invite_cancelled_while_being_accepted_is_invite_not_found() {
     let mut mocks = MockPorts::new();
+    below_the_room_limit(&mut mocks);
     the_invite_is(&mut mocks, daves_invite());
     mocks
         .invites

@@ -93,6 +93,7 @@ async fn a_link_for_zero_uses_is_invalid() {
 #[tokio::test]
 async fn anyone_joins_through_a_link_and_the_room_hears_of_it() {
     let mut mocks = MockPorts::new();
+    below_the_room_limit(&mut mocks);
     mocks
         .invites
         .expect_redeem_link()
@@ -132,6 +133,7 @@ async fn anyone_joins_through_a_link_and_the_room_hears_of_it() {
 #[tokio::test]
 async fn a_member_following_the_link_again_gets_the_room_and_nobody_is_told() {
     let mut mocks = MockPorts::new();
+    below_the_room_limit(&mut mocks);
     mocks
         .invites
         .expect_redeem_link()
@@ -152,6 +154,7 @@ async fn a_member_following_the_link_again_gets_the_room_and_nobody_is_told() {
 #[tokio::test]
 async fn a_revoked_expired_or_used_up_link_is_unavailable() {
     let mut mocks = MockPorts::new();
+    below_the_room_limit(&mut mocks);
     mocks
         .invites
         .expect_redeem_link()
@@ -169,6 +172,7 @@ async fn a_revoked_expired_or_used_up_link_is_unavailable() {
 #[tokio::test]
 async fn a_link_into_a_full_group_is_room_full() {
     let mut mocks = MockPorts::new();
+    below_the_room_limit(&mut mocks);
     mocks
         .invites
         .expect_redeem_link()

@@ -44,6 +44,7 @@ fn touch_nothing(mocks: &mut MockPorts) {
 #[tokio::test]
 async fn first_message_between_two_users_creates_their_private_room() {
     let mut mocks = MockPorts::new();
+    below_the_room_limit(&mut mocks);
     bob_exists(&mut mocks);
     mocks
         .rooms
@@ -82,6 +83,7 @@ async fn first_message_between_two_users_creates_their_private_room() {
 #[tokio::test]
 async fn first_message_is_enqueued_at_interactive_priority_into_the_new_room() {
     let mut mocks = MockPorts::new();
+    below_the_room_limit(&mut mocks);
     bob_exists(&mut mocks);
     mocks
         .rooms
@@ -167,6 +169,7 @@ async fn second_first_message_reuses_the_private_room() {
 #[tokio::test]
 async fn a_racing_first_message_goes_to_the_room_the_other_side_created() {
     let mut mocks = MockPorts::new();
+    below_the_room_limit(&mut mocks);
     bob_exists(&mut mocks);
     mocks
         .rooms
@@ -289,6 +292,7 @@ async fn an_invalid_client_msg_id_is_refused_before_any_store_call() {
 #[tokio::test]
 async fn a_room_store_failure_while_creating_the_room_enqueues_nothing() {
     let mut mocks = MockPorts::new();
+    below_the_room_limit(&mut mocks);
     bob_exists(&mut mocks);
     mocks
         .rooms

@@ -137,6 +137,16 @@ pub enum ApiError {
     /// The invite expired before it was accepted.
     #[error("invite expired")]
     InviteExpired,
+    /// Joining or opening a room would take a user over the rooms-per-user limit: the caller
+    /// (`room_limit_reached`), or the recipient of a first private message
+    /// (`recipient_room_limit_reached`).
+    #[error("{}", room_limit_message(*.recipient, *.max))]
+    RoomLimitReached {
+        /// The limit in force.
+        max: u32,
+        /// Whether the recipient, not the caller, is at the limit.
+        recipient: bool,
+    },
     /// No route has this path.
     #[error("no such route")]
     NotFound,
@@ -207,6 +217,12 @@ impl ApiError {
             Self::AlreadyMember => "already_member",
             Self::AlreadyInvited => "already_invited",
             Self::InviteExpired => "invite_expired",
+            Self::RoomLimitReached {
+                recipient: false, ..
+            } => "room_limit_reached",
+            Self::RoomLimitReached {
+                recipient: true, ..
+            } => "recipient_room_limit_reached",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Unavailable => "store_unavailable",
@@ -224,11 +240,28 @@ impl ApiError {
         Self::Forbidden(reason.to_string())
     }
 
+    /// A 409 `room_limit_reached`: the caller is in `max` rooms, as many as a user may be.
+    pub fn room_limit(max: u32) -> Self {
+        Self::RoomLimitReached {
+            max,
+            recipient: false,
+        }
+    }
+
     /// A 503 for a failed dependency: logs `source` and its whole chain, returns
     /// [`ApiError::Unavailable`], which tells the client nothing about it.
     pub fn unavailable(source: &(dyn std::error::Error + 'static)) -> Self {
         tracing::error!(error = %error_chain(source), "request failed: dependency unavailable");
         Self::Unavailable
+    }
+}
+
+/// The message of [`ApiError::RoomLimitReached`].
+fn room_limit_message(recipient: bool, max: u32) -> String {
+    if recipient {
+        format!("the recipient is in the maximum of {max} rooms")
+    } else {
+        format!("you are in the maximum of {max} rooms; leave one first")
     }
 }
 
@@ -264,9 +297,11 @@ impl ResponseError for ApiError {
             Self::RateLimited { .. } | Self::TooManyConnections { .. } => {
                 StatusCode::TOO_MANY_REQUESTS
             }
-            Self::UsernameTaken | Self::RoomFull | Self::AlreadyMember | Self::AlreadyInvited => {
-                StatusCode::CONFLICT
-            }
+            Self::UsernameTaken
+            | Self::RoomFull
+            | Self::AlreadyMember
+            | Self::AlreadyInvited
+            | Self::RoomLimitReached { .. } => StatusCode::CONFLICT,
             Self::InvalidCredentials | Self::InvalidToken | Self::Unauthorized => {
                 StatusCode::UNAUTHORIZED
             }

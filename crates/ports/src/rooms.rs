@@ -88,6 +88,8 @@ pub trait RoomStore: Send + Sync {
     async fn list_members(&self, room: RoomId) -> Result<Vec<MemberProfile>, StoreError>;
     /// Every room `user` belongs to, with their membership.
     async fn list_rooms_of_user(&self, user: UserId) -> Result<Vec<UserRoom>, StoreError>;
+    /// How many rooms `user` belongs to, private rooms and groups alike; 0 for an unknown user.
+    async fn count_rooms_of_user(&self, user: UserId) -> Result<u32, StoreError>;
     /// Raises `user`'s read marker in `room` to `seq`; never lowers it; true when it moved.
     /// `NotFound` without membership.
     async fn mark_read(&self, room: RoomId, user: UserId, seq: Seq) -> Result<bool, StoreError>;

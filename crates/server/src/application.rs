@@ -45,6 +45,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let config = AppConfig {
         max_body_chars: settings.max_body_chars,
         max_group_members: settings.max_group_members,
+        max_rooms_per_user: settings.max_rooms_per_user,
         invite_ttl: settings.invite_ttl,
         edit_window: settings.edit_window,
         presence_grace: settings.presence_grace,

@@ -49,6 +49,9 @@ pub struct Settings {
     pub shutdown_grace: Duration,
     /// `CHAT_MAX_GROUP_MEMBERS`: member limit of a group.
     pub max_group_members: u32,
+    /// `CHAT_MAX_ROOMS_PER_USER`: how many rooms (groups and private rooms) one user may
+    /// belong to; `0` lifts the limit.
+    pub max_rooms_per_user: u32,
     /// `CHAT_INVITE_TTL_SECS`: how long an invite can be accepted.
     pub invite_ttl: Duration,
     /// `CHAT_EDIT_WINDOW_SECS`: how long after sending its author may edit a message.
@@ -109,6 +112,14 @@ impl Settings {
                 "CHAT_MAX_GROUP_MEMBERS",
                 chat_domain::DEFAULT_MAX_GROUP_MEMBERS,
             )?,
+            max_rooms_per_user: parse(
+                &get,
+                "CHAT_MAX_ROOMS_PER_USER",
+                match profile {
+                    Profile::Default => chat_app::DEFAULT_MAX_ROOMS_PER_USER,
+                    Profile::Bench => 0,
+                },
+            )?,
             invite_ttl: Duration::from_secs(parse(&get, "CHAT_INVITE_TTL_SECS", 7 * 24 * 3600)?),
             edit_window: Duration::from_secs(parse(&get, "CHAT_EDIT_WINDOW_SECS", 15 * 60)?),
             presence_grace: Duration::from_millis(parse(&get, "CHAT_PRESENCE_GRACE_MS", 5_000)?),
@@ -162,6 +173,14 @@ mod tests {
     fn the_database_follows_the_data_dir() {
         let s = settings(&[("CHAT_DATA_DIR", "/tmp/x")]).unwrap();
         assert_eq!(s.database_url, "sqlite:///tmp/x/chat.db?mode=rwc");
+    }
+
+    #[test]
+    fn the_rooms_per_user_limit_defaults_to_a_thousand_and_zero_lifts_it() {
+        assert_eq!(settings(&[]).unwrap().max_rooms_per_user, 1000);
+        let off = settings(&[("CHAT_MAX_ROOMS_PER_USER", "0")]).unwrap();
+        assert_eq!(off.max_rooms_per_user, 0);
+        assert!(settings(&[("CHAT_MAX_ROOMS_PER_USER", "-1")]).is_err());
     }
 
     #[test]

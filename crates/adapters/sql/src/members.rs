@@ -1,4 +1,5 @@
-//! The members of a room and the rooms of a user: member lists and pages, room lists, counts,
+//! The members of a room and the rooms of a user: member lists and pages, room lists, counts
+//! (members of a room, rooms of a user),
 //! roles, removals, the read and delivered markers, and whether two users share a room.
 //!
 //! Markers only move forward, atomically: the condition `marker < seq` sits in the `UPDATE`
@@ -164,6 +165,22 @@ pub(crate) async fn count_members(
         .await
         .map_err(unavailable)?;
     // No room comes near `u32::MAX` members (the product caps groups far below it).
+    Ok(u32::try_from(count).unwrap_or(u32::MAX))
+}
+
+/// How many rooms `user` belongs to: a `COUNT` over their memberships, served by the
+/// `ix_memberships_user` index.
+pub(crate) async fn count_rooms_of_user(
+    db: &DatabaseConnection,
+    user: UserId,
+) -> Result<u32, StoreError> {
+    let count = memberships::Entity::find()
+        .filter(memberships::Column::UserId.eq(user.to_string()))
+        .count(db)
+        .await
+        .map_err(unavailable)?;
+    // The rooms-per-user limit keeps this far below `u32::MAX`; saturating is still correct
+    // for the only question asked of it ("at the limit yet?").
     Ok(u32::try_from(count).unwrap_or(u32::MAX))
 }
 

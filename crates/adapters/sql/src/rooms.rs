@@ -124,6 +124,11 @@ impl RoomStore for SqlRoomStore {
         members::list_rooms_of_user(&self.db.read, user).await
     }
 
+    /// How many rooms `user` belongs to, private rooms and groups alike; 0 for an unknown user.
+    async fn count_rooms_of_user(&self, user: UserId) -> Result<u32, StoreError> {
+        members::count_rooms_of_user(&self.db.read, user).await
+    }
+
     /// Raises `user`'s read marker in `room` to `seq`; never lowers it; true when it moved.
     /// `NotFound` without membership.
     async fn mark_read(&self, room: RoomId, user: UserId, seq: Seq) -> Result<bool, StoreError> {

@@ -22,6 +22,12 @@ pub enum AcceptInviteError {
     /// The group has its maximum number of members.
     #[error("room full")]
     RoomFull,
+    /// The invitee is in as many rooms as a user may be; the invite stays pending.
+    #[error("you are in the maximum of {max} rooms")]
+    RoomLimitReached {
+        /// The limit in force.
+        max: u32,
+    },
     /// A store failed.
     #[error("service unavailable")]
     Unavailable(#[source] StoreError),
@@ -71,6 +77,14 @@ impl GroupService {
         let now = self.ports.clock.now();
         if invite.is_expired(now) {
             return Err(AcceptInviteError::InviteExpired);
+        }
+        if !self
+            .may_join(user, invite.room_id)
+            .await
+            .map_err(unavailable)?
+        {
+            let max = self.config.max_rooms_per_user;
+            return Err(AcceptInviteError::RoomLimitReached { max });
         }
         let outcome = match self
             .ports

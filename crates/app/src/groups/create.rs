@@ -11,6 +11,7 @@ use thiserror::Error;
 
 use super::GroupService;
 use crate::ordering::publish_or_queue;
+use crate::room_limit::has_room_for;
 
 /// A group as its creator asks for it.
 #[derive(Debug, Clone, Default)]
@@ -41,14 +42,21 @@ pub enum CreateGroupError {
     /// More users listed than the group could ever hold.
     #[error("more invitees than the group can hold")]
     RoomFull,
+    /// The creator is in as many rooms as a user may be.
+    #[error("you are in the maximum of {max} rooms")]
+    RoomLimitReached {
+        /// The limit in force.
+        max: u32,
+    },
     /// A store failed.
     #[error("service unavailable")]
     Unavailable(#[source] StoreError),
 }
 
 impl GroupService {
-    /// Creates a group owned by `owner` and invites the listed users. Every invitee is
-    /// checked before anything is stored, so a refused creation leaves nothing behind.
+    /// Creates a group owned by `owner` and invites the listed users. Every invitee, and the
+    /// owner's rooms-per-user limit, is checked before anything is stored, so a refused
+    /// creation leaves nothing behind.
     pub async fn create_group(
         &self,
         owner: UserId,
@@ -72,6 +80,13 @@ impl GroupService {
         }
         for &invitee in &invitees {
             self.check_invitee(invitee, owner).await?;
+        }
+        let max = self.config.max_rooms_per_user;
+        if !has_room_for(self.ports.rooms.as_ref(), owner, max)
+            .await
+            .map_err(CreateGroupError::Unavailable)?
+        {
+            return Err(CreateGroupError::RoomLimitReached { max });
         }
         let creator = self.account(owner).await?;
         let now = self.ports.clock.now();

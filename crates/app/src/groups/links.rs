@@ -12,6 +12,7 @@ use chat_ports::{JoinOutcome, LinkOutcome, RoomView, StoreError};
 use thiserror::Error;
 
 use super::{GroupService, MODERATORS};
+use crate::room_limit::has_room_for;
 
 /// A link as its creator asks for it.
 #[derive(Debug, Clone, Copy, Default)]
@@ -51,6 +52,12 @@ pub enum JoinByLinkError {
     /// The group has its maximum number of members.
     #[error("room full")]
     RoomFull,
+    /// The user is in as many rooms as a user may be; the link counted no use.
+    #[error("you are in the maximum of {max} rooms")]
+    RoomLimitReached {
+        /// The limit in force.
+        max: u32,
+    },
     /// A store failed.
     #[error("service unavailable")]
     Unavailable(#[source] StoreError),
@@ -120,6 +127,32 @@ impl GroupService {
     ) -> Result<RoomView, JoinByLinkError> {
         let unavailable = JoinByLinkError::Unavailable;
         let now = self.ports.clock.now();
+        let max = self.config.max_rooms_per_user;
+        if !has_room_for(self.ports.rooms.as_ref(), user, max)
+            .await
+            .map_err(unavailable)?
+        {
+            // At the limit only a member of the link's group gets through, and gains nothing;
+            // a link that admits nobody says so first, as it would below the limit.
+            let room = self
+                .ports
+                .invites
+                .find_link(token)
+                .await
+                .map_err(unavailable)?
+                .filter(|link| link.admits(now))
+                .ok_or(JoinByLinkError::LinkUnavailable)?
+                .room_id;
+            let membership = self
+                .ports
+                .rooms
+                .find_membership(room, user)
+                .await
+                .map_err(unavailable)?;
+            if membership.is_none() {
+                return Err(JoinByLinkError::RoomLimitReached { max });
+            }
+        }
         let outcome = self
             .ports
             .invites

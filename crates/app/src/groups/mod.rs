@@ -37,6 +37,7 @@ use chat_domain::{Membership, Role, Room, RoomId, RoomKind, UserId};
 use chat_ports::{RoomView, StoreError};
 
 use crate::messaging::room_view;
+use crate::room_limit::has_room_for;
 use crate::{AppConfig, Ports};
 
 pub use answers::{AcceptInviteError, CancelInviteError, DeclineInviteError};
@@ -91,6 +92,18 @@ impl GroupService {
             return Err(Access::Forbidden);
         }
         Ok((found, membership))
+    }
+
+    /// Whether `user` may join `room` under the rooms-per-user limit: below it, or a member of
+    /// `room` already (joining again gains no room). The membership is looked up only at the
+    /// limit.
+    async fn may_join(&self, user: UserId, room: RoomId) -> Result<bool, StoreError> {
+        let max = self.config.max_rooms_per_user;
+        if has_room_for(self.ports.rooms.as_ref(), user, max).await? {
+            return Ok(true);
+        }
+        let membership = self.ports.rooms.find_membership(room, user).await?;
+        Ok(membership.is_some())
     }
 
     /// The view of `room` for a member who just joined: its latest message, and nothing

@@ -10,7 +10,9 @@
 //! - the call returns only once the message is committed, so whatever was acknowledged
 //!   survives a crash;
 //! - nobody messages privately a user who blocked them, whether by user id or by the room's
-//!   id, and no private room is ever created with a user who blocked the sender.
+//!   id, and no private room is ever created with a user who blocked the sender;
+//! - a first message creates no room for a sender or a recipient who is at the rooms-per-user
+//!   limit ([`crate::room_limit`]); messages into existing rooms never meet the limit.
 
 use chat_domain::{
     BodyError, ClientMsgId, Message, MessageBody, MessageId, NewMessage, PrivatePair, Room, RoomId,
@@ -20,6 +22,7 @@ use chat_ports::{JobPayload, NewJob, NewPrivateRoom, Priority, StoreError};
 use thiserror::Error;
 
 use super::{MembershipError, MessagingService};
+use crate::room_limit::has_room_for;
 
 /// Where a message goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +82,20 @@ pub enum SendError {
     /// The room does not exist or the sender is not a member.
     #[error("room not found")]
     RoomNotFound,
+    /// A first message would create a private room, but the sender is in as many rooms as a
+    /// user may be.
+    #[error("you are in the maximum of {max} rooms")]
+    RoomLimitReached {
+        /// The limit in force.
+        max: u32,
+    },
+    /// A first message would create a private room, but the recipient is in as many rooms as
+    /// a user may be.
+    #[error("the recipient is in the maximum of {max} rooms")]
+    RecipientRoomLimitReached {
+        /// The limit in force.
+        max: u32,
+    },
     /// `reply_to` names no message of this room.
     #[error("reply_to names no message of this room")]
     ReplyNotFound,
@@ -205,6 +222,7 @@ impl MessagingService {
         {
             return Ok(room);
         }
+        self.refuse_at_room_limit(sender, recipient).await?;
         let room = Room {
             id: RoomId::from_uuid(self.ports.ids.new_id()),
             kind: RoomKind::Private,
@@ -220,6 +238,24 @@ impl MessagingService {
             .await
             .map_err(unavailable)?;
         Ok(outcome.room().clone())
+    }
+
+    /// Fails when a new private room would take `sender` or `recipient` over the rooms-per-user
+    /// limit; the sender is checked first.
+    async fn refuse_at_room_limit(
+        &self,
+        sender: UserId,
+        recipient: UserId,
+    ) -> Result<(), SendError> {
+        let max = self.config.max_rooms_per_user;
+        let rooms = self.ports.rooms.as_ref();
+        if !has_room_for(rooms, sender, max).await? {
+            return Err(SendError::RoomLimitReached { max });
+        }
+        if !has_room_for(rooms, recipient, max).await? {
+            return Err(SendError::RecipientRoomLimitReached { max });
+        }
+        Ok(())
     }
 
     /// Fails with `Blocked` when `recipient` has blocked `sender`.

@@ -207,3 +207,12 @@ pub fn recorded<T: Clone>(record: &Mutex<Vec<T>>) -> Vec<T> {
         .unwrap_or_else(PoisonError::into_inner)
         .clone()
 }
+
+/// Every user belongs to 3 rooms: far below the rooms-per-user limit of [`config`], so a use
+/// case through which a user gains a room goes ahead.
+pub fn below_the_room_limit(mocks: &mut MockPorts) {
+    mocks
+        .rooms
+        .expect_count_rooms_of_user()
+        .returning(|_| Ok(3));
+}

@@ -1,13 +1,13 @@
 //! The member list of the [`RoomStore`](chat_ports::RoomStore) contract: pages ordered by user
-//! id after a cursor, counts, roles set and refused, removals, and whether two users share a
-//! room.
+//! id after a cursor, counts (members of a room, rooms of a user), roles set and refused,
+//! removals, and whether two users share a room.
 
 use std::future::Future;
 
 use chat_domain::{Role, RoomId, UserId};
 use chat_ports::{JoinOutcome, StoreError};
 
-use crate::fixtures::{at, group, private_room, register_unique, RoomStores};
+use crate::fixtures::{at, group, new_private_room, private_room, register_unique, RoomStores};
 
 /// Runs every member-list check, each on fresh stores from `make()`.
 pub async fn run_all<F, Fut>(make: &F)
@@ -19,6 +19,7 @@ where
     roles_are_set_for_members_only(make().await).await;
     a_removed_member_is_gone_once(make().await).await;
     users_share_a_room_while_both_are_members(make().await).await;
+    rooms_of_a_user_are_counted_across_kinds(make().await).await;
 }
 
 /// A group with its owner and `extra` more members; returns the room and every member's id.
@@ -148,4 +149,43 @@ pub async fn users_share_a_room_while_both_are_members(stores: RoomStores) {
     let left = stores.rooms.remove_member(room, members[2]).await;
     assert!(left.expect("remove_member"));
     assert!(!shares(members[1], members[2]).await);
+}
+
+/// A user's rooms are counted over groups they own, groups they joined and private rooms
+/// alike, and only theirs; leaving one counts one less; an unknown user has none.
+pub async fn rooms_of_a_user_are_counted_across_kinds(stores: RoomStores) {
+    let (owned, owner) = group(stores.users.as_ref(), stores.rooms.as_ref()).await;
+    let (joined, other_owner) = group(stores.users.as_ref(), stores.rooms.as_ref()).await;
+    let friend = register_unique(stores.users.as_ref(), "friend").await;
+    let count = |user| {
+        let rooms = std::sync::Arc::clone(&stores.rooms);
+        async move {
+            rooms
+                .count_rooms_of_user(user)
+                .await
+                .expect("count_rooms_of_user")
+        }
+    };
+    assert_eq!(count(owner.id).await, 1, "the group they created");
+
+    let join = stores
+        .rooms
+        .add_member(joined.id, owner.id, Role::Member, at(20), 10)
+        .await;
+    assert_eq!(join.expect("add_member"), JoinOutcome::Joined);
+    let private = new_private_room(owner.id, friend.id, at(30));
+    let created = stores.rooms.create_private_room(&private).await;
+    created.expect("create_private_room");
+    assert_eq!(count(owner.id).await, 3, "two groups and a private room");
+    assert_eq!(
+        count(other_owner.id).await,
+        1,
+        "others' rooms are not theirs"
+    );
+    assert_eq!(count(friend.id).await, 1);
+
+    let left = stores.rooms.remove_member(owned.id, owner.id).await;
+    assert!(left.expect("remove_member"));
+    assert_eq!(count(owner.id).await, 2, "a room left no longer counts");
+    assert_eq!(count(UserId::new_v7()).await, 0, "an unknown user has none");
 }

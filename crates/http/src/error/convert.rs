@@ -84,6 +84,11 @@ impl From<SendError> for ApiError {
             SendError::Blocked => Self::Blocked,
             SendError::RoomNotFound => Self::RoomNotFound,
             SendError::ReplyNotFound => Self::InvalidReplyTo,
+            SendError::RoomLimitReached { max } => Self::room_limit(max),
+            SendError::RecipientRoomLimitReached { max } => Self::RoomLimitReached {
+                max,
+                recipient: true,
+            },
             SendError::Unavailable(_) => Self::unavailable(&error),
         }
     }

@@ -25,6 +25,7 @@ impl From<CreateGroupError> for ApiError {
             CreateGroupError::UserNotFound => Self::UserNotFound,
             CreateGroupError::Blocked => Self::Blocked,
             CreateGroupError::RoomFull => Self::RoomFull,
+            CreateGroupError::RoomLimitReached { max } => Self::room_limit(max),
             CreateGroupError::Unavailable(_) => Self::unavailable(&error),
         }
     }
@@ -83,6 +84,7 @@ impl From<AcceptInviteError> for ApiError {
             AcceptInviteError::InviteNotFound => Self::InviteNotFound,
             AcceptInviteError::InviteExpired => Self::InviteExpired,
             AcceptInviteError::RoomFull => Self::RoomFull,
+            AcceptInviteError::RoomLimitReached { max } => Self::room_limit(max),
             AcceptInviteError::Unavailable(_) => Self::unavailable(&error),
         }
     }
@@ -124,6 +126,7 @@ impl From<JoinByLinkError> for ApiError {
         match error {
             JoinByLinkError::LinkUnavailable => Self::LinkUnavailable,
             JoinByLinkError::RoomFull => Self::RoomFull,
+            JoinByLinkError::RoomLimitReached { max } => Self::room_limit(max),
             JoinByLinkError::Unavailable(_) => Self::unavailable(&error),
         }
     }

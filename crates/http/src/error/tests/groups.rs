@@ -243,3 +243,28 @@ fn every_new_unavailable_variant_is_a_503() {
         assert!(!error.to_string().contains("db.internal"));
     }
 }
+
+#[actix_web::test]
+async fn the_rooms_per_user_limit_is_a_409_naming_whose_limit_it_is() {
+    let max = 1000;
+    for caller in [
+        ApiError::from(CreateGroupError::RoomLimitReached { max }),
+        AcceptInviteError::RoomLimitReached { max }.into(),
+        JoinByLinkError::RoomLimitReached { max }.into(),
+        SendError::RoomLimitReached { max }.into(),
+    ] {
+        assert_eq!(
+            (caller.status_code().as_u16(), caller.code()),
+            (409, "room_limit_reached")
+        );
+    }
+    assert_eq!(
+        status_and_code(SendError::RecipientRoomLimitReached { max }),
+        (409, "recipient_room_limit_reached")
+    );
+    let (_, body) = super::body_of(ApiError::room_limit(max)).await;
+    assert_eq!(
+        body["error"]["message"],
+        "you are in the maximum of 1000 rooms; leave one first"
+    );
+}
