@@ -3,7 +3,8 @@
 //! `CHAT_PROFILE=bench` is the one switch load tests flip: bcrypt cost 4, and every rate
 //! limit, the per-user connection limit and the rooms-per-user limit off. It is loud about
 //! itself at start (a warning in the log), and any variable set explicitly still wins over
-//! it, so a test can switch the profile on and one limit back on. Never run it where real users sign in.
+//! it, so a test can switch the profile on and one limit back on. Never run it where real
+//! users sign in.
 
 use std::str::FromStr;
 
