@@ -3,10 +3,14 @@
 //! None of these take an access token: register and login create credentials, and refresh
 //! and logout are authorized by the refresh token in their body.
 
-use actix_web::{web, HttpResponse};
+use actix_web::http::header::USER_AGENT;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chat_domain::DeviceName;
 
 use super::resource;
-use crate::dto::{CredentialsRequest, RefreshTokenRequest, TokenResponse, UserDto, UserResponse};
+use crate::dto::{
+    CredentialsRequest, LoginRequest, RefreshTokenRequest, TokenResponse, UserDto, UserResponse,
+};
 use crate::{ApiError, AppState};
 
 /// Registers the `/auth` routes.
@@ -30,13 +34,27 @@ async fn register(
     }))
 }
 
-/// `POST /auth/login` → 200 with a token pair.
+/// `POST /auth/login` → 200 with a token pair; the session is named after `device`, else
+/// after the User-Agent.
 async fn login(
     state: web::Data<AppState>,
-    body: web::Json<CredentialsRequest>,
+    request: HttpRequest,
+    body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let CredentialsRequest { username, password } = body.into_inner();
-    let pair = state.auth.login(&username, password).await?;
+    let LoginRequest {
+        username,
+        password,
+        device,
+    } = body.into_inner();
+    let device = match device {
+        Some(name) => Some(DeviceName::parse(&name).map_err(ApiError::InvalidDevice)?),
+        None => request
+            .headers()
+            .get(USER_AGENT)
+            .and_then(|agent| agent.to_str().ok())
+            .and_then(DeviceName::from_user_agent),
+    };
+    let pair = state.auth.login(&username, password, device).await?;
     Ok(HttpResponse::Ok().json(TokenResponse::from(&pair)))
 }
 

@@ -1,6 +1,7 @@
 //! Every HTTP route, and the configuration that makes actix's own errors speak our JSON.
 //!
-//! One file per resource: [`auth`], [`users`] (with blocks and presence), [`rooms`] (the
+//! One file per resource: [`auth`], [`sessions`] (a user's own logins), [`admin`]
+//! (administration), [`users`] (with blocks and presence), [`rooms`] (the
 //! list, one room and its read marker), [`groups`] (creating, changing and deleting groups),
 //! [`members`] (paging, roles, removal, ownership), [`invites`], [`links`] (invite links),
 //! [`messages`] (both ways of sending and the history), [`edits`] (editing and deleting one
@@ -15,6 +16,7 @@
 //! string, an unknown path, a wrong method); the extractor configs and fallbacks below turn
 //! each into an [`ApiError`] so that clients always get the same envelope and never a 500.
 
+mod admin;
 mod auth;
 mod edits;
 mod groups;
@@ -24,6 +26,7 @@ mod links;
 mod members;
 mod messages;
 mod rooms;
+mod sessions;
 mod users;
 
 use actix_web::error::JsonPayloadError;
@@ -46,6 +49,8 @@ pub fn configure(config: &mut web::ServiceConfig, state: AppState) {
         .service(
             web::scope("/api/v1")
                 .configure(auth::configure)
+                .configure(sessions::configure)
+                .configure(admin::configure)
                 .configure(users::configure)
                 .configure(rooms::configure)
                 .configure(groups::configure)
