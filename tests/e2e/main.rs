@@ -29,10 +29,15 @@
 //! - `typing_presence`: typing relayed to the other members, presence and its grace period;
 //! - `resume`: catch-up after a reconnect, nothing lost and nothing doubled;
 //! - `blocking`: blocked users cannot message privately or invite;
-//! - `authorization_matrix`: every group route and event by every position in a group.
+//! - `authorization_matrix`: every group route and event by every position in a group;
+//! - `sessions`: a user's own logins: listing, revoking one, logging out everywhere;
+//! - `admin`: the admin routes' access rules, connection figures, disconnect, lock and
+//!   unlock, dead letters over HTTP;
+//! - `tokens`: forged access tokens (`alg: none`, other algorithms, other keys) are 401.
 
 mod support;
 
+mod admin;
 mod auth;
 mod authorization;
 mod authorization_matrix;
@@ -50,5 +55,7 @@ mod races;
 mod receipts;
 mod resume;
 mod rooms;
+mod sessions;
+mod tokens;
 mod typing_presence;
 mod websocket;
