@@ -13,6 +13,7 @@ pub(crate) enum Users {
     Username,
     PasswordHash,
     CreatedAt,
+    LockedAt,
 }
 
 /// Private and group rooms; `last_seq` is the seq allocator of the room's messages, `last_rev`
@@ -69,6 +70,7 @@ pub(crate) enum Sessions {
     CreatedAt,
     LastUsedAt,
     RevokedAt,
+    Device,
 }
 
 /// Hashes of the refresh tokens each login issued; a spent one is kept to detect reuse.

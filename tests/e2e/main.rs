@@ -31,9 +31,14 @@
 //! - `blocking`: blocked users cannot message privately or invite;
 //! - `authorization_matrix`: every group route and event by every position in a group;
 //! - `room_limit`: the rooms-per-user limit on every way into a room, over HTTP and WebSocket.
+//! - `sessions`: a user's own logins: listing, revoking one, logging out everywhere;
+//! - `admin`: the admin routes' access rules, connection figures, disconnect, lock and
+//!   unlock, dead letters over HTTP;
+//! - `tokens`: forged access tokens (`alg: none`, other algorithms, other keys) are 401.
 
 mod support;
 
+mod admin;
 mod auth;
 mod authorization;
 mod authorization_matrix;
@@ -54,5 +59,7 @@ mod receipts;
 mod resume;
 mod room_limit;
 mod rooms;
+mod sessions;
+mod tokens;
 mod typing_presence;
 mod websocket;

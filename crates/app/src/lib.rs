@@ -1,6 +1,8 @@
 //! The use cases of chat-system, written against the ports only.
 //!
-//! - [`auth`]: register, login, refresh-token rotation, logout, access-token checks.
+//! - [`auth`]: register, login, refresh-token rotation, logout, a user's own sessions,
+//!   access-token checks.
+//! - [`admin`]: who administers, disconnecting and locking users, dead letters.
 //! - [`users`]: profiles and search.
 //! - [`messaging`]: sending (with lazy private rooms), room lists with unread and mention
 //!   counts, history, reply previews, edits and deletes, read and delivery receipts, typing,
@@ -18,6 +20,7 @@
 //! Every service takes its ports as `Arc<dyn Port>` through [`Ports`], so the server wires real
 //! adapters and the tests wire mockall mocks.
 
+pub mod admin;
 pub mod auth;
 pub mod blocks;
 pub mod config;

@@ -29,6 +29,7 @@ fn alice_exists(mocks: &mut MockPorts) {
             Ok(Some(UserCredentials {
                 user: user(1, "alice"),
                 password_hash: alices_hash(),
+                locked_at: None,
             }))
         });
 }
@@ -89,7 +90,7 @@ async fn login_with_the_right_password_returns_a_token_pair_for_the_user() {
         .returning(|_, _| Ok(()));
 
     let pair = AuthService::new(mocks.build())
-        .login("alice", PASSWORD.to_owned())
+        .login("alice", PASSWORD.to_owned(), None)
         .await
         .expect("logged in");
 
@@ -112,7 +113,7 @@ async fn login_stores_the_hash_of_the_refresh_token_never_the_token() {
         .returning(|_, _| Ok(()));
 
     let pair = AuthService::new(mocks.build())
-        .login("alice", PASSWORD.to_owned())
+        .login("alice", PASSWORD.to_owned(), None)
         .await
         .expect("logged in");
 
@@ -160,7 +161,7 @@ async fn the_access_token_is_signed_for_the_new_session_of_the_user() {
         });
 
     let result = AuthService::new(mocks.build())
-        .login("alice", PASSWORD.to_owned())
+        .login("alice", PASSWORD.to_owned(), None)
         .await;
 
     assert!(result.is_ok(), "{result:?}");
@@ -175,7 +176,7 @@ async fn login_looks_the_user_up_by_the_lowercased_username() {
     mocks.sessions.expect_create().returning(|_, _| Ok(()));
 
     let pair = AuthService::new(mocks.build())
-        .login("ALICE", PASSWORD.to_owned())
+        .login("ALICE", PASSWORD.to_owned(), None)
         .await
         .expect("logged in");
 
@@ -191,7 +192,7 @@ async fn a_wrong_password_is_invalid_credentials_and_opens_no_session() {
     no_session(&mut mocks);
 
     let result = AuthService::new(mocks.build())
-        .login("alice", "wrong password".to_owned())
+        .login("alice", "wrong password".to_owned(), None)
         .await;
 
     assert!(
@@ -219,7 +220,7 @@ async fn an_unknown_user_still_costs_one_bcrypt_verification() {
     no_session(&mut mocks);
 
     let result = AuthService::new(mocks.build())
-        .login("mallory", PASSWORD.to_owned())
+        .login("mallory", PASSWORD.to_owned(), None)
         .await;
 
     assert!(
@@ -246,7 +247,7 @@ async fn the_decoy_hash_is_made_once_and_reused_for_every_unknown_user() {
     let service = AuthService::new(mocks.build());
 
     for name in ["mallory", "trudy", "eve"] {
-        let result = service.login(name, PASSWORD.to_owned()).await;
+        let result = service.login(name, PASSWORD.to_owned(), None).await;
         assert!(
             matches!(result, Err(LoginError::InvalidCredentials)),
             "{name}: {result:?}"
@@ -267,7 +268,7 @@ async fn an_invalid_username_spends_a_verification_without_a_lookup() {
     no_session(&mut mocks);
 
     let result = AuthService::new(mocks.build())
-        .login("no spaces allowed", PASSWORD.to_owned())
+        .login("no spaces allowed", PASSWORD.to_owned(), None)
         .await;
 
     assert!(
@@ -296,7 +297,9 @@ async fn a_password_longer_than_bcrypt_reads_never_matches_the_real_hash() {
     no_session(&mut mocks);
 
     let longer = format!("{PASSWORD}{}", "x".repeat(72 - PASSWORD.len() + 1));
-    let result = AuthService::new(mocks.build()).login("alice", longer).await;
+    let result = AuthService::new(mocks.build())
+        .login("alice", longer, None)
+        .await;
 
     assert!(
         matches!(result, Err(LoginError::InvalidCredentials)),
@@ -314,7 +317,7 @@ async fn a_failing_user_store_is_unavailable_not_invalid_credentials() {
     no_session(&mut mocks);
 
     let result = AuthService::new(mocks.build())
-        .login("alice", PASSWORD.to_owned())
+        .login("alice", PASSWORD.to_owned(), None)
         .await;
 
     assert!(

@@ -56,6 +56,11 @@ async fn a_current_refresh_token_rotates_into_a_new_pair() {
         .returning(|_, _, _| Ok(RotateOutcome::Rotated(session(1, user_id(1)))));
     mocks
         .users
+        .expect_find_locked_at()
+        .with(eq(user_id(1)))
+        .returning(|_| Ok(None));
+    mocks
+        .users
         .expect_find_by_id()
         .with(eq(user_id(1)))
         .returning(|_| Ok(Some(user(1, "alice"))));
@@ -253,6 +258,12 @@ async fn authenticate_live_accepts_a_token_of_an_active_session() {
         .with(eq(session_id(1)))
         .times(1)
         .returning(|_| Ok(Some(session(1, user_id(1)))));
+    mocks
+        .users
+        .expect_find_locked_at()
+        .with(eq(user_id(1)))
+        .times(1)
+        .returning(|_| Ok(None));
 
     let result = AuthService::new(mocks.build())
         .authenticate_live("good-jwt")

@@ -189,6 +189,7 @@ pub fn session(user: UserId, created_at: Timestamp) -> Session {
     Session {
         id: SessionId::new_v7(),
         user_id: user,
+        device: None,
         created_at,
         last_used_at: created_at,
         revoked_at: None,

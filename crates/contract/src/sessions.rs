@@ -1,6 +1,7 @@
 //! The contract of the [`SessionStore`](chat_ports::SessionStore) port: rotating refresh tokens
 //! are single-use, a replayed token revokes the whole login, and concurrent rotations of one
-//! token rotate once; in [`revocation`], logout by token and pruning.
+//! token rotate once; in [`revocation`], logout by token and pruning; in [`listing`], a user's
+//! active sessions with their devices, revoking one by id and revoking all of a user's.
 //!
 //! An adapter's test runs it with a factory that yields a fresh, empty [`SessionStores`] (a
 //! user store and the session store over one database):
@@ -17,6 +18,7 @@ use chat_ports::{RotateOutcome, Session};
 
 use crate::fixtures::{at, register_unique, session, token_hash, SessionStores};
 
+pub mod listing;
 pub mod revocation;
 
 /// Concurrent rotations of one token in the race check.
@@ -33,7 +35,8 @@ where
     a_replayed_token_revokes_the_session_and_then_every_token_is_revoked(make().await).await;
     a_token_no_session_issued_is_unknown(make().await).await;
     concurrent_rotations_of_one_token_rotate_exactly_once(make().await).await;
-    revocation::run_all(make).await;
+    revocation::run_all(&make).await;
+    listing::run_all(&make).await;
 }
 
 /// Registers a user and creates a session for them whose current token is returned with it.

@@ -1,5 +1,5 @@
 //! The contract of the [`UserStore`] port: registration, the unique username rule (also under
-//! racing registrations), lookups, and prefix search.
+//! racing registrations), lookups, and prefix search; in [`locks`], locking accounts.
 //!
 //! An adapter's test runs it with a factory that yields a fresh, empty store:
 //!
@@ -15,6 +15,8 @@ use chat_ports::{StoreError, UserStore};
 
 use crate::fixtures::{new_user, register, unique_username};
 
+pub mod locks;
+
 /// Concurrent registrations of one name in the race check.
 const RACERS: usize = 20;
 
@@ -29,6 +31,7 @@ where
     racing_registrations_of_one_username_leave_exactly_one_account(make().await).await;
     search_by_prefix_returns_matches_in_username_order_up_to_the_limit(make().await).await;
     search_by_prefix_treats_like_wildcards_as_plain_characters(make().await).await;
+    locks::run_all(&make).await;
 }
 
 /// An account can be read back by id and, with its password hash, by username.

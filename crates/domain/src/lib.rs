@@ -21,6 +21,7 @@
 //! assert_eq!(PrivatePair::new(a, b).unwrap(), PrivatePair::new(b, a).unwrap());
 //! ```
 
+pub mod device;
 pub mod group;
 pub mod ids;
 pub mod message;
@@ -28,6 +29,7 @@ pub mod room;
 pub mod time;
 pub mod user;
 
+pub use device::{DeviceName, DeviceNameError};
 pub use group::{
     GroupDescription, GroupName, GroupTextError, Invite, InviteLink, DEFAULT_MAX_GROUP_MEMBERS,
 };

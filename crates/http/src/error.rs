@@ -13,7 +13,7 @@ mod convert;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use chat_domain::{BodyError, GroupTextError, PasswordError, UsernameError};
+use chat_domain::{BodyError, DeviceNameError, GroupTextError, PasswordError, UsernameError};
 use serde::Serialize;
 use thiserror::Error;
 use utoipa::ToSchema;
@@ -59,6 +59,18 @@ pub enum ApiError {
     /// Unknown user or wrong password (deliberately indistinguishable).
     #[error("invalid username or password")]
     InvalidCredentials,
+    /// A login's `device` name that is empty, too long or has control characters.
+    #[error(transparent)]
+    InvalidDevice(DeviceNameError),
+    /// An administrator locked the account (said whatever the password was).
+    #[error("this account is locked")]
+    AccountLocked,
+    /// No active session of the caller has this id.
+    #[error("session not found")]
+    SessionNotFound,
+    /// No dead letter has this id.
+    #[error("dead letter not found")]
+    DeadLetterNotFound,
     /// An unknown, spent or revoked refresh token.
     #[error("invalid refresh token")]
     InvalidToken,
@@ -191,6 +203,10 @@ impl ApiError {
             Self::InvalidPassword(_) => "invalid_password",
             Self::UsernameTaken => "username_taken",
             Self::InvalidCredentials => "invalid_credentials",
+            Self::InvalidDevice(_) => "invalid_device",
+            Self::AccountLocked => "account_locked",
+            Self::SessionNotFound => "session_not_found",
+            Self::DeadLetterNotFound => "dead_letter_not_found",
             Self::InvalidToken => "invalid_token",
             Self::Unauthorized => "unauthorized",
             Self::InvalidBody(_) => "invalid_body",
@@ -283,6 +299,7 @@ impl ResponseError for ApiError {
             Self::InvalidRequest(_)
             | Self::InvalidUsername(_)
             | Self::InvalidPassword(_)
+            | Self::InvalidDevice(_)
             | Self::InvalidBody(_)
             | Self::InvalidClientMsgId
             | Self::CannotMessageSelf
@@ -309,8 +326,11 @@ impl ResponseError for ApiError {
             | Self::Blocked
             | Self::NotAGroup
             | Self::EditWindowClosed
-            | Self::OriginNotAllowed => StatusCode::FORBIDDEN,
+            | Self::OriginNotAllowed
+            | Self::AccountLocked => StatusCode::FORBIDDEN,
             Self::UserNotFound
+            | Self::SessionNotFound
+            | Self::DeadLetterNotFound
             | Self::RoomNotFound
             | Self::MessageNotFound
             | Self::InviteNotFound

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use chat_app::admin::AdminService;
 use chat_app::auth::AuthService;
 use chat_app::blocks::BlockService;
 use chat_app::groups::GroupService;
@@ -98,6 +99,8 @@ pub struct AppState {
     pub blocks: Arc<BlockService>,
     /// Who is online (this node's connections feed it).
     pub presence: Arc<PresenceService>,
+    /// Administration: who administers, locks, disconnects, dead letters.
+    pub admin: Arc<AdminService>,
     /// This node's WebSocket connections.
     pub gateway: Arc<Gateway>,
     /// Store health for `/readyz`.

@@ -72,6 +72,12 @@ pub enum BusEvent {
         /// The revoked login.
         session_id: SessionId,
     },
+    /// Every connection of `user_id` must close with 1008 (an administrator disconnected or
+    /// locked them, or they logged out everywhere).
+    UserDisconnected {
+        /// Whose connections close.
+        user_id: UserId,
+    },
     /// A message's body changed: every member gets the updated message.
     MessageEdited {
         /// The message as it is now.
@@ -193,6 +199,7 @@ impl BusEvent {
             Self::RoomJoined { .. }
             | Self::SendDeduplicated { .. }
             | Self::SessionRevoked { .. }
+            | Self::UserDisconnected { .. }
             | Self::PresenceChanged { .. }
             | Self::InviteReceived { .. } => None,
         }

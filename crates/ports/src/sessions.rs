@@ -3,9 +3,12 @@
 //! A session is one login. Each refresh spends the presented refresh token and issues the next;
 //! presenting a spent token means it was stolen or replayed, so the whole session (every token
 //! descended from the login) is revoked. Stores keep only hashes of refresh tokens.
+//!
+//! A user sees their own active sessions (`list_active`) and can end one (`revoke`) or all of
+//! them at once (`revoke_all`, also what locking an account does).
 
 use async_trait::async_trait;
-use chat_domain::{SessionId, Timestamp, UserId};
+use chat_domain::{DeviceName, SessionId, Timestamp, UserId};
 
 use crate::StoreError;
 
@@ -16,6 +19,8 @@ pub struct Session {
     pub id: SessionId,
     /// Who logged in.
     pub user_id: UserId,
+    /// The device it came from, as the client named it or its User-Agent said.
+    pub device: Option<DeviceName>,
     /// When.
     pub created_at: Timestamp,
     /// The last refresh.
@@ -68,6 +73,13 @@ pub trait SessionStore: Send + Sync {
     ) -> Result<Option<Session>, StoreError>;
     /// The session with this id.
     async fn find(&self, id: SessionId) -> Result<Option<Session>, StoreError>;
+    /// The active (unrevoked) sessions of `user`, newest first.
+    async fn list_active(&self, user: UserId) -> Result<Vec<Session>, StoreError>;
+    /// Revokes the session with this id (a revoked one keeps its first revocation time);
+    /// `None` if there is no such session.
+    async fn revoke(&self, id: SessionId, now: Timestamp) -> Result<Option<Session>, StoreError>;
+    /// Revokes every active session of `user`; returns the sessions it revoked.
+    async fn revoke_all(&self, user: UserId, now: Timestamp) -> Result<Vec<Session>, StoreError>;
     /// Deletes sessions revoked before `before` and spent tokens issued before it; returns how many rows went.
     async fn prune(&self, before: Timestamp) -> Result<u64, StoreError>;
 }

@@ -1,7 +1,7 @@
 //! The users port.
 
 use async_trait::async_trait;
-use chat_domain::{User, UserId, Username};
+use chat_domain::{Timestamp, User, UserId, Username};
 
 use crate::{PasswordHash, StoreError};
 
@@ -21,6 +21,8 @@ pub struct UserCredentials {
     pub user: User,
     /// bcrypt hash of the password.
     pub password_hash: PasswordHash,
+    /// When an administrator locked the account, if it is locked (no login then).
+    pub locked_at: Option<Timestamp>,
 }
 
 /// Durable store of user accounts.
@@ -41,4 +43,13 @@ pub trait UserStore: Send + Sync {
     ) -> Result<Option<UserCredentials>, StoreError>;
     /// Up to `limit` accounts whose username starts with `prefix`, in username order.
     async fn search_by_prefix(&self, prefix: &str, limit: u32) -> Result<Vec<User>, StoreError>;
+    /// Locks the account (`Some(time)`) or unlocks it (`None`); a lock keeps its first time.
+    /// `false` if there is no such account.
+    async fn set_locked(
+        &self,
+        id: UserId,
+        locked_at: Option<Timestamp>,
+    ) -> Result<bool, StoreError>;
+    /// When the account was locked, if it is; `None` also for an unknown account.
+    async fn find_locked_at(&self, id: UserId) -> Result<Option<Timestamp>, StoreError>;
 }

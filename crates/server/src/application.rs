@@ -13,6 +13,7 @@ use std::time::Duration;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer};
 use anyhow::Context;
+use chat_app::admin::AdminService;
 use chat_app::auth::AuthService;
 use chat_app::blocks::BlockService;
 use chat_app::events::run_event_pump;
@@ -104,6 +105,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         groups: Arc::new(GroupService::new(ports.clone(), config.clone())),
         blocks: Arc::new(BlockService::new(ports.clone())),
         presence: Arc::new(PresenceService::new(ports.clone(), config)),
+        admin: Arc::new(AdminService::new(ports.clone(), settings.admin_policy())),
         gateway: Arc::clone(&gateway),
         readiness: wiring.readiness.clone(),
         metrics: wiring.metrics.clone(),

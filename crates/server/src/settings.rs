@@ -9,6 +9,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
+use chat_app::admin::AdminPolicy;
+use chat_domain::Username;
 
 use crate::protection::{Profile, Protection};
 
@@ -62,6 +64,52 @@ pub struct Settings {
     pub profile: Profile,
     /// Rate limits, connection and body limits, allowed browser origins.
     pub protection: Protection,
+    /// `CHAT_ADMIN_USERS`: comma-separated usernames allowed on `/api/v1/admin/*`.
+    pub admin_users: Vec<Username>,
+    /// `CHAT_ADMIN_TOKEN`: a bearer token that opens `/api/v1/admin/*` without an account
+    /// (at least 32 bytes); its `Debug` is redacted.
+    pub admin_token: Option<AdminToken>,
+}
+
+/// The admin token from the environment. Never printed: its `Debug` shows `***`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AdminToken(String);
+
+impl AdminToken {
+    /// Shortest accepted token, in bytes (as long as the smallest JWT secret).
+    pub const MIN_BYTES: usize = 32;
+}
+
+impl std::fmt::Debug for AdminToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AdminToken(***)")
+    }
+}
+
+/// The usernames of `CHAT_ADMIN_USERS`, each checked like a registration would.
+fn admin_users(raw: Option<String>) -> anyhow::Result<Vec<Username>> {
+    let Some(raw) = raw else {
+        return Ok(Vec::new());
+    };
+    raw.split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(|name| {
+            Username::parse(name)
+                .with_context(|| format!("CHAT_ADMIN_USERS: {name:?} is not a valid username"))
+        })
+        .collect()
+}
+
+/// `CHAT_ADMIN_TOKEN`, refused when too short to resist guessing (the value is not echoed).
+fn admin_token(raw: Option<String>) -> anyhow::Result<Option<AdminToken>> {
+    match raw.map(|t| t.trim().to_owned()) {
+        Some(token) if token.len() < AdminToken::MIN_BYTES => bail!(
+            "CHAT_ADMIN_TOKEN must be at least {} bytes",
+            AdminToken::MIN_BYTES
+        ),
+        token => Ok(token.map(AdminToken)),
+    }
 }
 
 impl Settings {
@@ -125,7 +173,17 @@ impl Settings {
             presence_grace: Duration::from_millis(parse(&get, "CHAT_PRESENCE_GRACE_MS", 5_000)?),
             protection: Protection::from_lookup(profile, &get)?,
             profile,
+            admin_users: admin_users(get("CHAT_ADMIN_USERS"))?,
+            admin_token: admin_token(get("CHAT_ADMIN_TOKEN"))?,
         })
+    }
+
+    /// Who may use the admin routes, from `CHAT_ADMIN_USERS` and `CHAT_ADMIN_TOKEN`.
+    pub fn admin_policy(&self) -> AdminPolicy {
+        AdminPolicy::new(
+            self.admin_users.iter().cloned(),
+            self.admin_token.as_ref().map(|token| token.0.as_str()),
+        )
     }
 }
 
@@ -188,5 +246,28 @@ mod tests {
         let error = settings(&[("CHAT_HTTP_ADDR", "nowhere")]).unwrap_err();
         assert!(error.to_string().contains("CHAT_HTTP_ADDR"));
         assert!(settings(&[("CHAT_BCRYPT_COST", "3")]).is_err());
+    }
+
+    #[test]
+    fn admins_are_parsed_and_the_token_is_never_shown() {
+        let token = "t".repeat(AdminToken::MIN_BYTES);
+        let s = settings(&[
+            ("CHAT_ADMIN_USERS", " Alice, bob ,,"),
+            ("CHAT_ADMIN_TOKEN", token.as_str()),
+        ])
+        .unwrap();
+        let names: Vec<&str> = s.admin_users.iter().map(Username::as_str).collect();
+        assert_eq!(names, ["alice", "bob"]);
+        assert!(s.admin_policy().is_admin_token(&token));
+        assert!(!format!("{s:?}").contains(&token));
+        let none = settings(&[]).unwrap();
+        assert!(none.admin_users.is_empty() && none.admin_token.is_none());
+    }
+
+    #[test]
+    fn bad_admin_settings_are_refused_without_echoing_the_token() {
+        assert!(settings(&[("CHAT_ADMIN_USERS", "alice,no spaces")]).is_err());
+        let error = settings(&[("CHAT_ADMIN_TOKEN", "short-secret")]).unwrap_err();
+        assert!(!error.to_string().contains("short-secret"));
     }
 }

@@ -60,6 +60,19 @@ impl CreatedDatabase {
     }
 }
 
+/// Runs `sql` (one statement) on the database at `url` (any sea-orm URL, SQLite included): how
+/// an end-to-end test seeds state no route can create, such as a dead letter.
+pub async fn execute_sql(url: &str, sql: &str) -> Result<(), String> {
+    let db = connect(url).await?;
+    let result = db
+        .execute_unprepared(sql)
+        .await
+        .map(|_| ())
+        .map_err(|error| format!("{sql}: {error}"));
+    let _ = db.close().await;
+    result
+}
+
 /// One connection as the admin account, with statement logging off.
 async fn connect(admin_url: &str) -> Result<DatabaseConnection, String> {
     let mut options = ConnectOptions::new(admin_url);

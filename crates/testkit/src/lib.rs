@@ -34,7 +34,7 @@ use std::fmt;
 use std::io::Write;
 use std::net::{Ipv4Addr, TcpListener};
 
-pub use databases::{create_postgres_database, with_database, CreatedDatabase};
+pub use databases::{create_postgres_database, execute_sql, with_database, CreatedDatabase};
 
 /// The variable that turns a missing service into a failure instead of a skip.
 pub const REQUIRE_SERVICES: &str = "CHAT_REQUIRE_SERVICES";

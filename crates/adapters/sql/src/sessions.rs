@@ -8,12 +8,12 @@
 //! treats it as a replay: the whole session is revoked.
 
 use async_trait::async_trait;
-use chat_domain::{SessionId, Timestamp};
+use chat_domain::{SessionId, Timestamp, UserId};
 use chat_ports::{RotateOutcome, Session, SessionStore, StoreError};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
 };
 
 use crate::connection::Handles;
@@ -179,6 +179,68 @@ impl SessionStore for SqlSessionStore {
             .map_err(unavailable)?
             .map(sessions::Model::into_session)
             .transpose()
+    }
+
+    /// The active (unrevoked) sessions of `user`, newest first.
+    async fn list_active(&self, user: UserId) -> Result<Vec<Session>, StoreError> {
+        sessions::Entity::find()
+            .filter(sessions::Column::UserId.eq(user.to_string()))
+            .filter(sessions::Column::RevokedAt.is_null())
+            .order_by_desc(sessions::Column::CreatedAt)
+            .order_by_desc(sessions::Column::Id)
+            .all(&self.db.read)
+            .await
+            .map_err(unavailable)?
+            .into_iter()
+            .map(sessions::Model::into_session)
+            .collect()
+    }
+
+    /// Revokes the session with this id (a revoked one keeps its first revocation time);
+    /// `None` if there is no such session.
+    async fn revoke(&self, id: SessionId, now: Timestamp) -> Result<Option<Session>, StoreError> {
+        let txn = self.db.write.begin().await.map_err(unavailable)?;
+        let found = sessions::Entity::find_by_id(id.to_string())
+            .one(&txn)
+            .await
+            .map_err(unavailable)?;
+        let Some(found) = found else {
+            return Ok(None);
+        };
+        let mut session = found.into_session()?;
+        revoke(&txn, &mut session, now).await?;
+        txn.commit().await.map_err(unavailable)?;
+        Ok(Some(session))
+    }
+
+    /// Revokes every active session of `user`; returns the sessions it revoked.
+    async fn revoke_all(&self, user: UserId, now: Timestamp) -> Result<Vec<Session>, StoreError> {
+        let txn = self.db.write.begin().await.map_err(unavailable)?;
+        let active = sessions::Entity::find()
+            .filter(sessions::Column::UserId.eq(user.to_string()))
+            .filter(sessions::Column::RevokedAt.is_null())
+            .order_by_desc(sessions::Column::CreatedAt)
+            .order_by_desc(sessions::Column::Id)
+            .all(&txn)
+            .await
+            .map_err(unavailable)?;
+        sessions::Entity::update_many()
+            .col_expr(sessions::Column::RevokedAt, Expr::value(now.unix_millis()))
+            .filter(sessions::Column::UserId.eq(user.to_string()))
+            .filter(sessions::Column::RevokedAt.is_null())
+            .exec(&txn)
+            .await
+            .map_err(unavailable)?;
+        txn.commit().await.map_err(unavailable)?;
+        active
+            .into_iter()
+            .map(|row| {
+                row.into_session().map(|session| Session {
+                    revoked_at: Some(now),
+                    ..session
+                })
+            })
+            .collect()
     }
 
     /// Deletes sessions revoked before `before` and spent tokens issued before it; returns how many rows went.

@@ -4,9 +4,9 @@
 //! succeeding; the store only translates its violation into [`StoreError::Conflict`].
 
 use async_trait::async_trait;
-use chat_domain::{User, UserId, Username};
+use chat_domain::{Timestamp, User, UserId, Username};
 use chat_ports::{NewUser, StoreError, UserCredentials, UserStore};
-use sea_orm::sea_query::LikeExpr;
+use sea_orm::sea_query::{Expr, LikeExpr};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::connection::Handles;
@@ -79,6 +79,45 @@ impl UserStore for SqlUserStore {
             .into_iter()
             .map(users::Model::into_user)
             .collect()
+    }
+
+    /// Locks the account (`Some(time)`) or unlocks it (`None`); a lock keeps its first time.
+    /// `false` if there is no such account.
+    async fn set_locked(
+        &self,
+        id: UserId,
+        locked_at: Option<Timestamp>,
+    ) -> Result<bool, StoreError> {
+        let mut update = users::Entity::update_many().filter(users::Column::Id.eq(id.to_string()));
+        update = match locked_at {
+            // Only an unlocked account takes the time, so a second lock keeps the first one.
+            Some(at) => update
+                .col_expr(users::Column::LockedAt, Expr::value(at.unix_millis()))
+                .filter(users::Column::LockedAt.is_null()),
+            None => update.col_expr(users::Column::LockedAt, Expr::value(Option::<i64>::None)),
+        };
+        update.exec(&self.db.write).await.map_err(unavailable)?;
+        // Rows affected does not tell "no such user" from "no change" on MySQL, so look.
+        let exists = users::Entity::find_by_id(id.to_string())
+            .select_only()
+            .column(users::Column::Id)
+            .into_tuple::<String>()
+            .one(&self.db.write)
+            .await
+            .map_err(unavailable)?;
+        Ok(exists.is_some())
+    }
+
+    /// When the account was locked, if it is; `None` also for an unknown account.
+    async fn find_locked_at(&self, id: UserId) -> Result<Option<Timestamp>, StoreError> {
+        let locked: Option<Option<i64>> = users::Entity::find_by_id(id.to_string())
+            .select_only()
+            .column(users::Column::LockedAt)
+            .into_tuple()
+            .one(&self.db.read)
+            .await
+            .map_err(unavailable)?;
+        Ok(crate::decode::timestamp_opt(locked.flatten()))
     }
 }
 

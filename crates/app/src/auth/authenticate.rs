@@ -25,16 +25,26 @@ impl AuthService {
             .map_err(|_| AuthError::Unauthenticated)
     }
 
-    /// Like [`authenticate`](Self::authenticate), and also refuses tokens of a revoked login.
-    /// Used where a long-lived resource is opened (a WebSocket), where one lookup is cheap.
+    /// Like [`authenticate`](Self::authenticate), and also refuses tokens of a revoked login
+    /// or of a locked account. Used where a long-lived resource is opened (a WebSocket), where
+    /// two lookups are cheap.
     pub async fn authenticate_live(&self, access_token: &str) -> Result<AccessClaims, AuthError> {
         let claims = self.authenticate(access_token)?;
+        let unavailable = |error: chat_ports::StoreError| AuthError::Unavailable(Box::new(error));
         match self.ports.sessions.find(claims.session_id).await {
-            Ok(Some(session)) if session.is_active() && session.user_id == claims.user_id => {
-                Ok(claims)
-            }
-            Ok(_) => Err(AuthError::Unauthenticated),
-            Err(error) => Err(AuthError::Unavailable(Box::new(error))),
+            Ok(Some(session)) if session.is_active() && session.user_id == claims.user_id => {}
+            Ok(_) => return Err(AuthError::Unauthenticated),
+            Err(error) => return Err(unavailable(error)),
         }
+        let locked = self
+            .ports
+            .users
+            .find_locked_at(claims.user_id)
+            .await
+            .map_err(unavailable)?;
+        if locked.is_some() {
+            return Err(AuthError::Unauthenticated);
+        }
+        Ok(claims)
     }
 }

@@ -1,6 +1,6 @@
 //! Logging in: checking a password and opening a session.
 
-use chat_domain::{Password, SessionId, User, Username};
+use chat_domain::{DeviceName, Password, SessionId, User, Username};
 use chat_ports::Session;
 use thiserror::Error;
 
@@ -12,6 +12,10 @@ pub enum LoginError {
     /// Unknown user or wrong password; deliberately one error for both.
     #[error("invalid username or password")]
     InvalidCredentials,
+    /// An administrator locked the account. Said whatever the password, so it tells nothing
+    /// about the password; the same bcrypt time is spent as for any other attempt.
+    #[error("this account is locked")]
+    AccountLocked,
     /// A store, the hasher or the signer failed.
     #[error("service unavailable")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -22,13 +26,19 @@ fn unavailable(error: impl std::error::Error + Send + Sync + 'static) -> LoginEr
 }
 
 impl AuthService {
-    /// Checks the credentials and opens a new session with its first token pair.
-    pub async fn login(&self, username: &str, password: String) -> Result<TokenPair, LoginError> {
+    /// Checks the credentials and opens a new session on `device` with its first token pair.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: String,
+        device: Option<DeviceName>,
+    ) -> Result<TokenPair, LoginError> {
         let user = self.check_credentials(username, password).await?;
         let now = self.ports.clock.now();
         let session = Session {
             id: SessionId::from_uuid(self.ports.ids.new_id()),
             user_id: user.id,
+            device,
             created_at: now,
             last_used_at: now,
             revoked_at: None,
@@ -78,7 +88,9 @@ impl AuthService {
                     .verify(&password, &found.password_hash)
                     .await
                     .map_err(unavailable)?;
-                if matches {
+                if found.locked_at.is_some() {
+                    Err(LoginError::AccountLocked)
+                } else if matches {
                     Ok(found.user)
                 } else {
                     Err(LoginError::InvalidCredentials)

@@ -1,5 +1,5 @@
-//! Accounts and logins: register, login, refresh-token rotation, logout, and checking access
-//! tokens.
+//! Accounts and logins: register, login, refresh-token rotation, logout, a user's list of
+//! their own logins (ending one or all), and checking access tokens.
 //!
 //! A login is a session; its refresh tokens rotate on every use and a replayed (spent) one
 //! revokes the whole session, which also closes its WebSocket connections through a
@@ -9,6 +9,7 @@ mod authenticate;
 mod login;
 mod refresh;
 mod register;
+mod sessions;
 
 use chat_domain::{Password, User};
 use chat_ports::{IssuedAccessToken, PasswordHash};
@@ -20,6 +21,8 @@ pub use authenticate::AuthError;
 pub use login::LoginError;
 pub use refresh::{LogoutError, RefreshError};
 pub use register::RegisterError;
+pub(crate) use sessions::announce_disconnect;
+pub use sessions::SessionError;
 
 /// A fresh pair of tokens and the user they belong to. Its `Debug` hides the refresh token.
 #[derive(Clone)]

@@ -11,6 +11,9 @@ pub enum RefreshError {
     /// Unknown, spent or revoked token (a spent one also revoked its session).
     #[error("invalid refresh token")]
     InvalidToken,
+    /// The account was locked; the session is revoked now if it was not already.
+    #[error("this account is locked")]
+    AccountLocked,
     /// A store or the signer failed.
     #[error("service unavailable")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -56,6 +59,18 @@ impl AuthService {
                 return Err(RefreshError::InvalidToken)
             }
         };
+        let locked = self
+            .ports
+            .users
+            .find_locked_at(session.user_id)
+            .await
+            .map_err(|e| unavailable(Box::new(e)))?;
+        if locked.is_some() {
+            // Locking revokes every session, but a login that raced the lock may have slipped
+            // in: it ends here.
+            self.end_session(&session).await;
+            return Err(RefreshError::AccountLocked);
+        }
         let user = self
             .ports
             .users
@@ -89,9 +104,21 @@ impl AuthService {
         }
     }
 
+    /// Revokes `session` and closes its connections; failures are logged (the caller refuses
+    /// the request anyway).
+    async fn end_session(&self, session: &Session) {
+        let now = self.ports.clock.now();
+        match self.ports.sessions.revoke(session.id, now).await {
+            Ok(_) => self.announce_revocation(session).await,
+            Err(error) => {
+                tracing::error!(%error, session_id = %session.id, "could not revoke a session of a locked account");
+            }
+        }
+    }
+
     /// Tells every node to close the session's connections. The revocation itself is already
     /// durable, so a bus failure is logged, not returned: the next connect is refused anyway.
-    async fn announce_revocation(&self, session: &Session) {
+    pub(super) async fn announce_revocation(&self, session: &Session) {
         let event = BusEvent::SessionRevoked {
             session_id: session.id,
         };

@@ -156,6 +156,7 @@ pub fn session(n: u64, user: UserId) -> Session {
     Session {
         id: session_id(n),
         user_id: user,
+        device: None,
         created_at: NOW,
         last_used_at: NOW,
         revoked_at: None,

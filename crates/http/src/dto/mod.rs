@@ -1,6 +1,7 @@
 //! Wire formats: what clients send and receive. Conversions from domain types live here so
 //! the JSON shape is written down once and changed deliberately.
 
+pub mod admin;
 pub mod auth;
 pub mod edit;
 pub mod group;
@@ -13,6 +14,7 @@ pub mod object;
 pub mod presence;
 pub mod room;
 pub mod send;
+pub mod session;
 pub mod user;
 
 pub use message::{MessageDto, ReplyPreviewDto};
@@ -30,4 +32,5 @@ pub use member::{ChangeRoleRequest, MemberDto, MembersQuery, MembersResponse, Tr
 pub use presence::{PresenceDto, PresenceQuery, PresenceResponse};
 pub use room::{ReadRequest, RoomResponse, RoomsResponse};
 pub use send::{MessageResponse, PrivateMessageResponse, SendMessageRequest};
+pub use session::{LoginRequest, SessionDto, SessionsResponse};
 pub use user::{UserResponse, UserSearchQuery, UsersResponse};

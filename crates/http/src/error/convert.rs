@@ -9,12 +9,16 @@
 
 mod groups;
 
-use chat_app::auth::{AuthError, LoginError, LogoutError, RefreshError, RegisterError};
+use chat_app::admin::AdminError;
+use chat_app::auth::{
+    AuthError, LoginError, LogoutError, RefreshError, RegisterError, SessionError,
+};
 use chat_app::messaging::{
     DeleteError, EditError, EditHistoryError, HistoryError, ReceiptError, ReplyPreviewError,
     ResumeError, RoomError, SendError, TypingError,
 };
 use chat_app::users::UserLookupError;
+use chat_app::worker::DeadLetterError;
 
 use super::ApiError;
 
@@ -33,6 +37,7 @@ impl From<LoginError> for ApiError {
     fn from(error: LoginError) -> Self {
         match error {
             LoginError::InvalidCredentials => Self::InvalidCredentials,
+            LoginError::AccountLocked => Self::AccountLocked,
             LoginError::Unavailable(_) => Self::unavailable(&error),
         }
     }
@@ -42,6 +47,7 @@ impl From<RefreshError> for ApiError {
     fn from(error: RefreshError) -> Self {
         match error {
             RefreshError::InvalidToken => Self::InvalidToken,
+            RefreshError::AccountLocked => Self::AccountLocked,
             RefreshError::Unavailable(_) => Self::unavailable(&error),
         }
     }
@@ -61,6 +67,33 @@ impl From<AuthError> for ApiError {
         match error {
             AuthError::Unauthenticated => Self::Unauthorized,
             AuthError::Unavailable(_) => Self::unavailable(&error),
+        }
+    }
+}
+
+impl From<SessionError> for ApiError {
+    fn from(error: SessionError) -> Self {
+        match error {
+            SessionError::NotFound => Self::SessionNotFound,
+            SessionError::Unavailable(_) => Self::unavailable(&error),
+        }
+    }
+}
+
+impl From<AdminError> for ApiError {
+    fn from(error: AdminError) -> Self {
+        match error {
+            AdminError::UserNotFound => Self::UserNotFound,
+            AdminError::Unavailable(_) => Self::unavailable(&error),
+        }
+    }
+}
+
+impl From<DeadLetterError> for ApiError {
+    fn from(error: DeadLetterError) -> Self {
+        match error {
+            DeadLetterError::NotFound => Self::DeadLetterNotFound,
+            DeadLetterError::Store(_) | DeadLetterError::Queue(_) => Self::unavailable(&error),
         }
     }
 }

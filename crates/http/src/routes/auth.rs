@@ -3,11 +3,14 @@
 //! None of these take an access token: register and login create credentials, and refresh
 //! and logout are authorized by the refresh token in their body.
 
+use actix_web::http::header::USER_AGENT;
 use actix_web::{web, HttpRequest, HttpResponse};
+use chat_domain::DeviceName;
 
 use super::api::Api;
 use crate::dto::{
-    CredentialsRequest, Object, RefreshTokenRequest, TokenResponse, UserDto, UserResponse,
+    CredentialsRequest, LoginRequest, Object, RefreshTokenRequest, TokenResponse, UserDto,
+    UserResponse,
 };
 use crate::error::ErrorEnvelope;
 use crate::{ApiError, AppState};
@@ -56,17 +59,19 @@ async fn register(
     }))
 }
 
-/// `POST /auth/login` → 200 with a token pair.
+/// `POST /auth/login` → 200 with a token pair; the session is named after `device`, else
+/// after the User-Agent.
 #[utoipa::path(
     post,
     path = "/api/v1/auth/login",
     tag = "auth",
     summary = "Sign in: an access token and a refresh token",
-    request_body = CredentialsRequest,
+    request_body = LoginRequest,
     responses(
         (status = 200, description = "A new login's token pair", body = TokenResponse),
-        (status = 400, description = "`invalid_request`: a malformed body", body = ErrorEnvelope),
+        (status = 400, description = "`invalid_request`: a malformed body; `invalid_device`: a device name that is empty, too long or has control characters", body = ErrorEnvelope),
         (status = 401, description = "`invalid_credentials`: unknown user or wrong password", body = ErrorEnvelope),
+        (status = 403, description = "`account_locked`: an administrator locked this account", body = ErrorEnvelope),
         (status = 413, description = "`payload_too_large`", body = ErrorEnvelope),
         (status = 429, description = "`rate_limited`: too many logins for this username or from this address", body = ErrorEnvelope,
             headers(("Retry-After" = u64, description = "Seconds to wait before trying again"))),
@@ -76,12 +81,24 @@ async fn register(
 async fn login(
     request: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<Object<CredentialsRequest>>,
+    body: web::Json<Object<LoginRequest>>,
 ) -> Result<HttpResponse, ApiError> {
-    let CredentialsRequest { username, password } = body.into_inner().0;
+    let LoginRequest {
+        username,
+        password,
+        device,
+    } = body.into_inner().0;
     // Counted before the password is checked: the limit bounds guessing and bcrypt work alike.
     state.limits.rates.login(peer_ip(&request), &username)?;
-    let pair = state.auth.login(&username, password).await?;
+    let device = match device {
+        Some(name) => Some(DeviceName::parse(&name).map_err(ApiError::InvalidDevice)?),
+        None => request
+            .headers()
+            .get(USER_AGENT)
+            .and_then(|agent| agent.to_str().ok())
+            .and_then(DeviceName::from_user_agent),
+    };
+    let pair = state.auth.login(&username, password, device).await?;
     Ok(HttpResponse::Ok().json(TokenResponse::from(&pair)))
 }
 

@@ -1,6 +1,7 @@
 //! Every HTTP route, and the configuration that makes actix's own errors speak our JSON.
 //!
-//! One file per resource: [`auth`], [`users`] (with blocks and presence), [`rooms`] (the
+//! One file per resource: [`auth`], [`sessions`] (a user's own logins), [`admin`]
+//! (administration), [`users`] (with blocks and presence), [`rooms`] (the
 //! list, one room and its read marker), [`groups`] (creating, changing and deleting groups),
 //! [`members`] (paging, roles, removal, ownership), [`invites`], [`links`] (invite links),
 //! [`messages`] (both ways of sending and the history), [`edits`] (editing and deleting one
@@ -19,6 +20,7 @@
 //! string, an unknown path, a wrong method); the extractor configs and fallbacks below turn
 //! each into an [`ApiError`] so that clients always get the same envelope and never a 500.
 
+mod admin;
 mod api;
 mod auth;
 mod docs;
@@ -30,6 +32,7 @@ mod links;
 mod members;
 mod messages;
 mod rooms;
+mod sessions;
 mod users;
 
 use actix_web::error::JsonPayloadError;
@@ -47,6 +50,8 @@ pub(crate) fn api() -> Api {
     health::configure(&mut api);
     docs::configure(&mut api);
     auth::configure(&mut api);
+    sessions::configure(&mut api);
+    admin::configure(&mut api);
     users::configure(&mut api);
     rooms::configure(&mut api);
     groups::configure(&mut api);

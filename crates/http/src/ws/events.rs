@@ -74,6 +74,8 @@ pub enum Route {
     },
     /// Close the connections of this login with 1008.
     Revoke(SessionId),
+    /// Close every connection of this user with 1008.
+    Disconnect(UserId),
     /// Nothing for connections (settled by the event pump).
     Nowhere,
 }
@@ -102,6 +104,7 @@ pub fn route(event: &BusEvent) -> Route {
             item: Outbound::RoomJoined { json: room_joined_event(&RoomDto::from(room.as_ref())) },
         },
         BusEvent::SessionRevoked { session_id } => Route::Revoke(*session_id),
+        BusEvent::UserDisconnected { user_id } => Route::Disconnect(*user_id),
         BusEvent::SendDeduplicated { .. } => Route::Nowhere,
         BusEvent::ReadMarker { room_id, user_id, seq } => room_event(
             *room_id,

@@ -24,6 +24,15 @@ use super::outbound::{CloseSignal, Outbound};
 /// Identifies one connection on this node.
 pub type ConnectionId = u64;
 
+/// A snapshot of this node's connections, for operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionStats {
+    /// Open WebSocket connections.
+    pub connections: usize,
+    /// Distinct users with at least one of them.
+    pub users: usize,
+}
+
 /// What a freshly registered connection is handed.
 #[derive(Debug)]
 pub struct Registration {
@@ -191,6 +200,15 @@ impl Gateway {
         self.lock().connections.len()
     }
 
+    /// This node's open connections and how many distinct users hold them.
+    pub fn stats(&self) -> ConnectionStats {
+        let registry = self.lock();
+        ConnectionStats {
+            connections: registry.connections.len(),
+            users: registry.by_user.len(),
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, Registry> {
         // Every mutation leaves the maps consistent before anything can panic, so a poisoned
         // lock still guards a usable registry.
@@ -261,6 +279,11 @@ impl LocalDelivery for Gateway {
                     .copied()
                     .collect();
                 for id in ids {
+                    registry.close(id, CloseSignal::Revoked);
+                }
+            }
+            Route::Disconnect(user) => {
+                for id in registry.connections_of(user) {
                     registry.close(id, CloseSignal::Revoked);
                 }
             }

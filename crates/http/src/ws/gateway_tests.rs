@@ -9,7 +9,7 @@ use chat_domain::{
 };
 use chat_ports::{BusEvent, RoomView, UserSummary};
 
-use super::gateway::{Gateway, Registration};
+use super::gateway::{ConnectionStats, Gateway, Registration};
 use super::outbound::{CloseSignal, Outbound};
 
 fn message(room: RoomId, seq: u64) -> Message {
@@ -174,6 +174,33 @@ fn revoking_a_login_closes_its_connections_with_1008_and_no_others() {
     assert_eq!(*first.close.borrow(), Some(CloseSignal::Revoked));
     assert_eq!(*other.close.borrow(), None);
     assert_eq!(gateway.connection_count(), 1);
+}
+
+#[test]
+fn disconnecting_a_user_closes_all_their_connections_with_1008_and_no_others() {
+    let gateway = Gateway::new(4);
+    let (user, other_user) = (UserId::new_v7(), UserId::new_v7());
+    let phone = gateway.register(user, SessionId::new_v7()).unwrap();
+    let laptop = gateway.register(user, SessionId::new_v7()).unwrap();
+    let bystander = gateway.register(other_user, SessionId::new_v7()).unwrap();
+    assert_eq!(
+        gateway.stats(),
+        ConnectionStats {
+            connections: 3,
+            users: 2
+        }
+    );
+    gateway.deliver(&BusEvent::UserDisconnected { user_id: user });
+    assert_eq!(*phone.close.borrow(), Some(CloseSignal::Revoked));
+    assert_eq!(*laptop.close.borrow(), Some(CloseSignal::Revoked));
+    assert_eq!(*bystander.close.borrow(), None);
+    assert_eq!(
+        gateway.stats(),
+        ConnectionStats {
+            connections: 1,
+            users: 1
+        }
+    );
 }
 
 #[test]

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chat_ports::AccessClaims;
 
-pub use gateway::Gateway;
+pub use gateway::{ConnectionStats, Gateway};
 use gateway::{RegisterRefusal, Registration};
 
 use crate::error::ErrorEnvelope;

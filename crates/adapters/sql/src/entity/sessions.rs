@@ -1,5 +1,6 @@
 //! The `sessions` table: one row per login.
 
+use chat_domain::DeviceName;
 use chat_ports::{Session, StoreError};
 use sea_orm::entity::prelude::*;
 use sea_orm::ActiveValue::Set;
@@ -15,6 +16,8 @@ pub struct Model {
     pub id: String,
     /// Who logged in.
     pub user_id: String,
+    /// The device it came from, if known.
+    pub device: Option<String>,
     /// Login time, Unix milliseconds.
     pub created_at: i64,
     /// Last refresh, Unix milliseconds.
@@ -45,6 +48,10 @@ impl Model {
         Ok(Session {
             id: decode::parse(&self.id, "session id")?,
             user_id: decode::parse(&self.user_id, "session user id")?,
+            device: self
+                .device
+                .map(|raw| decode::validated(DeviceName::parse(&raw), "session device", &raw))
+                .transpose()?,
             created_at: decode::timestamp(self.created_at),
             last_used_at: decode::timestamp(self.last_used_at),
             revoked_at: decode::timestamp_opt(self.revoked_at),
@@ -57,6 +64,7 @@ pub(crate) fn new_row(session: &Session) -> ActiveModel {
     ActiveModel {
         id: Set(session.id.to_string()),
         user_id: Set(session.user_id.to_string()),
+        device: Set(session.device.as_ref().map(|d| d.as_str().to_owned())),
         created_at: Set(session.created_at.unix_millis()),
         last_used_at: Set(session.last_used_at.unix_millis()),
         revoked_at: Set(session.revoked_at.map(|at| at.unix_millis())),

@@ -20,6 +20,8 @@ pub struct Model {
     pub password_hash: String,
     /// Registration time, Unix milliseconds.
     pub created_at: i64,
+    /// When an administrator locked the account, Unix milliseconds; `None` when not locked.
+    pub locked_at: Option<i64>,
 }
 
 /// Users are referred to by other tables, but never joined from here.
@@ -45,9 +47,11 @@ impl Model {
     /// The account with its password hash, for login.
     pub(crate) fn into_credentials(self) -> Result<UserCredentials, StoreError> {
         let password_hash = PasswordHash(self.password_hash.clone());
+        let locked_at = decode::timestamp_opt(self.locked_at);
         Ok(UserCredentials {
             user: self.into_user()?,
             password_hash,
+            locked_at,
         })
     }
 }
@@ -59,5 +63,6 @@ pub(crate) fn new_row(new: &NewUser) -> ActiveModel {
         username: Set(new.user.username.as_str().to_owned()),
         password_hash: Set(new.password_hash.0.clone()),
         created_at: Set(new.user.created_at.unix_millis()),
+        locked_at: Set(None),
     }
 }

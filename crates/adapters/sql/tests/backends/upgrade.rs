@@ -74,6 +74,9 @@ async fn run(backend: Backend) {
         );
         assert_eq!(numbers(&raw, &message, 3).await, [seq, seq, seq]);
     }
+    // Issue 5's columns: no account starts locked.
+    let unlocked = "SELECT COUNT(*) FROM users WHERE locked_at IS NULL";
+    assert_eq!(numbers(&raw, unlocked, 1).await, [2]);
     let marker = format!("SELECT read_seq, delivered_seq FROM memberships WHERE user_id = '{BOB}'");
     assert_eq!(numbers(&raw, &marker, 2).await, [1, 0]);
     let same_rev = format!(
@@ -86,7 +89,8 @@ async fn run(backend: Backend) {
     );
 
     // Rolled back and applied again, the upgrade still finds and keeps the data.
-    Migrator::down(&raw, Some(1)).await.expect("roll back");
+    let later = Migrator::migrations().len() as u32 - BEFORE;
+    Migrator::down(&raw, Some(later)).await.expect("roll back");
     Migrator::up(&raw, None).await.expect("upgrade again");
     assert_eq!(numbers(&raw, &room, 2).await, [2, 2]);
 

@@ -19,6 +19,7 @@ use actix_web::http::header::{ALLOW, AUTHORIZATION, CONTENT_TYPE};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{test, App};
 use async_trait::async_trait;
+use chat_app::admin::{AdminPolicy, AdminService};
 use chat_app::auth::AuthService;
 use chat_app::blocks::BlockService;
 use chat_app::groups::GroupService;
@@ -122,7 +123,8 @@ fn state(mocks: Mocks) -> AppState {
         )),
         groups: Arc::new(GroupService::new(ports.clone(), AppConfig::default())),
         blocks: Arc::new(BlockService::new(ports.clone())),
-        presence: Arc::new(PresenceService::new(ports, AppConfig::default())),
+        presence: Arc::new(PresenceService::new(ports.clone(), AppConfig::default())),
+        admin: Arc::new(AdminService::new(ports, AdminPolicy::default())),
         gateway: Gateway::new(limits.ws_outbound_buffer),
         readiness: Arc::new(FixedReadiness(mocks.ready)),
         metrics: Arc::new(NoMetrics),
