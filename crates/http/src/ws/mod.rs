@@ -7,6 +7,7 @@
 //! guarantees, which [`gateway`] and [`writer`] document where they are kept.
 
 pub mod events;
+pub mod frame_guard;
 pub mod gateway;
 pub mod outbound;
 pub mod protocol;
@@ -15,11 +16,15 @@ pub mod replay;
 pub mod writer;
 
 #[cfg(test)]
+mod frame_guard_tests;
+#[cfg(test)]
 mod gateway_tests;
+#[cfg(test)]
+mod protocol_fuzz;
 
 use std::sync::Arc;
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use chat_ports::AccessClaims;
 
 pub use gateway::Gateway;
@@ -42,14 +47,32 @@ pub async fn ws_connect(
         .or_else(|| query_token(&request))
         .ok_or(ApiError::Unauthorized)?;
     let claims = state.auth.authenticate_live(&token).await?;
+    let limit = state.limits.max_ws_frame_bytes;
+    let payload = guarded(&request, payload, limit).await?;
     let (response, session, stream) = actix_ws::handle(&request, payload)
         .map_err(|e| ApiError::invalid_request(format!("not a WebSocket upgrade: {e}")))?;
     let stream = stream
-        .max_frame_size(state.limits.max_ws_frame_bytes)
+        .max_frame_size(limit)
         .aggregate_continuations()
-        .max_continuation_size(state.limits.max_ws_frame_bytes);
+        .max_continuation_size(limit);
     actix_web::rt::spawn(serve(state.into_inner(), claims, session, stream));
     Ok(response)
+}
+
+/// The request's byte stream behind a [`frame_guard::FrameGuard`], so an oversized frame is
+/// refused from its header instead of once it has all been buffered.
+async fn guarded(
+    request: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+) -> Result<web::Payload, ApiError> {
+    let guard = frame_guard::FrameGuard::new(payload.into_inner(), limit);
+    let stream: std::pin::Pin<Box<dyn futures_util::Stream<Item = _>>> = Box::pin(guard);
+    let mut raw = actix_web::dev::Payload::Stream { payload: stream };
+    // Re-wrapping the stream is all this extractor does; it cannot fail.
+    web::Payload::from_request(request, &mut raw)
+        .await
+        .map_err(|e| ApiError::invalid_request(format!("not a WebSocket upgrade: {e}")))
 }
 
 /// Runs one connection from registration to close.
