@@ -29,7 +29,9 @@
 //! - `typing_presence`: typing relayed to the other members, presence and its grace period;
 //! - `resume`: catch-up after a reconnect, nothing lost and nothing doubled;
 //! - `blocking`: blocked users cannot message privately or invite;
-//! - `authorization_matrix`: every group route and event by every position in a group.
+//! - `authorization_matrix`: every group route and event by every position in a group;
+//! - `ws_fuzz/`: proptest fuzzing of the WebSocket gateway (junk frames get `error` events,
+//!   protocol violations close with 1009, 1007 or 1002, other connections never notice).
 
 mod support;
 
@@ -52,3 +54,4 @@ mod resume;
 mod rooms;
 mod typing_presence;
 mod websocket;
+mod ws_fuzz;
