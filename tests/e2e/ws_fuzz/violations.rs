@@ -4,7 +4,9 @@
 //!   before refusing it (now 1009 from the header);
 //! - a fragmented message over the limit closed with 1002 instead of 1009;
 //! - text that is not UTF-8 closed with 1002 instead of 1007;
-//! - errors of `read`, `received`, `typing` and `resume` frames dropped their `ref`.
+//! - errors of `read`, `received`, `typing` and `resume` frames dropped their `ref`;
+//! - a body with a NUL character was a 503 (and a job retried in vain) on PostgreSQL, which
+//!   cannot store U+0000 in text; it is now `invalid_body` on every store.
 
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
@@ -211,5 +213,22 @@ async fn errors_of_receipts_typing_and_resume_echo_their_ref() {
         ]
     );
     alice_ws.ping_pong().await;
+    bob_did_not_notice(&app, &alice, &bob, &mut bob_ws).await;
+}
+
+#[tokio::test]
+async fn a_body_with_a_nul_character_is_an_invalid_body_over_websocket_and_http() {
+    let app = spawn_app().await;
+    let (alice, mut alice_ws, bob, mut bob_ws) = two_connections(&app).await;
+
+    alice_ws.send_to_user("nul", &bob.id, "a\u{0}b").await;
+    let error = alice_ws.answer_to("nul", EVENT_TIMEOUT).await;
+    assert_eq!(error["code"], "invalid_body", "{error}");
+    let http = app
+        .try_send_private(&alice, &bob.id, &json!({"body": "\u{0}"}))
+        .await;
+    assert_eq!(http.status, 400);
+    assert_eq!(http.body["error"]["code"], "invalid_body");
+    assert!(app.rooms(&alice).await.is_empty(), "nothing was stored");
     bob_did_not_notice(&app, &alice, &bob, &mut bob_ws).await;
 }

@@ -221,7 +221,7 @@ fn a_frame_of_exactly_the_limit_passes_and_one_byte_more_does_not() {
         len: LIMIT as u64,
         form: 0,
     };
-    let (bytes, cut) = encode(&[at_limit.clone()]);
+    let (bytes, cut) = encode(std::slice::from_ref(&at_limit));
     assert_eq!(cut, None);
     assert_eq!(run_guard(vec![Bytes::from(bytes.clone())]), (bytes, false));
 
