@@ -34,7 +34,7 @@ use proptest::test_runner::{Config, TestRunner};
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
 
-use crate::support::{spawn_app, Frame, TestApp, TestUser, WsClient};
+use crate::support::{spawn_app, Frame, TestApp, TestUser, WsClient, EVENT_TIMEOUT, QUIET};
 use expectations::Expectations;
 use junk::{junk, Ids, Junk};
 
@@ -90,7 +90,8 @@ fn random_frames_get_errors_one_by_one_and_nobody_else_notices() {
     }
 
     runtime.block_on(async move {
-        let _ = stop.send(());
+        let awaited = fixture.expected.iter().map(|m| m["id"].clone()).collect();
+        let _ = stop.send(awaited);
         let (mut observer, events) = drain.await.expect("the observer task");
         check_observer(&fixture, &events).await;
         observer.ping_pong().await;
@@ -165,19 +166,40 @@ async fn fuzz_case(fixture: &mut Fixture, batch: &[Junk], body: &str) {
     drop(ws);
 }
 
-/// Reads the observer's connection until told to stop; it must never close.
-async fn drain(mut ws: WsClient, mut stop: oneshot::Receiver<()>) -> (WsClient, Vec<Value>) {
+/// Reads the observer's connection until told to stop, then until the messages named in the
+/// stop have all arrived (delivery is asynchronous: the last ones may still be on their way),
+/// then a little longer to catch a late duplicate. It must never close.
+async fn drain(
+    mut ws: WsClient,
+    mut stop: oneshot::Receiver<Vec<Value>>,
+) -> (WsClient, Vec<Value>) {
     let mut events = Vec::new();
-    loop {
+    let awaited = loop {
         tokio::select! {
-            _ = &mut stop => return (ws, events),
+            awaited = &mut stop => break awaited.expect("the expected messages"),
             frame = ws.next_frame(Duration::from_secs(3600)) => match frame {
                 Frame::Event(event) => events.push(event),
                 Frame::Timeout => {}
                 Frame::Closed(code) => panic!("the observer's connection closed ({code:?})"),
             },
         }
+    };
+    let arrived = |events: &[Value], id: &Value| {
+        events
+            .iter()
+            .any(|e| e["type"] == "message" && e["message"]["id"] == *id)
+    };
+    let deadline = tokio::time::Instant::now() + EVENT_TIMEOUT;
+    while !awaited.iter().all(|id| arrived(&events, id)) {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match ws.next_frame(left).await {
+            Frame::Event(event) => events.push(event),
+            Frame::Timeout => break, // the comparison below says what is missing
+            Frame::Closed(code) => panic!("the observer's connection closed ({code:?})"),
+        }
     }
+    events.extend(ws.collect_for(QUIET).await);
+    (ws, events)
 }
 
 /// The observer got exactly the expected messages, per room in order, once each, and the
