@@ -35,6 +35,8 @@
 //! - `admin`: the admin routes' access rules, connection figures, disconnect, lock and
 //!   unlock, dead letters over HTTP;
 //! - `tokens`: forged access tokens (`alg: none`, other algorithms, other keys) are 401.
+//! - `ws_fuzz/`: proptest fuzzing of the WebSocket gateway (junk frames get `error` events,
+//!   protocol violations close with 1009, 1007 or 1002, other connections never notice).
 
 mod support;
 
@@ -63,3 +65,4 @@ mod sessions;
 mod tokens;
 mod typing_presence;
 mod websocket;
+mod ws_fuzz;

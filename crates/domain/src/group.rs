@@ -24,6 +24,12 @@ pub enum GroupTextError {
         /// The limit.
         max: usize,
     },
+    /// A U+0000 character, which PostgreSQL cannot store in text.
+    #[error("{field} must not contain NUL (U+0000) characters")]
+    Nul {
+        /// Which text.
+        field: &'static str,
+    },
 }
 
 /// A group's display name: 1 to 100 characters after trimming.
@@ -46,6 +52,9 @@ impl GroupName {
                 field: "name",
                 max: Self::MAX_CHARS,
             });
+        }
+        if trimmed.contains('\0') {
+            return Err(GroupTextError::Nul { field: "name" });
         }
         Ok(Self(trimmed.to_owned()))
     }
@@ -72,6 +81,11 @@ impl GroupDescription {
             return Err(GroupTextError::TooLong {
                 field: "description",
                 max: Self::MAX_CHARS,
+            });
+        }
+        if trimmed.contains('\0') {
+            return Err(GroupTextError::Nul {
+                field: "description",
             });
         }
         Ok((!trimmed.is_empty()).then(|| Self(trimmed.to_owned())))
@@ -147,6 +161,20 @@ impl fmt::Debug for InviteLink {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_and_descriptions_with_a_nul_character_are_refused() {
+        assert_eq!(
+            GroupName::parse("a\0b"),
+            Err(GroupTextError::Nul { field: "name" })
+        );
+        assert_eq!(
+            GroupDescription::parse("\0"),
+            Err(GroupTextError::Nul {
+                field: "description"
+            })
+        );
+    }
 
     #[test]
     fn names_are_trimmed_and_bounded() {

@@ -134,6 +134,10 @@ pub enum BodyError {
         /// The limit in force.
         max: usize,
     },
+    /// A U+0000 character, which PostgreSQL cannot store in text; refused in every mode so
+    /// the same body gets the same answer whatever the store.
+    #[error("message body must not contain NUL (U+0000) characters")]
+    Nul,
 }
 
 /// A trimmed, non-empty message text of bounded length.
@@ -150,6 +154,9 @@ impl MessageBody {
         }
         if trimmed.chars().count() > max_chars {
             return Err(BodyError::TooLong { max: max_chars });
+        }
+        if trimmed.contains('\0') {
+            return Err(BodyError::Nul);
         }
         Ok(Self(trimmed.to_owned()))
     }
@@ -306,6 +313,12 @@ impl fmt::Debug for Message {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_body_with_a_nul_character_is_refused() {
+        assert_eq!(MessageBody::parse("a\0b", 100), Err(BodyError::Nul));
+        assert!(MessageBody::parse("a\u{1}b\u{7f}", 100).is_ok());
+    }
 
     #[test]
     fn bodies_are_trimmed_and_bounded_in_characters() {

@@ -16,6 +16,8 @@
 //! - `changes`: edits, deletes, edit history, read markers, blocks and presence look-ups.
 //! - `events`: waiting for WebSocket events by type with the others skipped, proving one did
 //!   not come, and the client events `typing`, `read`, `received` and `resume`.
+//! - `raw_frames`: fragments, control frames and raw bytes no well-behaved client sends (the
+//!   WebSocket fuzz tests).
 //! - `services`: [`OwnedServer`], a private `redis-server` or SecantusDB a fault test kills and
 //!   restarts.
 
@@ -26,6 +28,7 @@ mod chat;
 mod events;
 mod groups;
 mod http;
+mod raw_frames;
 mod services;
 mod stack;
 mod users;
@@ -48,6 +51,8 @@ pub use events::is_about;
 pub use groups::{assert_group_room, assert_success, id_of, GroupFixture};
 #[allow(unused_imports)]
 pub use http::ApiResponse;
+#[allow(unused_imports)]
+pub use raw_frames::{client_frame, client_header, fragments, CONTINUATION, RESERVED, TEXT};
 #[allow(unused_imports)]
 pub use services::OwnedServer;
 #[allow(unused_imports)]

@@ -32,7 +32,7 @@ pub enum Frame {
 /// One open WebSocket connection.
 #[derive(Debug)]
 pub struct WsClient {
-    stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    pub(super) stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
 }
 
 impl TestApp {

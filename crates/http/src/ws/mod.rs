@@ -7,6 +7,7 @@
 //! guarantees, which [`gateway`] and [`writer`] document where they are kept.
 
 pub mod events;
+pub mod frame_guard;
 pub mod gateway;
 pub mod outbound;
 pub mod protocol;
@@ -15,11 +16,15 @@ pub mod replay;
 pub mod writer;
 
 #[cfg(test)]
+mod frame_guard_tests;
+#[cfg(test)]
 mod gateway_tests;
+#[cfg(test)]
+mod protocol_fuzz;
 
 use std::sync::Arc;
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use chat_ports::AccessClaims;
 
 pub use gateway::{ConnectionStats, Gateway};
@@ -86,19 +91,23 @@ pub async fn ws_connect(
                 ApiError::TooManyConnections { limit }
             }
         })?;
-    let (response, session, stream) = match actix_ws::handle(&request, payload) {
+    let limit = state.limits.max_ws_frame_bytes;
+    let upgrade = match guarded(&request, payload, limit).await {
+        Ok(payload) => actix_ws::handle(&request, payload)
+            .map_err(|e| ApiError::invalid_request(format!("not a WebSocket upgrade: {e}"))),
+        Err(error) => Err(error),
+    };
+    let (response, session, stream) = match upgrade {
         Ok(upgrade) => upgrade,
         Err(error) => {
             state.gateway.unregister(registration.id);
-            return Err(ApiError::invalid_request(format!(
-                "not a WebSocket upgrade: {error}"
-            )));
+            return Err(error);
         }
     };
     let stream = stream
-        .max_frame_size(state.limits.max_ws_frame_bytes)
+        .max_frame_size(limit)
         .aggregate_continuations()
-        .max_continuation_size(state.limits.max_ws_frame_bytes);
+        .max_continuation_size(limit);
     actix_web::rt::spawn(serve(
         state.into_inner(),
         claims,
@@ -107,6 +116,22 @@ pub async fn ws_connect(
         stream,
     ));
     Ok(response)
+}
+
+/// The request's byte stream behind a [`frame_guard::FrameGuard`], so an oversized frame is
+/// refused from its header instead of once it has all been buffered.
+async fn guarded(
+    request: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+) -> Result<web::Payload, ApiError> {
+    let guard = frame_guard::FrameGuard::new(payload.into_inner(), limit);
+    let stream: std::pin::Pin<Box<dyn futures_util::Stream<Item = _>>> = Box::pin(guard);
+    let mut raw = actix_web::dev::Payload::Stream { payload: stream };
+    // Re-wrapping the stream is all this extractor does; it cannot fail.
+    web::Payload::from_request(request, &mut raw)
+        .await
+        .map_err(|e| ApiError::invalid_request(format!("not a WebSocket upgrade: {e}")))
 }
 
 /// Runs one connection from registration to close.

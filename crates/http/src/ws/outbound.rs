@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use actix_ws::{CloseCode, CloseReason};
+use actix_web::error::PayloadError;
+use actix_ws::{CloseCode, CloseReason, ProtocolError};
 use chat_domain::{MessageId, Rev, RoomId};
 
 use super::protocol::FrameError;
@@ -85,6 +86,8 @@ pub enum CloseSignal {
     GoingAway,
     /// The client broke the WebSocket protocol (1002).
     ProtocolError,
+    /// A text frame that is not UTF-8 (1007).
+    NotUtf8,
     /// The client went silent (1001 is what browsers expect for a dropped peer).
     Timeout,
     /// The server could not set the connection up (1011).
@@ -92,6 +95,26 @@ pub enum CloseSignal {
 }
 
 impl CloseSignal {
+    /// The close a broken frame stream calls for: 1009 for a frame or fragmented message over
+    /// the limit (whether the decoder or the [`FrameGuard`](super::frame_guard::FrameGuard)
+    /// saw it), 1007 for a text message that is not UTF-8, 1002 for anything else (a reserved
+    /// opcode or bit, an unmasked frame, a continuation with nothing to continue, ...).
+    pub fn for_protocol_error(error: &ProtocolError) -> Self {
+        match error {
+            ProtocolError::Overflow => Self::TooBig,
+            ProtocolError::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => Self::NotUtf8,
+            ProtocolError::Io(io)
+                if io
+                    .get_ref()
+                    .and_then(|inner| inner.downcast_ref::<PayloadError>())
+                    .is_some_and(|inner| matches!(inner, PayloadError::Overflow)) =>
+            {
+                Self::TooBig
+            }
+            _ => Self::ProtocolError,
+        }
+    }
+
     /// The close frame to send.
     pub fn reason(self) -> CloseReason {
         let (code, description) = match self {
@@ -100,12 +123,51 @@ impl CloseSignal {
             Self::SlowConsumer => (CloseCode::Again, "slow consumer; catch up from history"),
             Self::GoingAway => (CloseCode::Away, "server shutting down"),
             Self::ProtocolError => (CloseCode::Protocol, "protocol error"),
+            Self::NotUtf8 => (CloseCode::Invalid, "text frame is not UTF-8"),
             Self::Timeout => (CloseCode::Away, "no frames from client"),
             Self::Internal => (CloseCode::Error, "internal error"),
         };
         CloseReason {
             code,
             description: Some(description.to_owned()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+
+    use super::*;
+
+    #[test]
+    fn broken_frame_streams_close_with_the_code_that_names_the_fault() {
+        let guard_overflow = ProtocolError::Io(io::Error::other(PayloadError::Overflow));
+        let not_utf8 = ProtocolError::Io(io::Error::new(io::ErrorKind::InvalidData, "utf-8"));
+        let cases = [
+            (ProtocolError::Overflow, CloseSignal::TooBig, 1009),
+            (guard_overflow, CloseSignal::TooBig, 1009),
+            (not_utf8, CloseSignal::NotUtf8, 1007),
+            (
+                ProtocolError::UnmaskedFrame,
+                CloseSignal::ProtocolError,
+                1002,
+            ),
+            (
+                ProtocolError::ContinuationNotStarted,
+                CloseSignal::ProtocolError,
+                1002,
+            ),
+            (
+                ProtocolError::InvalidOpcode(3),
+                CloseSignal::ProtocolError,
+                1002,
+            ),
+        ];
+        for (error, signal, code) in cases {
+            let got = CloseSignal::for_protocol_error(&error);
+            assert_eq!(got, signal, "{error:?}");
+            assert_eq!(u16::from(got.reason().code), code, "{error:?}");
         }
     }
 }

@@ -32,6 +32,9 @@ pub struct SendFrame {
 /// A frame naming a room and a seq: `read` and `received`.
 #[derive(Debug, Deserialize)]
 pub struct MarkerFrame {
+    /// The client's correlation id, echoed on an `error`.
+    #[serde(rename = "ref")]
+    pub reference: Option<String>,
     /// The room.
     pub room_id: String,
     /// Everything up to this seq.
@@ -41,6 +44,9 @@ pub struct MarkerFrame {
 /// A `typing` frame.
 #[derive(Debug, Deserialize)]
 pub struct TypingFrame {
+    /// The client's correlation id, echoed on an `error`.
+    #[serde(rename = "ref")]
+    pub reference: Option<String>,
     /// The room typed in.
     pub room_id: String,
 }
@@ -48,6 +54,9 @@ pub struct TypingFrame {
 /// A `resume` frame: the last rev the client saw in each room it knows.
 #[derive(Debug, Deserialize)]
 pub struct ResumeFrame {
+    /// The client's correlation id, echoed on an `error`.
+    #[serde(rename = "ref")]
+    pub reference: Option<String>,
     /// Room id to last rev seen.
     pub rooms: std::collections::HashMap<String, u64>,
 }

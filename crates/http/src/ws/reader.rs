@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use actix_ws::{AggregatedMessage, AggregatedMessageStream, ProtocolError};
+use actix_ws::{AggregatedMessage, AggregatedMessageStream};
 use chat_app::messaging::{MessagingService, SendRequest, SendTarget};
 use chat_domain::{MessageId, RoomId, UserId};
 use tokio::sync::{mpsc, watch, Semaphore};
@@ -29,17 +29,17 @@ enum Marker {
     Received,
 }
 
-fn parse_room(raw: &str) -> Result<RoomId, FrameError> {
+fn parse_room(raw: &str, reference: &Option<String>) -> Result<RoomId, FrameError> {
     raw.parse::<RoomId>().map_err(|_| FrameError {
-        reference: None,
+        reference: reference.clone(),
         code: "room_not_found",
         message: "room not found".to_owned(),
     })
 }
 
-fn frame_error(error: ApiError) -> FrameError {
+fn frame_error(error: ApiError, reference: Option<String>) -> FrameError {
     FrameError {
-        reference: None,
+        reference,
         code: error.code(),
         message: error.to_string(),
     }
@@ -69,15 +69,13 @@ impl Reader {
     /// Reads until the client closes, breaks the protocol, or the connection is closed.
     pub async fn run(self, mut stream: AggregatedMessageStream, mut session: actix_ws::Session) {
         let in_flight = Arc::new(Semaphore::new(MAX_SENDS_IN_FLIGHT));
+        let resuming = Arc::new(Semaphore::new(1));
         while let Some(frame) = stream.recv().await {
             self.last_heard.touch();
             let frame = match frame {
                 Ok(frame) => frame,
                 Err(error) => {
-                    let signal = match error {
-                        ProtocolError::Overflow => CloseSignal::TooBig,
-                        _ => CloseSignal::ProtocolError,
-                    };
+                    let signal = CloseSignal::for_protocol_error(&error);
                     tracing::debug!(%error, "closing connection after a protocol error");
                     let _ = self.close.send(Some(signal));
                     return;
@@ -85,7 +83,7 @@ impl Reader {
             };
             match frame {
                 AggregatedMessage::Text(text) => {
-                    if !self.handle_text(&text, &in_flight).await {
+                    if !self.handle_text(&text, &in_flight, &resuming).await {
                         return;
                     }
                 }
@@ -116,7 +114,12 @@ impl Reader {
     }
 
     /// Handles one text frame; false once the connection is gone.
-    async fn handle_text(&self, text: &str, in_flight: &Arc<Semaphore>) -> bool {
+    async fn handle_text(
+        &self,
+        text: &str,
+        in_flight: &Arc<Semaphore>,
+        resuming: &Arc<Semaphore>,
+    ) -> bool {
         let reply = match parse_client_frame(text) {
             Ok(ClientFrame::Ping) => Outbound::Text(pong_event()),
             Ok(ClientFrame::Read(frame)) => match self.mark(frame, Marker::Read).await {
@@ -131,15 +134,27 @@ impl Reader {
                 Ok(()) => return true,
                 Err(error) => Outbound::Text(error_event(&error)),
             },
-            Ok(ClientFrame::Resume(frame)) => {
-                tokio::spawn(replay::replay(
-                    Arc::clone(&self.messaging),
-                    self.user_id,
-                    frame,
-                    self.outbound.clone(),
-                ));
-                return true;
-            }
+            Ok(ClientFrame::Resume(frame)) => match Arc::clone(resuming).try_acquire_owned() {
+                Ok(permit) => {
+                    let replay = replay::replay(
+                        Arc::clone(&self.messaging),
+                        self.user_id,
+                        frame,
+                        self.outbound.clone(),
+                    );
+                    tokio::spawn(async move {
+                        replay.await;
+                        drop(permit);
+                    });
+                    return true;
+                }
+                // Two replays at once would release each other's held live changes early.
+                Err(_) => Outbound::Text(error_event(&FrameError {
+                    reference: frame.reference,
+                    code: "invalid_request",
+                    message: "a resume is already running; wait for its `resumed`".to_owned(),
+                })),
+            },
             Ok(ClientFrame::Send(frame)) => match self.prepare_send(frame) {
                 Ok((request, reference)) => {
                     return self.start_send(request, reference, in_flight).await
@@ -153,7 +168,7 @@ impl Reader {
 
     /// Moves the read or delivered marker; the use case announces it to the room.
     async fn mark(&self, frame: MarkerFrame, marker: Marker) -> Result<(), FrameError> {
-        let room = parse_room(&frame.room_id)?;
+        let room = parse_room(&frame.room_id, &frame.reference)?;
         let seq = chat_domain::Seq(frame.seq);
         let result = match marker {
             Marker::Read => self.messaging.mark_read(self.user_id, room, seq).await,
@@ -161,17 +176,17 @@ impl Reader {
         };
         result
             .map(|_| ())
-            .map_err(|error| frame_error(ApiError::from(error)))
+            .map_err(|error| frame_error(ApiError::from(error), frame.reference))
     }
 
     /// Relays a typing notice (throttled by the use case).
     async fn typing(&self, frame: TypingFrame) -> Result<(), FrameError> {
-        let room = parse_room(&frame.room_id)?;
+        let room = parse_room(&frame.room_id, &frame.reference)?;
         self.messaging
             .typing(self.user_id, room)
             .await
             .map(|_| ())
-            .map_err(|error| frame_error(ApiError::from(error)))
+            .map_err(|error| frame_error(ApiError::from(error), frame.reference))
     }
 
     fn prepare_send(&self, frame: SendFrame) -> Result<(SendRequest, Option<String>), FrameError> {

@@ -32,6 +32,7 @@ pub async fn replay(
     frame: ResumeFrame,
     outbound: mpsc::Sender<Outbound>,
 ) {
+    let reference = frame.reference;
     let mut named = HashMap::new();
     let mut unknown = Vec::new();
     for (room, rev) in frame.rooms {
@@ -47,7 +48,10 @@ pub async fn replay(
         Ok(plan) => plan,
         Err(error) => {
             let _ = outbound
-                .send(Outbound::Text(error_event(&failure(error))))
+                .send(Outbound::Text(error_event(&failure(
+                    error,
+                    reference.clone(),
+                ))))
                 .await;
             return;
         }
@@ -68,7 +72,10 @@ pub async fn replay(
             Err(ResumeError::RoomNotFound) => left.push(room.to_string()),
             Err(error) => {
                 let _ = outbound
-                    .send(Outbound::Text(error_event(&failure(error))))
+                    .send(Outbound::Text(error_event(&failure(
+                        error,
+                        reference.clone(),
+                    ))))
                     .await;
             }
         }
@@ -134,7 +141,7 @@ async fn wait_for_headroom(outbound: &mpsc::Sender<Outbound>) {
     }
 }
 
-fn failure(error: ResumeError) -> FrameError {
+fn failure(error: ResumeError, reference: Option<String>) -> FrameError {
     let (code, message) = match error {
         ResumeError::RoomNotFound => ("room_not_found", "room not found".to_owned()),
         ResumeError::InvalidLimit => ("invalid_request", error.to_string()),
@@ -147,7 +154,7 @@ fn failure(error: ResumeError) -> FrameError {
         }
     };
     FrameError {
-        reference: None,
+        reference,
         code,
         message,
     }
