@@ -4,17 +4,19 @@
 //! Layout: [`routes`] has one file per resource; [`dto`] the request and response bodies
 //! (never the domain types themselves, so the wire format is a deliberate contract);
 //! [`error`] the one [`ApiError`] every handler returns; [`extract`] the bearer-token
-//! extractor; [`ws`] the gateway that routes bus events to this node's connections.
+//! extractor; [`middleware`] the request ids and the access log; [`ws`] the gateway that
+//! routes bus events to this node's connections.
 
 pub mod dto;
 pub mod error;
 pub mod extract;
+pub mod middleware;
 pub mod routes;
 pub mod state;
 pub mod ws;
 
 pub use error::ApiError;
-pub use state::{AppState, HttpLimits, MetricsSource, Readiness, Sample};
+pub use state::{AppState, DependencyCheck, HttpLimits, MetricsSource, Readiness};
 pub use ws::Gateway;
 
 /// Registers every route and the JSON/query error handlers on an actix `App`.

@@ -10,6 +10,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer};
 use anyhow::Context;
 use chat_app::auth::AuthService;
@@ -26,6 +27,8 @@ use chat_http::{AppState, Gateway, HttpLimits};
 use chat_ports::{JobPayload, NewJob, Priority};
 use tokio::sync::watch;
 
+use crate::exporter::{self, NodeMetrics};
+use crate::readiness::redact;
 use crate::settings::Settings;
 use crate::wiring;
 
@@ -36,6 +39,8 @@ const SESSION_RETENTION_MILLIS: i64 = 30 * 24 * 3600 * 1000;
 
 /// Runs a node until SIGINT or SIGTERM, then shuts it down in order.
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+    // First, so that whatever any crate records from here on is exported.
+    let metrics_handle = exporter::install().context("installing the metrics recorder")?;
     let wiring = wiring::connect(&settings).await?;
     let ports = wiring.ports.clone();
     let config = AppConfig {
@@ -78,6 +83,10 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     );
     let worker_handles = workers.spawn(settings.workers, shutdown.clone());
     let pruner = tokio::spawn(prune_sessions_periodically(ports.clone(), shutdown.clone()));
+    let upkeep = tokio::spawn(exporter::run_upkeep(
+        metrics_handle.clone(),
+        shutdown.clone(),
+    ));
 
     let auth = Arc::new(AuthService::new(ports.clone()));
     auth.warm_up().await;
@@ -95,22 +104,26 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         presence: Arc::new(PresenceService::new(ports.clone(), config)),
         gateway: Arc::clone(&gateway),
         readiness: wiring.readiness.clone(),
-        metrics: wiring.metrics.clone(),
+        metrics: Arc::new(NodeMetrics::new(metrics_handle, Arc::clone(&ports.queue))),
         limits,
     };
     let listener = TcpListener::bind(settings.http_addr)
         .with_context(|| format!("binding {}", settings.http_addr))?;
     let address = listener.local_addr().context("reading the bound address")?;
     let grace = settings.shutdown_grace;
-    let server = HttpServer::new(move || App::new().configure(chat_http::configure(state.clone())))
-        .listen(listener)
-        .context("listening")?
-        .disable_signals()
-        .shutdown_timeout(grace.as_secs())
-        .run();
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(from_fn(chat_http::middleware::request_id))
+            .configure(chat_http::configure(state.clone()))
+    })
+    .listen(listener)
+    .context("listening")?
+    .disable_signals()
+    .shutdown_timeout(grace.as_secs())
+    .run();
     let handle = server.handle();
     let server_task = tokio::spawn(server);
-    tracing::info!(%address, database = %redact(&settings.database_url), "chat-server started");
+    tracing::info!(%address, database = %redact(&settings.database_url), log_format = ?settings.log_format, "chat-server started");
     // The one line on stdout: scripts and the end-to-end tests read the port from it.
     println!("chat-server listening on {address}");
 
@@ -129,6 +142,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         tracing::warn!(pending = ?ports.queue.pending().await.ok(), "shutdown grace ran out before the queue drained");
     }
     pruner.abort();
+    upkeep.abort();
     pump.abort();
     tracing::info!("chat-server stopped");
     Ok(())
@@ -182,34 +196,5 @@ async fn shutdown_signal() -> &'static str {
     {
         let _ = tokio::signal::ctrl_c().await;
         "SIGINT"
-    }
-}
-
-/// The database URL without its password, for logs.
-pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
-            let user = credentials.split(':').next().unwrap_or("");
-            format!("{}{}:***{}", &url[..scheme + 3], user, &url[at..])
-        }
-        _ => url.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redact;
-
-    #[test]
-    fn database_passwords_never_reach_the_logs() {
-        assert_eq!(
-            redact("postgres://chat:s3cret@db:5432/chat"),
-            "postgres://chat:***@db:5432/chat"
-        );
-        assert_eq!(
-            redact("sqlite://./data/chat.db?mode=rwc"),
-            "sqlite://./data/chat.db?mode=rwc"
-        );
     }
 }

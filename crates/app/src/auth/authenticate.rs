@@ -27,6 +27,7 @@ impl AuthService {
 
     /// Like [`authenticate`](Self::authenticate), and also refuses tokens of a revoked login.
     /// Used where a long-lived resource is opened (a WebSocket), where one lookup is cheap.
+    #[tracing::instrument(skip_all)]
     pub async fn authenticate_live(&self, access_token: &str) -> Result<AccessClaims, AuthError> {
         let claims = self.authenticate(access_token)?;
         match self.ports.sessions.find(claims.session_id).await {

@@ -23,6 +23,7 @@ fn unavailable(error: impl std::error::Error + Send + Sync + 'static) -> LoginEr
 
 impl AuthService {
     /// Checks the credentials and opens a new session with its first token pair.
+    #[tracing::instrument(skip_all)]
     pub async fn login(&self, username: &str, password: String) -> Result<TokenPair, LoginError> {
         let user = self.check_credentials(username, password).await?;
         let now = self.ports.clock.now();

@@ -1,16 +1,17 @@
 //! `/healthz`, `/readyz` and `/metrics`, outside `/api/v1` because orchestrators, not clients, call them.
 //!
 //! Liveness says only that the process answers, so a slow database never gets a healthy
-//! process restarted; readiness asks the stores, so a node that cannot reach them is taken
-//! out of the load balancer instead.
+//! process restarted; readiness asks each store this node uses and names the ones that did
+//! not answer, so a node that cannot reach them is taken out of the load balancer instead.
+//! The bodies say `up` or `down` and nothing more: the reason is logged, not shown.
 
 use actix_web::{web, HttpResponse};
-use serde_json::json;
+use serde_json::{json, Map, Value};
 
 use super::resource;
-use crate::{AppState, Sample};
+use crate::AppState;
 
-/// Registers both probes.
+/// Registers both probes and the metrics.
 pub(super) fn configure(config: &mut web::ServiceConfig) {
     config
         .service(resource("/healthz", "GET").route(web::get().to(healthz)))
@@ -18,33 +19,13 @@ pub(super) fn configure(config: &mut web::ServiceConfig) {
         .service(resource("/metrics", "GET").route(web::get().to(metrics)));
 }
 
-/// `GET /metrics` → the node's figures in the Prometheus text format.
+/// `GET /metrics` → every metric of the node in the Prometheus text format.
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    let mut samples = state.metrics.samples().await;
-    samples.push(Sample {
-        name: "chat_ws_connections",
-        help: "WebSocket connections open on this node.",
-        kind: "gauge",
-        value: state.gateway.connection_count() as f64,
-    });
+    // Read here rather than counted up and down, so the gauge can never drift.
+    metrics::gauge!("chat_ws_connections").set(state.gateway.connection_count() as f64);
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(render(&samples))
-}
-
-/// The Prometheus text exposition of `samples`.
-fn render(samples: &[Sample]) -> String {
-    let mut text = String::new();
-    for sample in samples {
-        text.push_str(&format!(
-            "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n",
-            name = sample.name,
-            help = sample.help,
-            kind = sample.kind,
-            value = sample.value,
-        ));
-    }
-    text
+        .body(state.metrics.render().await)
 }
 
 /// `GET /healthz` → 200 `{"status": "ok"}`.
@@ -52,33 +33,22 @@ async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
-/// `GET /readyz` → 200 `{"status": "ok"}`, or 503 `{"status": "unavailable", "reason"}`.
+/// `GET /readyz` → 200 `{"status": "ok", "dependencies": {"sql": "up", ...}}`, or 503 with
+/// `"status": "unavailable"` when any dependency is `down`.
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    match state.readiness.check().await {
-        Ok(()) => HttpResponse::Ok().json(json!({"status": "ok"})),
-        Err(reason) => {
-            tracing::warn!(%reason, "readiness check failed");
-            HttpResponse::ServiceUnavailable()
-                .json(json!({"status": "unavailable", "reason": reason}))
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn samples_render_in_the_prometheus_text_format() {
-        let text = render(&[Sample {
-            name: "chat_queue_pending",
-            help: "Jobs waiting or leased.",
-            kind: "gauge",
-            value: 3.0,
-        }]);
-        assert_eq!(
-            text,
-            "# HELP chat_queue_pending Jobs waiting or leased.\n# TYPE chat_queue_pending gauge\nchat_queue_pending 3\n"
-        );
+    let checks = state.readiness.check().await;
+    let ready = checks.iter().all(|check| check.up);
+    let dependencies: Map<String, Value> = checks
+        .iter()
+        .map(|check| {
+            let status = if check.up { "up" } else { "down" };
+            (check.name.to_owned(), Value::from(status))
+        })
+        .collect();
+    if ready {
+        HttpResponse::Ok().json(json!({"status": "ok", "dependencies": dependencies}))
+    } else {
+        HttpResponse::ServiceUnavailable()
+            .json(json!({"status": "unavailable", "dependencies": dependencies}))
     }
 }
