@@ -6,9 +6,16 @@
 //! of a request carries its `request_id`); pretty text is for a person at a terminal. stdout is
 //! kept for the one line that says where the server listens, which scripts and the end-to-end
 //! tests read.
+//!
+//! No level of `RUST_LOG` may put a secret in the log: on top of its filter, [`held_back`] caps
+//! the dependencies that would log one at `debug` or `trace` (sea-orm records each statement
+//! with its bound values, so a message body or a token hash, in its spans).
 
 use std::io::IsTerminal;
 
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::EnvFilter;
 
 use crate::settings::LogFormat;
@@ -34,11 +41,24 @@ pub fn init(format: LogFormat) {
             .flatten_event(true)
             .with_current_span(false)
             .with_span_list(true)
+            .finish()
+            .with(held_back())
             .try_init()
     } else {
         builder
             .with_target(false)
             .with_ansi(std::io::stderr().is_terminal())
+            .finish()
+            .with(held_back())
             .try_init()
     };
+}
+
+/// Everything allowed, except the targets that log statement values at `debug` and `trace`,
+/// which are held at `info` whatever `RUST_LOG` asks for.
+fn held_back() -> Targets {
+    Targets::new()
+        .with_default(LevelFilter::TRACE)
+        .with_target("sea_orm", LevelFilter::INFO)
+        .with_target("sea_orm_migration", LevelFilter::INFO)
 }
