@@ -119,7 +119,8 @@ fn record(method: &'static str, status: u16, seconds: f64) {
 mod tests {
     use actix_web::http::header::HeaderValue;
     use actix_web::middleware::from_fn;
-    use actix_web::{test, web, App, HttpResponse};
+    use actix_web::test::{init_service, TestRequest};
+    use actix_web::{web, App, HttpResponse};
 
     use super::*;
 
@@ -151,14 +152,14 @@ mod tests {
 
     #[actix_web::test]
     async fn the_response_carries_the_incoming_id_or_a_made_one() {
-        let app = test::init_service(
+        let app = init_service(
             App::new()
                 .wrap(from_fn(request_id))
                 .route("/x", web::get().to(HttpResponse::Ok)),
         )
         .await;
 
-        let kept = test::TestRequest::get()
+        let kept = TestRequest::get()
             .uri("/x?access_token=secret")
             .insert_header((REQUEST_ID_HEADER, "from-the-proxy"))
             .send_request(&app)
@@ -168,7 +169,7 @@ mod tests {
             "from-the-proxy"
         );
 
-        let made = test::TestRequest::get()
+        let made = TestRequest::get()
             .uri("/missing")
             .insert_header((REQUEST_ID_HEADER, "no spaces allowed"))
             .send_request(&app)
