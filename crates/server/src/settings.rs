@@ -221,4 +221,14 @@ mod tests {
         let error = settings(&[("CHAT_LOG_FORMAT", "xml")]).unwrap_err();
         assert!(error.to_string().contains("CHAT_LOG_FORMAT"));
     }
+
+    #[test]
+    fn start_up_waits_at_least_a_second_for_each_store() {
+        assert_eq!(
+            settings(&[]).unwrap().dependency_timeout,
+            Duration::from_secs(30)
+        );
+        let zero = settings(&[("CHAT_DEPENDENCY_TIMEOUT_SECS", "0")]).unwrap();
+        assert_eq!(zero.dependency_timeout, Duration::from_secs(1));
+    }
 }
