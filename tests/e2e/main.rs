@@ -19,7 +19,8 @@
 //! - `bad_input`: malformed requests over HTTP and WebSocket;
 //! - `websocket`: ping, late-joined rooms, per-connection ordering;
 //! - `durability`: `kill -9` after acknowledgements loses nothing;
-//! - `health`: liveness and readiness probes;
+//! - `health`: liveness and readiness probes, start-up failures and the metrics;
+//! - `logging`: JSON logs with request ids and without a single secret;
 //! - `cluster`: two nodes on one full stack: live delivery across nodes, cross-node races,
 //!   one history, `kill -9` of a node;
 //! - `faults`: Redis restarting and MongoDB going away under running nodes;
@@ -54,6 +55,7 @@ mod groups;
 mod health;
 mod history;
 mod limits;
+mod logging;
 mod message_changes;
 mod private_chat;
 mod races;

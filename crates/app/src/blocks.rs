@@ -38,6 +38,7 @@ impl BlockService {
     }
 
     /// `blocker` blocks `blocked`; blocking twice is one block.
+    #[tracing::instrument(skip_all, fields(blocker = %blocker, blocked = %blocked))]
     pub async fn block(&self, blocker: UserId, blocked: UserId) -> Result<(), BlockError> {
         self.check(blocker, blocked).await?;
         self.ports
@@ -48,6 +49,7 @@ impl BlockService {
     }
 
     /// `blocker` lifts their block of `blocked`; lifting none is fine.
+    #[tracing::instrument(skip_all, fields(blocker = %blocker, blocked = %blocked))]
     pub async fn unblock(&self, blocker: UserId, blocked: UserId) -> Result<(), BlockError> {
         self.check(blocker, blocked).await?;
         self.ports
@@ -58,6 +60,7 @@ impl BlockService {
     }
 
     /// Whether `blocker` has blocked `blocked`.
+    #[tracing::instrument(skip_all, fields(blocker = %blocker, blocked = %blocked))]
     pub async fn is_blocked(&self, blocker: UserId, blocked: UserId) -> Result<bool, BlockError> {
         self.ports
             .blocks

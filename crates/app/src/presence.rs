@@ -64,6 +64,7 @@ impl PresenceService {
 
     /// A connection of `user` opened; announces them online if it is their first and they
     /// were not merely within the grace period of a disconnect here.
+    #[tracing::instrument(skip_all, fields(user_id = %user))]
     pub async fn connected(&self, user: UserId) -> Result<(), PresenceError> {
         let first = self
             .ports
@@ -89,6 +90,7 @@ impl PresenceService {
 
     /// A connection of `user` closed; if it was their last, announces them offline after the
     /// grace period unless they came back meanwhile. Returns without waiting.
+    #[tracing::instrument(skip_all, fields(user_id = %user))]
     pub async fn disconnected(&self, user: UserId) -> Result<(), PresenceError> {
         let last = self
             .ports
@@ -125,6 +127,7 @@ impl PresenceService {
     /// The presence of those of `users` who share a room with `caller` (and of `caller`
     /// themselves), in the order asked, each once; the others are left out, so presence
     /// never tells a stranger whether an account is active.
+    #[tracing::instrument(skip_all, fields(user_id = %caller, users = users.len()))]
     pub async fn presence_of(
         &self,
         caller: UserId,

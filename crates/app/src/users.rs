@@ -33,6 +33,7 @@ impl UserService {
     }
 
     /// The user with this id.
+    #[tracing::instrument(skip_all, fields(user_id = %id))]
     pub async fn get(&self, id: UserId) -> Result<User, UserLookupError> {
         self.ports
             .users
@@ -43,6 +44,7 @@ impl UserService {
     }
 
     /// Up to [`SEARCH_LIMIT`] users whose username starts with `prefix` (case-insensitive).
+    #[tracing::instrument(skip_all)]
     pub async fn search(&self, prefix: &str) -> Result<Vec<User>, UserLookupError> {
         let prefix = prefix.trim().to_lowercase();
         self.ports

@@ -50,6 +50,7 @@ where
     concurrent_reservers_get_every_job_exactly_once(make(LONG_LEASE).await).await;
     reserve_returns_nothing_after_its_wait_when_no_job_is_ready(make(LONG_LEASE).await).await;
     pending_counts_waiting_and_leased_jobs_until_all_are_completed(make(LONG_LEASE).await).await;
+    waiting_counts_each_priority_class_without_the_leased_jobs(make(LONG_LEASE).await).await;
 }
 
 /// A job of `priority`, ready after `delay`.
@@ -278,4 +279,30 @@ pub async fn pending_counts_waiting_and_leased_jobs_until_all_are_completed(
         queue.complete(leased.id).await.expect("complete");
     }
     pending(0).await;
+}
+
+/// `waiting` counts each class's ready and delayed jobs, in the order of [`Priority::ALL`],
+/// and a leased job in none of them.
+pub async fn waiting_counts_each_priority_class_without_the_leased_jobs(queue: Arc<dyn JobQueue>) {
+    let counts = |interactive, normal, background| {
+        vec![
+            (Priority::Interactive, interactive),
+            (Priority::Normal, normal),
+            (Priority::Background, background),
+        ]
+    };
+    assert_eq!(queue.waiting().await.expect("waiting"), counts(0, 0, 0));
+    for (priority, delay) in [
+        (Priority::Interactive, Duration::ZERO),
+        (Priority::Normal, Duration::ZERO),
+        (Priority::Background, Duration::ZERO),
+        (Priority::Background, Duration::from_secs(3600)),
+    ] {
+        queue.enqueue(job(priority, delay)).await.expect("enqueue");
+    }
+    assert_eq!(queue.waiting().await.expect("waiting"), counts(1, 1, 2));
+
+    let leased = next_job(queue.as_ref()).await;
+    assert_eq!(leased.priority, Priority::Interactive);
+    assert_eq!(queue.waiting().await.expect("waiting"), counts(0, 1, 2));
 }

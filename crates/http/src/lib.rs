@@ -4,13 +4,16 @@
 //! Layout: [`routes`] has one file per resource; [`dto`] the request and response bodies
 //! (never the domain types themselves, so the wire format is a deliberate contract);
 //! [`error`] the one [`ApiError`] every handler returns; [`extract`] the bearer-token
-//! extractor; [`ws`] the gateway that routes bus events to this node's connections;
-//! [`openapi`] the OpenAPI 3.1 document, built from the same list that mounts the routes.
+//! extractor; [`middleware`] the request ids and the access log; [`limits`] the abuse limits;
+//! [`security`] CORS, the WebSocket origin check and security headers; [`ws`] the gateway
+//! that routes bus events to this node's connections; [`openapi`] the OpenAPI 3.1 document,
+//! built from the same list that mounts the routes.
 
 pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod limits;
+pub mod middleware;
 pub mod openapi;
 pub mod routes;
 pub mod security;
@@ -19,7 +22,8 @@ pub mod ws;
 
 pub use error::ApiError;
 pub use state::{
-    AppState, HttpLimits, MetricsSource, Readiness, Sample, DEFAULT_MAX_CONNECTIONS_PER_USER,
+    AppState, DependencyCheck, HttpLimits, MetricsSource, Readiness,
+    DEFAULT_MAX_CONNECTIONS_PER_USER,
 };
 pub use ws::Gateway;
 

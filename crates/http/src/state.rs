@@ -19,28 +19,28 @@ use crate::ws::Gateway;
 /// Answers whether this node's stores respond (`/readyz`).
 #[async_trait]
 pub trait Readiness: Send + Sync {
-    /// `Ok` when every store answers; otherwise which one did not.
-    async fn check(&self) -> Result<(), String>;
+    /// One answer per dependency this node uses, each within a bounded time.
+    async fn check(&self) -> Vec<DependencyCheck>;
 }
 
-/// One sample for `/metrics` (Prometheus text format).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Sample {
-    /// Metric name, e.g. `chat_mongodb_round_trips_total`.
+/// Whether one dependency answered the readiness check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DependencyCheck {
+    /// `sql`, `mongodb` or `redis`.
     pub name: &'static str,
-    /// One line saying what it counts.
-    pub help: &'static str,
-    /// `counter` or `gauge`.
-    pub kind: &'static str,
-    /// The value now.
-    pub value: f64,
+    /// Whether it answered in time.
+    pub up: bool,
 }
 
-/// What the node knows about itself beyond the delivery layer (stores, queue), for `/metrics`.
+/// This node's metrics for `/metrics`, in the Prometheus text format.
+///
+/// Counters and histograms are recorded where things happen, through the `metrics` facade;
+/// the source samples what is only known by asking (queue depth, say) and renders them all.
 #[async_trait]
 pub trait MetricsSource: Send + Sync {
-    /// The current samples; a source that cannot be read is left out, never an error.
-    async fn samples(&self) -> Vec<Sample>;
+    /// Samples the scrape-time figures, then renders every metric; a figure that cannot be
+    /// read is left at its last value, never an error.
+    async fn render(&self) -> String;
 }
 
 /// WebSocket connections per user and node unless configured otherwise: a handful of

@@ -126,4 +126,7 @@ pub trait JobQueue: Send + Sync {
     async fn retry(&self, id: JobId, delay: Duration) -> Result<(), QueueError>;
     /// Jobs waiting or leased: zero means the queue is drained.
     async fn pending(&self) -> Result<usize, QueueError>;
+    /// Jobs waiting in each priority class, ready or delayed (leased ones are not counted),
+    /// for every priority of [`Priority::ALL`] in that order.
+    async fn waiting(&self) -> Result<Vec<(Priority, usize)>, QueueError>;
 }

@@ -31,6 +31,8 @@ use chat_ports::{JobPayload, NewJob, Priority};
 use tokio::sync::watch;
 
 use crate::protection::Profile;
+use crate::exporter::{self, NodeMetrics};
+use crate::readiness::redact;
 use crate::settings::Settings;
 use crate::wiring;
 
@@ -41,6 +43,8 @@ const SESSION_RETENTION_MILLIS: i64 = 30 * 24 * 3600 * 1000;
 
 /// Runs a node until SIGINT or SIGTERM, then shuts it down in order.
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+    // First, so that whatever any crate records from here on is exported.
+    let metrics_handle = exporter::install().context("installing the metrics recorder")?;
     let wiring = wiring::connect(&settings).await?;
     let ports = wiring.ports.clone();
     let config = AppConfig {
@@ -90,6 +94,10 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     );
     let worker_handles = workers.spawn(settings.workers, shutdown.clone());
     let pruner = tokio::spawn(prune_sessions_periodically(ports.clone(), shutdown.clone()));
+    let upkeep = tokio::spawn(exporter::run_upkeep(
+        metrics_handle.clone(),
+        shutdown.clone(),
+    ));
 
     let auth = Arc::new(AuthService::new(ports.clone()));
     auth.warm_up().await;
@@ -108,7 +116,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         admin: Arc::new(AdminService::new(ports.clone(), settings.admin_policy())),
         gateway: Arc::clone(&gateway),
         readiness: wiring.readiness.clone(),
-        metrics: wiring.metrics.clone(),
+        metrics: Arc::new(NodeMetrics::new(metrics_handle, Arc::clone(&ports.queue))),
         limits,
     };
     let listener = TcpListener::bind(settings.http_addr)
@@ -119,6 +127,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         App::new()
             .wrap(from_fn(security_headers))
             .wrap(cors(state.limits.allowed_origins.clone()))
+            .wrap(from_fn(chat_http::middleware::request_id))
             .configure(chat_http::configure(state.clone()))
     })
     .listen(listener)
@@ -128,7 +137,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     .run();
     let handle = server.handle();
     let server_task = tokio::spawn(server);
-    tracing::info!(%address, database = %redact(&settings.database_url), "chat-server started");
+    tracing::info!(%address, database = %redact(&settings.database_url), log_format = ?settings.log_format, "chat-server started");
     // The one line on stdout: scripts and the end-to-end tests read the port from it.
     println!("chat-server listening on {address}");
 
@@ -147,6 +156,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         tracing::warn!(pending = ?ports.queue.pending().await.ok(), "shutdown grace ran out before the queue drained");
     }
     pruner.abort();
+    upkeep.abort();
     pump.abort();
     tracing::info!("chat-server stopped");
     Ok(())
@@ -226,34 +236,5 @@ async fn shutdown_signal() -> &'static str {
     {
         let _ = tokio::signal::ctrl_c().await;
         "SIGINT"
-    }
-}
-
-/// The database URL without its password, for logs.
-pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
-            let user = credentials.split(':').next().unwrap_or("");
-            format!("{}{}:***{}", &url[..scheme + 3], user, &url[at..])
-        }
-        _ => url.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redact;
-
-    #[test]
-    fn database_passwords_never_reach_the_logs() {
-        assert_eq!(
-            redact("postgres://chat:s3cret@db:5432/chat"),
-            "postgres://chat:***@db:5432/chat"
-        );
-        assert_eq!(
-            redact("sqlite://./data/chat.db?mode=rwc"),
-            "sqlite://./data/chat.db?mode=rwc"
-        );
     }
 }

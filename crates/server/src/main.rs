@@ -8,7 +8,9 @@
 
 mod application;
 mod commands;
+mod exporter;
 mod protection;
+mod readiness;
 mod secret;
 mod settings;
 mod telemetry;
@@ -18,7 +20,7 @@ use settings::Settings;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    telemetry::init();
+    telemetry::init(settings::LogFormat::from_env());
     // One TLS crypto provider for every client (sqlx, MongoDB), chosen here rather than by
     // whichever dependency asks first.
     if rustls::crypto::ring::default_provider()

@@ -69,6 +69,48 @@ pub struct Settings {
     /// `CHAT_ADMIN_TOKEN`: a bearer token that opens `/api/v1/admin/*` without an account
     /// (at least 32 bytes); its `Debug` is redacted.
     pub admin_token: Option<AdminToken>,
+    /// `CHAT_LOG_FORMAT`: how log lines on stderr look (`json`, `pretty` or `auto`).
+    pub log_format: LogFormat,
+    /// `CHAT_DEPENDENCY_TIMEOUT_SECS`: how long start-up waits for each configured store
+    /// (SQL, MongoDB, Redis) before giving up with an error that names it.
+    pub dependency_timeout: Duration,
+}
+
+/// How log lines on stderr look (`CHAT_LOG_FORMAT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// One JSON object per line, for log shippers.
+    Json,
+    /// Human-readable lines, coloured on a terminal.
+    Pretty,
+    /// Pretty when stderr is a terminal, JSON otherwise (a container, a pipe, a file).
+    #[default]
+    Auto,
+}
+
+impl FromStr for LogFormat {
+    type Err = anyhow::Error;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "json" => Ok(Self::Json),
+            "pretty" => Ok(Self::Pretty),
+            "auto" => Ok(Self::Auto),
+            other => bail!("CHAT_LOG_FORMAT must be json, pretty or auto, got {other:?}"),
+        }
+    }
+}
+
+impl LogFormat {
+    /// `CHAT_LOG_FORMAT` from the process environment, read before everything else so that even
+    /// a settings error is logged in the chosen format; a bad value is reported by
+    /// [`Settings::from_env`] and falls back to `auto` here.
+    pub fn from_env() -> Self {
+        std::env::var("CHAT_LOG_FORMAT")
+            .ok()
+            .and_then(|raw| raw.parse().ok())
+            .unwrap_or_default()
+    }
 }
 
 /// The admin token from the environment. Never printed: its `Debug` shows `***`.
@@ -175,6 +217,13 @@ impl Settings {
             profile,
             admin_users: admin_users(get("CHAT_ADMIN_USERS"))?,
             admin_token: admin_token(get("CHAT_ADMIN_TOKEN"))?,
+            dependency_timeout: Duration::from_secs(
+                parse(&get, "CHAT_DEPENDENCY_TIMEOUT_SECS", 30)?.max(1),
+            ),
+            log_format: match get("CHAT_LOG_FORMAT") {
+                Some(raw) => raw.parse()?,
+                None => LogFormat::Auto,
+            },
         })
     }
 
@@ -269,5 +318,26 @@ mod tests {
         assert!(settings(&[("CHAT_ADMIN_USERS", "alice,no spaces")]).is_err());
         let error = settings(&[("CHAT_ADMIN_TOKEN", "short-secret")]).unwrap_err();
         assert!(!error.to_string().contains("short-secret"));
+    }
+
+    #[test]
+    fn the_log_format_is_json_pretty_or_auto() {
+        assert_eq!(settings(&[]).unwrap().log_format, LogFormat::Auto);
+        let json = settings(&[("CHAT_LOG_FORMAT", "JSON")]).unwrap();
+        assert_eq!(json.log_format, LogFormat::Json);
+        let pretty = settings(&[("CHAT_LOG_FORMAT", "pretty")]).unwrap();
+        assert_eq!(pretty.log_format, LogFormat::Pretty);
+        let error = settings(&[("CHAT_LOG_FORMAT", "xml")]).unwrap_err();
+        assert!(error.to_string().contains("CHAT_LOG_FORMAT"));
+    }
+
+    #[test]
+    fn start_up_waits_at_least_a_second_for_each_store() {
+        assert_eq!(
+            settings(&[]).unwrap().dependency_timeout,
+            Duration::from_secs(30)
+        );
+        let zero = settings(&[("CHAT_DEPENDENCY_TIMEOUT_SECS", "0")]).unwrap();
+        assert_eq!(zero.dependency_timeout, Duration::from_secs(1));
     }
 }

@@ -10,7 +10,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use async_trait::async_trait;
 use chat_app::Ports;
 use chat_auth::{BcryptPasswordHasher, JwtTokenIssuer};
 use chat_memory::{
@@ -21,6 +20,7 @@ use chat_ports::{EventBus, JobQueue, MessageStore, PresenceTracker};
 use chat_redis::{RedisEventBus, RedisJobQueue, RedisPresence};
 use chat_sql::SqlDatabase;
 
+use crate::readiness::{at_start, StoreReadiness};
 use crate::secret;
 use crate::settings::Settings;
 
@@ -33,8 +33,6 @@ pub struct Wiring {
     pub ports: Ports,
     /// What `/readyz` asks.
     pub readiness: Arc<StoreReadiness>,
-    /// What `/metrics` reports of the stores and the queue.
-    pub metrics: Arc<NodeMetrics>,
 }
 
 impl std::fmt::Debug for Wiring {
@@ -55,13 +53,19 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<Wiring> {
     let secret = secret::load_or_create(settings.jwt_secret.as_deref(), &settings.data_dir)?;
     let (messages, mongo): (Arc<dyn MessageStore>, _) = match &settings.mongodb_uri {
         Some(uri) => {
-            let store = MongoMessageStore::connect(uri, database.sequences())
-                .await
-                .context("connecting to MongoDB (CHAT_MONGODB_URI)")?;
-            store
-                .ensure_indexes()
-                .await
-                .context("creating the MongoDB indexes")?;
+            // The driver connects lazily: creating the indexes is the first round trip.
+            let store = at_start(
+                "MongoDB",
+                "CHAT_MONGODB_URI",
+                uri,
+                settings.dependency_timeout,
+                async {
+                    let store = MongoMessageStore::connect(uri, database.sequences()).await?;
+                    store.ensure_indexes().await?;
+                    Ok::<_, chat_ports::StoreError>(store)
+                },
+            )
+            .await?;
             let store = Arc::new(store);
             (store.clone(), Some(store))
         }
@@ -85,6 +89,16 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<Wiring> {
             // Each process is its own node for presence counting.
             let node = chat_domain::ids::Uuid::now_v7().to_string();
             let presence = RedisPresence::new(pool, &format!("{prefix}:presence"), &node);
+            // The pool connects lazily: ask once now, so a Redis that is not there stops the
+            // start instead of every later operation.
+            at_start(
+                "Redis",
+                "CHAT_REDIS_URL",
+                url,
+                settings.dependency_timeout,
+                queue.pending(),
+            )
+            .await?;
             (Arc::new(queue), Arc::new(bus), Arc::new(presence))
         }
         None => (
@@ -93,14 +107,10 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<Wiring> {
             Arc::new(InProcessPresence::new()),
         ),
     };
-    let metrics = Arc::new(NodeMetrics {
-        mongo: mongo.clone(),
-        queue: Arc::clone(&queue),
-    });
     let readiness = Arc::new(StoreReadiness {
         database: Arc::clone(&database),
         mongo,
-        queue: settings.redis_url.as_ref().map(|_| Arc::clone(&queue)),
+        redis: settings.redis_url.as_ref().map(|_| Arc::clone(&queue)),
     });
     let ports = Ports {
         users: database.users(),
@@ -118,18 +128,19 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<Wiring> {
         clock: Arc::new(SystemClock),
         ids: Arc::new(UuidV7Ids),
     };
-    Ok(Wiring {
-        ports,
-        readiness,
-        metrics,
-    })
+    Ok(Wiring { ports, readiness })
 }
 
 /// Opens the SQL database and, when configured, brings its schema up to date.
 pub async fn open_database(settings: &Settings) -> anyhow::Result<Arc<SqlDatabase>> {
-    let database = SqlDatabase::connect(&settings.database_url)
-        .await
-        .context("connecting to the SQL database (CHAT_DATABASE_URL)")?;
+    let database = at_start(
+        "the SQL database",
+        "CHAT_DATABASE_URL",
+        &settings.database_url,
+        settings.dependency_timeout,
+        SqlDatabase::connect(&settings.database_url),
+    )
+    .await?;
     if settings.migrate_on_start {
         database
             .migrate()
@@ -137,77 +148,4 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<Arc<SqlDatabas
             .context("running the SQL migrations")?;
     }
     Ok(Arc::new(database))
-}
-
-/// `/readyz`: the node is ready when every store it uses answers.
-pub struct StoreReadiness {
-    database: Arc<SqlDatabase>,
-    mongo: Option<Arc<MongoMessageStore>>,
-    /// The Redis queue, when Redis is configured (asking its depth is a cheap round trip).
-    queue: Option<Arc<dyn JobQueue>>,
-}
-
-impl std::fmt::Debug for StoreReadiness {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StoreReadiness")
-            .field("mongo", &self.mongo.is_some())
-            .field("redis", &self.queue.is_some())
-            .finish_non_exhaustive()
-    }
-}
-
-#[async_trait]
-impl chat_http::Readiness for StoreReadiness {
-    async fn check(&self) -> Result<(), String> {
-        self.database
-            .ping()
-            .await
-            .map_err(|e| format!("sql: {e}"))?;
-        if let Some(mongo) = &self.mongo {
-            mongo.ping().await.map_err(|e| format!("mongodb: {e}"))?;
-        }
-        if let Some(queue) = &self.queue {
-            queue.pending().await.map_err(|e| format!("redis: {e}"))?;
-        }
-        Ok(())
-    }
-}
-
-/// `/metrics`: the figures only the wiring can see (MongoDB round trips, queue depth).
-pub struct NodeMetrics {
-    mongo: Option<Arc<MongoMessageStore>>,
-    queue: Arc<dyn JobQueue>,
-}
-
-impl std::fmt::Debug for NodeMetrics {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NodeMetrics")
-            .field("mongo", &self.mongo.is_some())
-            .finish_non_exhaustive()
-    }
-}
-
-#[async_trait]
-impl chat_http::MetricsSource for NodeMetrics {
-    async fn samples(&self) -> Vec<chat_http::Sample> {
-        let mut samples = Vec::new();
-        if let Some(mongo) = &self.mongo {
-            samples.push(chat_http::Sample {
-                name: "chat_mongodb_round_trips_total",
-                help: "Commands this node sent to MongoDB.",
-                kind: "counter",
-                value: mongo.round_trips() as f64,
-            });
-        }
-        match self.queue.pending().await {
-            Ok(pending) => samples.push(chat_http::Sample {
-                name: "chat_queue_pending",
-                help: "Jobs waiting or leased on the job queue.",
-                kind: "gauge",
-                value: pending as f64,
-            }),
-            Err(error) => tracing::warn!(%error, "metrics: queue depth unavailable"),
-        }
-        samples
-    }
 }

@@ -182,13 +182,46 @@ impl Drop for TestApp {
     }
 }
 
-/// Starts the binary on `data_dir` with `env` on top of the defaults and returns it with the
-/// address from its listening line.
-async fn start_server(
-    data_dir: &TempDir,
-    env: &[(String, String)],
-    logs: &Arc<Mutex<String>>,
-) -> (Child, String) {
+/// How a server that must not start ended: its exit status (`None`: still running at the
+/// deadline, then killed) and everything it printed.
+#[derive(Debug)]
+pub struct FailedStart {
+    pub status: Option<std::process::ExitStatus>,
+    pub output: String,
+}
+
+/// Starts the binary with `env` on a fresh data directory, expecting it to exit on its own
+/// within `timeout` without ever listening (a dependency it cannot reach, say).
+pub async fn start_expecting_exit(env: Vec<(String, String)>, timeout: Duration) -> FailedStart {
+    let data_dir = tempfile::tempdir().expect("creating the temporary data directory");
+    let logs = Arc::new(Mutex::new(String::new()));
+    let mut child = server_command(&data_dir, &env)
+        .spawn()
+        .expect("spawning chat-server");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let stderr = child.stderr.take().expect("piped stderr");
+    drain(stdout, "stdout", Arc::clone(&logs), None);
+    drain(stderr, "stderr", Arc::clone(&logs), None);
+    let deadline = tokio::time::Instant::now() + timeout;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("polling the server process") {
+            break Some(status);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    // The reader threads finish once the pipes close with the process.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let output = logs.lock().expect("log buffer").clone();
+    FailedStart { status, output }
+}
+
+/// The command that runs the binary on `data_dir` with `env` on top of the defaults.
+fn server_command(data_dir: &TempDir, env: &[(String, String)]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_chat-server"));
     command
         .current_dir(data_dir.path())
@@ -211,7 +244,19 @@ async fn start_server(
         command.env_remove(variable);
     }
     command.envs(env.iter().map(|(key, value)| (key, value)));
-    let mut child = command.spawn().expect("spawning chat-server");
+    command
+}
+
+/// Starts the binary on `data_dir` with `env` on top of the defaults and returns it with the
+/// address from its listening line.
+async fn start_server(
+    data_dir: &TempDir,
+    env: &[(String, String)],
+    logs: &Arc<Mutex<String>>,
+) -> (Child, String) {
+    let mut child = server_command(data_dir, env)
+        .spawn()
+        .expect("spawning chat-server");
 
     let stdout = child.stdout.take().expect("piped stdout");
     let stderr = child.stderr.take().expect("piped stderr");

@@ -35,7 +35,7 @@ mod users;
 mod ws;
 
 #[allow(unused_imports)]
-pub use app::{spawn_app, spawn_app_with, TestApp};
+pub use app::{spawn_app, spawn_app_with, start_expecting_exit, TestApp};
 #[allow(unused_imports)]
 pub use assertions::{
     assert_acknowledged_once, assert_error, assert_error_status, assert_gapless,

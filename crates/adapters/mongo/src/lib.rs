@@ -41,6 +41,7 @@ mod append;
 mod document;
 mod edits;
 mod error;
+mod figures;
 mod gaps;
 mod in_flight;
 mod reads;

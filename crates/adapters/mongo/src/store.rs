@@ -82,10 +82,18 @@ impl MongoMessageStore {
         // and monitoring heartbeats do not), so this counts the round trips operations cost.
         let round_trips = Arc::new(AtomicU64::new(0));
         let counter = Arc::clone(&round_trips);
-        options.command_event_handler = Some(EventHandler::callback(move |event| {
-            if let CommandEvent::Started(_) = event {
+        options.command_event_handler = Some(EventHandler::callback(move |event| match event {
+            CommandEvent::Started(_) => {
                 counter.fetch_add(1, Ordering::Relaxed);
+                metrics::counter!("chat_mongodb_round_trips_total").increment(1);
             }
+            CommandEvent::Succeeded(done) => {
+                crate::figures::record(&done.command_name, done.duration);
+            }
+            CommandEvent::Failed(failed) => {
+                crate::figures::record(&failed.command_name, failed.duration);
+            }
+            _ => {}
         }));
         let name = options
             .default_database

@@ -43,6 +43,7 @@
 //! past the blocking time, so the client never gives up on a command that is meant to block.
 
 pub mod bus;
+mod figures;
 pub mod presence;
 pub mod queue;
 

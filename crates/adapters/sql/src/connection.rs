@@ -59,7 +59,7 @@ impl SqlDatabase {
     /// size of the read pool; the writer is always one connection).
     pub async fn connect_with(url: &str, max_connections: u32) -> Result<Self, StoreError> {
         let max_connections = max_connections.max(1);
-        let handles = if url.starts_with("sqlite:") {
+        let mut handles = if url.starts_with("sqlite:") {
             crate::sqlite::connect(url, max_connections).await?
         } else {
             let mut options = ConnectOptions::new(url);
@@ -74,6 +74,8 @@ impl SqlDatabase {
                 read: pool,
             }
         };
+        crate::figures::observe(&mut handles.write);
+        crate::figures::observe(&mut handles.read);
         Ok(Self { handles })
     }
 

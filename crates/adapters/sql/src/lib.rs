@@ -23,6 +23,7 @@ mod decode;
 mod edits;
 mod entity;
 mod error;
+mod figures;
 mod groups;
 mod invites;
 mod joins;

@@ -28,6 +28,7 @@ impl AuthService {
     /// Like [`authenticate`](Self::authenticate), and also refuses tokens of a revoked login
     /// or of a locked account. Used where a long-lived resource is opened (a WebSocket), where
     /// two lookups are cheap.
+    #[tracing::instrument(skip_all)]
     pub async fn authenticate_live(&self, access_token: &str) -> Result<AccessClaims, AuthError> {
         let claims = self.authenticate(access_token)?;
         let unavailable = |error: chat_ports::StoreError| AuthError::Unavailable(Box::new(error));

@@ -27,6 +27,7 @@ fn unavailable(error: impl std::error::Error + Send + Sync + 'static) -> LoginEr
 
 impl AuthService {
     /// Checks the credentials and opens a new session on `device` with its first token pair.
+    #[tracing::instrument(skip_all)]
     pub async fn login(
         &self,
         username: &str,

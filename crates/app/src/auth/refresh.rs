@@ -35,6 +35,7 @@ impl AuthService {
     ///
     /// A token that was already spent means someone replayed it: the session is revoked (every
     /// token descended from its login stops working and its connections close).
+    #[tracing::instrument(skip_all)]
     pub async fn refresh(&self, refresh_token: &str) -> Result<TokenPair, RefreshError> {
         let unavailable =
             |e: Box<dyn std::error::Error + Send + Sync>| RefreshError::Unavailable(e);
@@ -91,6 +92,7 @@ impl AuthService {
     }
 
     /// Ends the session that issued `refresh_token` and closes its connections.
+    #[tracing::instrument(skip_all)]
     pub async fn logout(&self, refresh_token: &str) -> Result<(), LogoutError> {
         let hash = self.ports.tokens.hash_refresh_token(refresh_token);
         let now = self.ports.clock.now();

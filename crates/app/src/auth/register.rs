@@ -25,6 +25,7 @@ pub enum RegisterError {
 
 impl AuthService {
     /// Creates an account; the username is stored lowercase.
+    #[tracing::instrument(skip_all)]
     pub async fn register(&self, username: &str, password: String) -> Result<User, RegisterError> {
         let username = Username::parse(username)?;
         let password = Password::parse(password)?;

@@ -60,6 +60,7 @@ pub enum CancelInviteError {
 
 impl GroupService {
     /// `user` accepts invite `id` and joins its group; returns the group as they now see it.
+    #[tracing::instrument(skip_all, fields(user_id = %user, invite_id = %id))]
     pub async fn accept_invite(
         &self,
         user: UserId,
@@ -113,6 +114,7 @@ impl GroupService {
     }
 
     /// `user` declines invite `id`.
+    #[tracing::instrument(skip_all, fields(user_id = %user, invite_id = %id))]
     pub async fn decline_invite(
         &self,
         user: UserId,
@@ -141,6 +143,7 @@ impl GroupService {
     }
 
     /// `user` (the inviter, or an owner or admin of the group) withdraws invite `id`.
+    #[tracing::instrument(skip_all, fields(user_id = %user, invite_id = %id))]
     pub async fn cancel_invite(&self, user: UserId, id: InviteId) -> Result<(), CancelInviteError> {
         let unavailable = CancelInviteError::Unavailable;
         let invite = self

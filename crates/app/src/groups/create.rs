@@ -57,6 +57,7 @@ impl GroupService {
     /// Creates a group owned by `owner` and invites the listed users. Every invitee, and the
     /// owner's rooms-per-user limit, is checked before anything is stored, so a refused
     /// creation leaves nothing behind.
+    #[tracing::instrument(skip_all, fields(owner = %owner))]
     pub async fn create_group(
         &self,
         owner: UserId,

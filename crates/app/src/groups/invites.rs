@@ -66,6 +66,7 @@ from_access!(InviteError);
 
 impl GroupService {
     /// `inviter` (owner or admin of `room`) invites `invitee`, who hears of it at once.
+    #[tracing::instrument(skip_all, fields(inviter = %inviter, room_id = %room, invitee = %invitee))]
     pub async fn invite(
         &self,
         inviter: UserId,
@@ -117,6 +118,7 @@ impl GroupService {
 
     /// The invites waiting for `user`, oldest first, without expired ones or ones whose
     /// group is gone.
+    #[tracing::instrument(skip_all, fields(user_id = %user))]
     pub async fn list_invites(&self, user: UserId) -> Result<Vec<PendingInvite>, ListInvitesError> {
         let unavailable = ListInvitesError::Unavailable;
         let now = self.ports.clock.now();

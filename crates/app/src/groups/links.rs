@@ -87,6 +87,7 @@ from_access!(CreateLinkError, RevokeLinkError);
 
 impl GroupService {
     /// `user` (owner or admin of `room`) makes an invite link.
+    #[tracing::instrument(skip_all, fields(user_id = %user, room_id = %room))]
     pub async fn create_link(
         &self,
         user: UserId,
@@ -120,6 +121,7 @@ impl GroupService {
 
     /// `user` joins the group of link `token`; returns the group as they now see it. Joining
     /// a group one belongs to already uses nothing up and answers the same.
+    #[tracing::instrument(skip_all, fields(user_id = %user))]
     pub async fn join_by_link(
         &self,
         user: UserId,
@@ -177,6 +179,7 @@ impl GroupService {
     }
 
     /// `user` (owner or admin of `room`) revokes link `token` of it.
+    #[tracing::instrument(skip_all, fields(user_id = %user, room_id = %room))]
     pub async fn revoke_link(
         &self,
         user: UserId,

@@ -85,6 +85,7 @@ impl From<Access> for LeaveError {
 
 impl GroupService {
     /// Up to `limit` members of `room` whose user id is above `after`, for a member.
+    #[tracing::instrument(skip_all, fields(user_id = %user, room_id = %room))]
     pub async fn members_page(
         &self,
         user: UserId,
@@ -119,6 +120,7 @@ impl GroupService {
 
     /// `actor` removes `target` from `room`. The owner removes anyone; an admin removes plain
     /// members; removing oneself is leaving.
+    #[tracing::instrument(skip_all, fields(actor = %actor, room_id = %room, target = %target))]
     pub async fn remove_member(
         &self,
         actor: UserId,
@@ -168,6 +170,7 @@ impl GroupService {
 
     /// `user` leaves `room`. An owner who leaves hands the group to the longest-standing
     /// admin, else to the longest-standing member; an owner who was alone deletes it.
+    #[tracing::instrument(skip_all, fields(user_id = %user, room_id = %room))]
     pub async fn leave(&self, user: UserId, room: RoomId) -> Result<(), LeaveError> {
         let (_, membership) = self.require_role(room, user, ANY_ROLE).await?;
         let unavailable = LeaveError::Unavailable;

@@ -111,6 +111,7 @@ from_access!(
 
 impl GroupService {
     /// `user` (owner or admin) renames or describes `room`; every member hears of it.
+    #[tracing::instrument(skip_all, fields(user_id = %user, room_id = %room))]
     pub async fn update_group(
         &self,
         user: UserId,
@@ -159,6 +160,7 @@ impl GroupService {
 
     /// The owner makes `target` an admin or a plain member; setting the role they have
     /// already changes and announces nothing.
+    #[tracing::instrument(skip_all, fields(owner = %owner, room_id = %room, target = %target))]
     pub async fn change_role(
         &self,
         owner: UserId,
@@ -197,6 +199,7 @@ impl GroupService {
     }
 
     /// The owner hands `room` to the member `to` and becomes an admin.
+    #[tracing::instrument(skip_all, fields(owner = %owner, room_id = %room, to = %to))]
     pub async fn transfer_ownership(
         &self,
         owner: UserId,
@@ -226,6 +229,7 @@ impl GroupService {
 
     /// The owner deletes `room` with its messages, invites and links; every member stops
     /// receiving it.
+    #[tracing::instrument(skip_all, fields(owner = %owner, room_id = %room))]
     pub async fn delete_group(&self, owner: UserId, room: RoomId) -> Result<(), DeleteGroupError> {
         self.require_role(room, owner, OWNER).await?;
         self.ports

@@ -83,6 +83,7 @@ from_membership!(EditHistoryError);
 
 impl MessagingService {
     /// Replaces the body of `user`'s message `id` in `room` and tells the room.
+    #[tracing::instrument(skip_all, fields(user_id = %user, room_id = %room, message_id = %id))]
     pub async fn edit(
         &self,
         user: UserId,
@@ -123,6 +124,7 @@ impl MessagingService {
     /// Turns message `id` of `room` into a tombstone and tells the room. The author may delete
     /// their own messages; a group's owner and admins anyone's. Deleting a tombstone again
     /// changes nothing and announces nothing.
+    #[tracing::instrument(skip_all, fields(user_id = %user, room_id = %room, message_id = %id))]
     pub async fn delete(
         &self,
         user: UserId,
@@ -165,6 +167,7 @@ impl MessagingService {
 
     /// The earlier bodies of message `id` of `room`, oldest first, for a member. A deleted
     /// message has none: its history goes with it.
+    #[tracing::instrument(skip_all, fields(user_id = %user, room_id = %room, message_id = %id))]
     pub async fn edit_history(
         &self,
         user: UserId,

@@ -45,6 +45,7 @@ impl From<MembershipError> for HistoryError {
 
 impl MessagingService {
     /// Up to `limit` messages of `room` at `cursor`, oldest first, for a member.
+    #[tracing::instrument(skip_all, fields(user_id = %user, room_id = %room))]
     pub async fn history(
         &self,
         user: UserId,

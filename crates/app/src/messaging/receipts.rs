@@ -44,6 +44,7 @@ enum Marker {
 impl MessagingService {
     /// `user` has read `room` up to `seq`. Returns the new marker when it moved, `None` when it
     /// was already there or beyond.
+    #[tracing::instrument(skip_all, fields(user_id = %user, room_id = %room))]
     pub async fn mark_read(
         &self,
         user: UserId,
@@ -55,6 +56,7 @@ impl MessagingService {
 
     /// `user`'s devices received everything of `room` up to `seq`. Returns the new marker
     /// when it moved, `None` when it was already there or beyond.
+    #[tracing::instrument(skip_all, fields(user_id = %user, room_id = %room))]
     pub async fn mark_delivered(
         &self,
         user: UserId,

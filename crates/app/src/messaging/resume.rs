@@ -68,6 +68,7 @@ impl From<MembershipError> for ResumeError {
 impl MessagingService {
     /// Splits the rooms a reconnecting `user` named (with the last rev seen in each) into
     /// those to replay and those they left, and reads every current room's latest rev.
+    #[tracing::instrument(skip_all, fields(user_id = %user, rooms = named.len()))]
     pub async fn resume_plan(
         &self,
         user: UserId,
@@ -111,6 +112,7 @@ impl MessagingService {
 
     /// Up to `limit` changes of `room` after rev `after`, for a member. Membership is checked
     /// on every page, so a user removed during a long replay stops getting the room at once.
+    #[tracing::instrument(skip_all, fields(user_id = %user, room_id = %room))]
     pub async fn changes_page(
         &self,
         user: UserId,

@@ -46,6 +46,7 @@ pub struct RoomListing {
 
 impl MessagingService {
     /// Every room of `user`, most recent activity first.
+    #[tracing::instrument(skip_all, fields(user_id = %user))]
     pub async fn list_rooms(&self, user: UserId) -> Result<Vec<RoomListing>, RoomError> {
         let rooms = self
             .ports
@@ -92,6 +93,7 @@ impl MessagingService {
     }
 
     /// The ids of every room of `user` (what a new connection subscribes to).
+    #[tracing::instrument(skip_all, fields(user_id = %user))]
     pub async fn room_ids(&self, user: UserId) -> Result<Vec<RoomId>, RoomError> {
         let rooms = self
             .ports
@@ -103,6 +105,7 @@ impl MessagingService {
     }
 
     /// One room of `user`, counted like the room list.
+    #[tracing::instrument(skip_all, fields(user_id = %user, room_id = %room))]
     pub async fn get_room(&self, user: UserId, room: RoomId) -> Result<RoomListing, RoomError> {
         let membership = self.require_membership(room, user).await?;
         let found = self

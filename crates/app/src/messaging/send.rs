@@ -123,6 +123,7 @@ struct CommitTimeout;
 
 impl MessagingService {
     /// Validates, routes and durably stores one message; see the module docs for guarantees.
+    #[tracing::instrument(skip_all, fields(message_id = %request.id, user_id = %request.sender, target = ?request.target))]
     pub async fn send(&self, request: SendRequest) -> Result<SendOutcome, SendError> {
         let body = MessageBody::parse(&request.body, self.config.max_body_chars)?;
         let client_msg_id = request

@@ -75,6 +75,7 @@ impl TypingThrottle {
 impl MessagingService {
     /// Tells the other members of `room` that `user` is typing, unless this node relayed the
     /// same a moment ago. Returns whether it was relayed.
+    #[tracing::instrument(skip_all, fields(user_id = %user, room_id = %room))]
     pub async fn typing(&self, user: UserId, room: RoomId) -> Result<bool, TypingError> {
         self.require_membership(room, user).await?;
         if !self.typing.admit((user, room), self.config.typing_throttle) {

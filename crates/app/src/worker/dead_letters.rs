@@ -33,11 +33,13 @@ impl DeadLetterService {
     }
 
     /// Up to `limit` dead letters, oldest first.
+    #[tracing::instrument(skip_all)]
     pub async fn list(&self, limit: u32) -> Result<Vec<DeadLetter>, DeadLetterError> {
         Ok(self.ports.dead_letters.list(limit).await?)
     }
 
     /// Puts a dead letter back on the queue with a fresh set of attempts.
+    #[tracing::instrument(skip_all, fields(job_id = %id))]
     pub async fn replay(&self, id: JobId) -> Result<(), DeadLetterError> {
         let letter = self
             .ports
@@ -61,6 +63,7 @@ impl DeadLetterService {
     }
 
     /// Deletes every dead letter; returns how many.
+    #[tracing::instrument(skip_all)]
     pub async fn purge(&self) -> Result<u64, DeadLetterError> {
         Ok(self.ports.dead_letters.purge().await?)
     }

@@ -12,6 +12,7 @@
 
 mod backoff;
 mod dead_letters;
+mod figures;
 mod persist;
 
 use std::sync::Arc;
@@ -104,6 +105,7 @@ impl JobWorkers {
     }
 
     /// Runs one reservation's jobs: the persistence jobs together, the others one by one.
+    #[tracing::instrument(skip_all, fields(jobs = jobs.len()))]
     pub async fn handle(&self, jobs: Vec<LeasedJob>) {
         let (persist, others): (Vec<_>, Vec<_>) = jobs
             .into_iter()
@@ -136,6 +138,7 @@ impl JobWorkers {
     }
 
     async fn complete(&self, job: &LeasedJob) {
+        figures::done(job);
         if let Err(error) = self.ports.queue.complete(job.id).await {
             // The lease will time out and the job run again; handlers are idempotent.
             tracing::warn!(%error, job_id = %job.id, "could not complete job");
@@ -147,6 +150,7 @@ impl JobWorkers {
         if job.attempt < self.config.job_max_attempts {
             let delay = backoff_delay(&self.config, job.attempt);
             tracing::warn!(job_id = %job.id, attempt = job.attempt, ?delay, %error, "job failed; will retry");
+            figures::retried(job);
             if let Err(queue_error) = self.ports.queue.retry(job.id, delay).await {
                 tracing::error!(%queue_error, job_id = %job.id, "could not reschedule job");
             }
@@ -162,7 +166,10 @@ impl JobWorkers {
             failed_at: self.ports.clock.now(),
         };
         match self.ports.dead_letters.insert(&letter).await {
-            Ok(()) => self.complete(job).await,
+            Ok(()) => {
+                figures::dead_lettered(job);
+                self.complete(job).await;
+            }
             Err(store_error) => {
                 // Never drop a job we could not record: try again later.
                 tracing::error!(%store_error, job_id = %job.id, "could not store dead letter");

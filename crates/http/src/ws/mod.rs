@@ -26,6 +26,7 @@ use std::sync::Arc;
 
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use chat_ports::AccessClaims;
+use tracing::Instrument;
 
 pub use gateway::{ConnectionStats, Gateway};
 use gateway::{RegisterRefusal, Registration};
@@ -108,13 +109,15 @@ pub async fn ws_connect(
         .max_frame_size(limit)
         .aggregate_continuations()
         .max_continuation_size(limit);
-    actix_web::rt::spawn(serve(
-        state.into_inner(),
-        claims,
-        registration,
-        session,
-        stream,
-    ));
+    // The connection outlives the upgrade request; it keeps the request's span (and so its
+    // request id) for every line it logs, in a span of its own.
+    let span = tracing::info_span!("ws", user_id = %claims.user_id);
+    span.follows_from(tracing::Span::current());
+    actix_web::rt::spawn(
+        serve(state.into_inner(), claims, registration, session, stream)
+            .instrument(span)
+            .instrument(tracing::Span::current()),
+    );
     Ok(response)
 }
 
@@ -143,6 +146,8 @@ async fn serve(
     stream: actix_ws::AggregatedMessageStream,
 ) {
     let connection = registration.id;
+    let opened = std::time::Instant::now();
+    tracing::info!(connection = %connection, "websocket connected");
     let rooms = match state.messaging.room_ids(claims.user_id).await {
         Ok(rooms) => rooms,
         Err(error) => {
@@ -189,6 +194,15 @@ async fn serve(
     }
     // Let the writer flush what it has and send the close frame.
     let _ = writer_task.await;
+    let close_code = close
+        .borrow()
+        .map_or(1000, |signal| u16::from(signal.reason().code));
+    tracing::info!(
+        connection = %connection,
+        seconds = opened.elapsed().as_secs(),
+        close_code,
+        "websocket closed"
+    );
 }
 
 async fn wait_closed(mut close: tokio::sync::watch::Receiver<Option<CloseSignal>>) {

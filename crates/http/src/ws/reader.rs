@@ -81,6 +81,12 @@ impl Reader {
                     return;
                 }
             };
+            if matches!(
+                frame,
+                AggregatedMessage::Text(_) | AggregatedMessage::Binary(_)
+            ) {
+                metrics::counter!("chat_ws_events_in_total").increment(1);
+            }
             match frame {
                 AggregatedMessage::Text(text) => {
                     if !self.handle_text(&text, &in_flight, &resuming).await {

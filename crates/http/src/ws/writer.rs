@@ -231,6 +231,8 @@ impl Writer {
     }
 
     async fn text(&mut self, text: String) -> Result<(), Gone> {
-        self.session.text(text).await.map_err(|_| Gone)
+        self.session.text(text).await.map_err(|_| Gone)?;
+        metrics::counter!("chat_ws_events_out_total").increment(1);
+        Ok(())
     }
 }

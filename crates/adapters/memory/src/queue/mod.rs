@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chat_domain::JobId;
-use chat_ports::{JobQueue, LeasedJob, NewJob, QueueError};
+use chat_ports::{JobQueue, LeasedJob, NewJob, Priority, QueueError};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
@@ -125,6 +125,10 @@ impl JobQueue for InProcessJobQueue {
 
     async fn pending(&self) -> Result<usize, QueueError> {
         Ok(self.lock().pending())
+    }
+
+    async fn waiting(&self) -> Result<Vec<(Priority, usize)>, QueueError> {
+        Ok(self.lock().waiting())
     }
 }
 

@@ -154,6 +154,14 @@ impl QueueState {
         self.known.len()
     }
 
+    /// Jobs waiting (ready or delayed) in each priority class, most urgent first.
+    pub(crate) fn waiting(&self) -> Vec<(Priority, usize)> {
+        Priority::ALL
+            .into_iter()
+            .map(|priority| (priority, self.classes[class_index(priority)].len()))
+            .collect()
+    }
+
     /// Returns every job whose lease ran out by `now` to its class. It becomes available at the
     /// instant its lease ended, so it keeps its place among jobs that became ready later; its
     /// attempt count was raised when it was leased, so the next lease reports one more.

@@ -63,6 +63,7 @@ impl RedisJobQueue {
     /// One run of the reserve script: the jobs it leased, and when the state next changes by
     /// itself when it leased none.
     async fn take(&self, max: usize) -> Result<(Vec<LeasedJob>, Option<Duration>), QueueError> {
+        let started = std::time::Instant::now();
         let mut connection = self.connection().await?;
         let reply: Vec<Value> = invocation(&self.scripts.reserve, &self.keys)
             .arg(max.min(MAX_BATCH))
@@ -81,6 +82,7 @@ impl RedisJobQueue {
             let job = decode(id, fields.next(), fields.next(), fields.next())?;
             jobs.extend(job);
         }
+        crate::figures::record("reserve", started);
         Ok((jobs, next_change))
     }
 }
@@ -88,6 +90,7 @@ impl RedisJobQueue {
 #[async_trait]
 impl JobQueue for RedisJobQueue {
     async fn enqueue(&self, job: NewJob) -> Result<(), QueueError> {
+        let started = std::time::Instant::now();
         let body = serde_json::to_string(&job.payload).map_err(queue_unavailable)?;
         let mut connection = self.connection().await?;
         // 0 when the id is already queued: the same job submitted twice runs once.
@@ -100,6 +103,7 @@ impl JobQueue for RedisJobQueue {
             .invoke_async(&mut connection)
             .await
             .map_err(queue_unavailable)?;
+        crate::figures::record("enqueue", started);
         Ok(())
     }
 
@@ -129,6 +133,7 @@ impl JobQueue for RedisJobQueue {
     }
 
     async fn complete(&self, id: JobId) -> Result<(), QueueError> {
+        let started = std::time::Instant::now();
         let mut connection = self.connection().await?;
         // 0 when the job is not leased any more (its lease ran out): it simply runs again.
         let _completed: i64 = invocation(&self.scripts.complete, &self.keys)
@@ -136,10 +141,12 @@ impl JobQueue for RedisJobQueue {
             .invoke_async(&mut connection)
             .await
             .map_err(queue_unavailable)?;
+        crate::figures::record("complete", started);
         Ok(())
     }
 
     async fn retry(&self, id: JobId, delay: Duration) -> Result<(), QueueError> {
+        let started = std::time::Instant::now();
         let mut connection = self.connection().await?;
         let _retried: i64 = invocation(&self.scripts.retry, &self.keys)
             .arg(id.to_string())
@@ -147,10 +154,12 @@ impl JobQueue for RedisJobQueue {
             .invoke_async(&mut connection)
             .await
             .map_err(queue_unavailable)?;
+        crate::figures::record("retry", started);
         Ok(())
     }
 
     async fn pending(&self) -> Result<usize, QueueError> {
+        let started = std::time::Instant::now();
         let mut connection = self.connection().await?;
         // MULTI/EXEC: one consistent count while reservers move jobs from set to set.
         let mut count = redis::pipe();
@@ -162,7 +171,24 @@ impl JobQueue for RedisJobQueue {
             .query_async(&mut connection)
             .await
             .map_err(queue_unavailable)?;
+        crate::figures::record("pending", started);
         Ok(sizes.into_iter().sum())
+    }
+
+    async fn waiting(&self) -> Result<Vec<(Priority, usize)>, QueueError> {
+        let started = std::time::Instant::now();
+        let mut connection = self.connection().await?;
+        let mut count = redis::pipe();
+        count.atomic();
+        for key in self.keys.classes() {
+            count.zcard(key);
+        }
+        let sizes: Vec<usize> = count
+            .query_async(&mut connection)
+            .await
+            .map_err(queue_unavailable)?;
+        crate::figures::record("waiting", started);
+        Ok(Priority::ALL.into_iter().zip(sizes).collect())
     }
 }
 

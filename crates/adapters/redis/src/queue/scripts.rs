@@ -152,6 +152,12 @@ impl Keys {
         &self.all[..4]
     }
 
+    /// The three ready sets, one per priority class (most urgent first); delayed jobs wait in
+    /// them too, scored by when they fall due.
+    pub(crate) fn classes(&self) -> &[String] {
+        &self.all[..3]
+    }
+
     /// The wake-up list that waiting reservers block on.
     pub(crate) fn wake(&self) -> &str {
         &self.all[5]

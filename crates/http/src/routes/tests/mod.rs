@@ -57,23 +57,29 @@ struct Mocks {
     max_json_bytes: Option<usize>,
 }
 
-/// A readiness probe with a fixed answer.
+/// A readiness probe over SQL and Redis with a fixed answer: the one named in it is down.
 struct FixedReadiness(Option<String>);
 
 #[async_trait]
 impl Readiness for FixedReadiness {
-    async fn check(&self) -> Result<(), String> {
-        self.0.clone().map_or(Ok(()), Err)
+    async fn check(&self) -> Vec<crate::DependencyCheck> {
+        ["sql", "redis"]
+            .into_iter()
+            .map(|name| crate::DependencyCheck {
+                name,
+                up: self.0.as_deref() != Some(name),
+            })
+            .collect()
     }
 }
 
-/// A node with nothing to report beyond what the delivery layer counts itself.
+/// A node whose metrics render as a fixed text.
 struct NoMetrics;
 
 #[async_trait]
 impl MetricsSource for NoMetrics {
-    async fn samples(&self) -> Vec<crate::Sample> {
-        Vec::new()
+    async fn render(&self) -> String {
+        "# no metrics here\n".to_owned()
     }
 }
 
@@ -195,9 +201,15 @@ async fn health_probes_report_liveness_and_readiness() {
     let (status, _, body) = call(Mocks::default(), test::TestRequest::get().uri("/healthz")).await;
     assert_eq!((status, body), (StatusCode::OK, json!({"status": "ok"})));
     let (status, _, body) = call(Mocks::default(), test::TestRequest::get().uri("/readyz")).await;
-    assert_eq!((status, body), (StatusCode::OK, json!({"status": "ok"})));
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::OK,
+            json!({"status": "ok", "dependencies": {"sql": "up", "redis": "up"}})
+        )
+    );
     let down = Mocks {
-        ready: Some("database".into()),
+        ready: Some("redis".into()),
         ..Mocks::default()
     };
     let (status, _, body) = call(down, test::TestRequest::get().uri("/readyz")).await;
@@ -205,7 +217,7 @@ async fn health_probes_report_liveness_and_readiness() {
         (status, body),
         (
             StatusCode::SERVICE_UNAVAILABLE,
-            json!({"status": "unavailable", "reason": "database"})
+            json!({"status": "unavailable", "dependencies": {"sql": "up", "redis": "down"}})
         )
     );
 }
