@@ -18,7 +18,7 @@ use crate::traffic::ConnPlan;
 
 /// Runs `pairs`.
 pub async fn run(ctx: &Context, args: &PairsArgs) -> anyhow::Result<Outcome> {
-    if args.clients % 2 != 0 {
+    if !args.clients.is_multiple_of(2) {
         bail!("--clients must be even (C/2 pairs)");
     }
     eprintln!("chat-bench: registering {} users", args.clients);

@@ -324,8 +324,7 @@ pub async fn run_connection(
     let mut ws = Some(ws);
     let mut ticker: Option<Interval> = None;
     let mut until = Instant::now();
-    loop {
-        let Some(socket) = ws.as_mut() else { break };
+    while let Some(socket) = ws.as_mut() {
         tokio::select! {
             changed = phase.changed() => {
                 if changed.is_err() {

@@ -62,11 +62,6 @@ pub struct Carried<'a> {
 /// The parts of a message the tool reads.
 #[derive(Debug, Deserialize)]
 pub struct WireMessage<'a> {
-    /// Its room.
-    #[serde(borrow)]
-    pub room_id: Cow<'a, str>,
-    /// Its position in the room.
-    pub seq: u64,
     /// The room's change counter at it (what `resume` starts from).
     pub rev: u64,
     /// Its text (null once deleted).
@@ -180,8 +175,7 @@ mod tests {
             "sender_id":"u","body":"99 bxx","client_msg_id":"s1-2","reply_to":null,
             "created_at":"2025-01-01T12:00:00.123Z","edited_at":null,"deleted":false}}"#;
         let event: Carried<'_> = serde_json::from_str(text).expect("parses");
-        assert_eq!(event.message.room_id, "r");
-        assert_eq!((event.message.seq, event.message.rev), (3, 5));
+        assert_eq!(event.message.rev, 5);
         assert_eq!(
             event.message.body.as_deref().and_then(parse_sent_at),
             Some(99)
