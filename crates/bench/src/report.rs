@@ -51,9 +51,8 @@ fn cell(value: &Value) -> String {
     }
 }
 
-/// The records as an aligned table (columns from the first record), then their JSON
-/// lines, each naming `profile`.
-pub fn render(records: &[Record], profile: &str) -> String {
+/// One aligned table of records that share their field names.
+fn table(records: &[&Record]) -> String {
     let Some(first) = records.first() else {
         return String::new();
     };
@@ -84,11 +83,35 @@ pub fn render(records: &[Record], profile: &str) -> String {
             .collect::<Vec<_>>()
             .join("  ")
     };
-    let mut out = format!("# server profile: {profile}\n{}\n", line(&header));
+    let mut out = line(&header);
+    out.push('\n');
     for row in &rows {
         out.push_str(&line(row));
         out.push('\n');
     }
+    out
+}
+
+/// The records as aligned tables (one per run of records with the same fields), then
+/// their JSON lines, each naming `profile`.
+pub fn render(records: &[Record], profile: &str) -> String {
+    let mut out = format!("# server profile: {profile}\n");
+    let mut group: Vec<&Record> = Vec::new();
+    for record in records {
+        let same = group.last().is_none_or(|last| {
+            last.fields
+                .iter()
+                .map(|f| f.0)
+                .eq(record.fields.iter().map(|f| f.0))
+        });
+        if !same {
+            out.push_str(&table(&group));
+            out.push('\n');
+            group.clear();
+        }
+        group.push(record);
+    }
+    out.push_str(&table(&group));
     for record in records {
         out.push_str(&record.json_line(profile));
         out.push('\n');
@@ -125,5 +148,19 @@ mod tests {
         assert_eq!(lines[2], "   pairs    100  yes");
         assert_eq!(lines[3], "   pairs  20000   no");
         assert!(lines[4].starts_with('{') && lines[5].starts_with('{'));
+    }
+
+    #[test]
+    fn records_with_other_fields_get_their_own_table() {
+        let records = [
+            Record::new("pairs").with("rate", 100),
+            Record::new("pairs-check").with("lost", 0),
+        ];
+        let out = render(&records, "bench");
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[1], "workload  rate");
+        assert_eq!(lines[3], "");
+        assert_eq!(lines[4], "   workload  lost");
+        assert_eq!(lines[5], "pairs-check     0");
     }
 }
