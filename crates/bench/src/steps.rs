@@ -11,6 +11,9 @@ use crate::fleet::Fleet;
 use crate::report::Record;
 use crate::traffic::{step, StepOutcome, StepSpec};
 
+/// The longest wait, after the last step, for a backlog to be acknowledged and delivered.
+const FINAL_DRAIN: Duration = Duration::from_secs(120);
+
 /// How a run steps its rate.
 #[derive(Debug, Clone)]
 pub struct Stepping {
