@@ -137,6 +137,16 @@ pub async fn run(
         best = Some(rate);
         rate *= stepping.factor;
     }
+    // A step that fell behind leaves sends queued in the server: wait (bounded) for their
+    // acks and arrivals before the self-check, which would otherwise count them unanswered.
+    let until = std::time::Instant::now() + FINAL_DRAIN;
+    while std::time::Instant::now() < until {
+        let c = fleet.shared.counters();
+        if c.acked + c.errors >= c.sent && c.arrivals >= c.acked * fan_out {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     (
         records,
         if stepping.saturate {
