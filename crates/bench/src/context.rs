@@ -1,0 +1,48 @@
+//! What every workload needs: the server, an HTTP client, the profile name, a fresh name
+//! prefix for this run's users, and the verdict of a run.
+
+use crate::api::Api;
+use crate::report::Record;
+use crate::target::Target;
+
+/// The environment of one run.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// The server.
+    pub target: Target,
+    /// Its HTTP API.
+    pub api: Api,
+    /// The server's pid, if given.
+    pub server_pid: Option<u32>,
+    /// Concurrency of the set-up.
+    pub setup_concurrency: usize,
+    /// A prefix no earlier run used, so runs against one database never collide.
+    pub run_tag: String,
+}
+
+impl Context {
+    /// A fresh user-name prefix for `workload` (`p`, `g`, `i`, `h`): lowercase, short
+    /// enough for a 32-byte user name with a five-digit index.
+    pub fn prefix(&self, workload: char) -> String {
+        format!("b{workload}{}_", self.run_tag)
+    }
+}
+
+/// A run's records and whether its self-check held.
+#[derive(Debug)]
+pub struct Outcome {
+    /// Results, in print order.
+    pub records: Vec<Record>,
+    /// Problems that make the run fail (lost, doubled or refused messages, dropped
+    /// connections); empty for a clean run.
+    pub failures: Vec<String>,
+}
+
+/// A fresh run tag: the time in ms, in hex (ten characters or fewer for centuries).
+pub fn run_tag() -> String {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0);
+    format!("{:x}", ms % (1 << 40))
+}
