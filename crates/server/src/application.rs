@@ -30,8 +30,8 @@ use chat_http::{AppState, Gateway, HttpLimits};
 use chat_ports::{JobPayload, NewJob, Priority};
 use tokio::sync::watch;
 
-use crate::protection::Profile;
 use crate::exporter::{self, NodeMetrics};
+use crate::protection::Profile;
 use crate::readiness::redact;
 use crate::settings::Settings;
 use crate::wiring;
