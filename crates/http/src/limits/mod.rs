@@ -33,6 +33,9 @@ pub use rate::{parse_limit, Rate, RateParseError};
 
 use crate::ApiError;
 
+/// The longest username key a login bucket is kept under.
+const MAX_USERNAME_KEY_CHARS: usize = 64;
+
 /// The configured rates; `None` switches a limit off.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RateSettings {
@@ -150,11 +153,15 @@ impl RateLimits {
         if let Some(ip) = ip {
             take(&self.login_per_ip, &ip, "login_per_ip")?;
         }
-        take(
-            &self.login_per_username,
-            &username.trim().to_lowercase(),
-            "login_per_username",
-        )
+        // Usernames are at most 32 characters; a longer guess is keyed by its first 64, so
+        // the buckets never hold more than a small key each whatever clients send.
+        let key: String = username
+            .trim()
+            .chars()
+            .take(MAX_USERNAME_KEY_CHARS)
+            .flat_map(char::to_lowercase)
+            .collect();
+        take(&self.login_per_username, &key, "login_per_username")
     }
 
     /// One registration from `ip`.
@@ -218,6 +225,20 @@ mod tests {
         assert_eq!(refusal.limit, "login_per_username");
         assert!(refusal.retry_after_secs() >= 1);
         limits.login(None, "bob").unwrap();
+    }
+
+    #[test]
+    fn huge_usernames_share_the_bucket_of_their_first_64_characters() {
+        let limits = RateLimits::new(&RateSettings {
+            login_per_ip: None,
+            ..settings("1/min")
+        });
+        let prefix = "x".repeat(64);
+        limits
+            .login(None, &format!("{prefix}a{}", "y".repeat(10_000)))
+            .unwrap();
+        let refusal = limits.login(None, &format!("{prefix}b")).unwrap_err();
+        assert_eq!(refusal.limit, "login_per_username");
     }
 
     #[test]
