@@ -7,7 +7,7 @@ use chat_domain::{Message, RoomId, SessionId, UserId};
 use chat_ports::BusEvent;
 use serde_json::json;
 
-use super::outbound::Outbound;
+use super::outbound::{ChangeEvent, Encoded, Outbound};
 use super::protocol::{message_event, room_joined_event};
 use crate::dto::message::ReplyPreviewDto;
 use crate::dto::{MessageDto, RoomDto};
@@ -85,7 +85,7 @@ pub fn route(event: &BusEvent) -> Route {
     let room_event = |room: RoomId, value: serde_json::Value, afterwards| Route::Room {
         room,
         item: Outbound::RoomEvent {
-            json: Arc::from(value.to_string()),
+            json: Encoded::from(value.to_string()),
         },
         except: None,
         afterwards,
@@ -115,7 +115,7 @@ pub fn route(event: &BusEvent) -> Route {
             room: *room_id,
             users: senders.clone(),
             item: Outbound::RoomEvent {
-                json: Arc::from(
+                json: Encoded::from(
                     json!({"type": "delivered", "room_id": room_id, "user_id": user_id, "seq": seq})
                         .to_string(),
                 ),
@@ -124,7 +124,7 @@ pub fn route(event: &BusEvent) -> Route {
         BusEvent::Typing { room_id, user_id } => Route::Room {
             room: *room_id,
             item: Outbound::RoomEvent {
-                json: Arc::from(json!({"type": "typing", "room_id": room_id, "user_id": user_id}).to_string()),
+                json: Encoded::from(json!({"type": "typing", "room_id": room_id, "user_id": user_id}).to_string()),
             },
             except: Some(*user_id),
             afterwards: Afterwards::Keep,
@@ -133,7 +133,7 @@ pub fn route(event: &BusEvent) -> Route {
             user: *user_id,
             rooms: rooms.clone(),
             item: Outbound::RoomEvent {
-                json: Arc::from(
+                json: Encoded::from(
                     json!({"type": "presence", "user_id": user_id, "online": online, "last_seen": last_seen})
                         .to_string(),
                 ),
@@ -148,7 +148,7 @@ pub fn route(event: &BusEvent) -> Route {
         BusEvent::MemberLeft { room_id, user_id } => Route::Room {
             room: *room_id,
             item: Outbound::RoomEvent {
-                json: Arc::from(
+                json: Encoded::from(
                     json!({"type": "member_left", "room_id": room_id, "user_id": user_id}).to_string(),
                 ),
             },
@@ -181,7 +181,7 @@ pub fn route(event: &BusEvent) -> Route {
         BusEvent::InviteReceived { invite, room_name, inviter } => Route::User {
             user: invite.invitee_id,
             item: Outbound::RoomEvent {
-                json: Arc::from(
+                json: Encoded::from(
                     json!({"type": "invite", "invite": {
                         "id": invite.id, "room_id": invite.room_id, "inviter_id": invite.inviter_id,
                         "invitee_id": invite.invitee_id, "created_at": invite.created_at,
@@ -196,30 +196,29 @@ pub fn route(event: &BusEvent) -> Route {
     }
 }
 
-fn change(message: &Message, frame: impl FnOnce(&MessageDto) -> Arc<str>) -> Route {
+fn change(message: &Message, frame: impl FnOnce(&MessageDto) -> Encoded) -> Route {
     change_with(message, MessageDto::from(message), frame)
 }
 
 fn change_with(
     message: &Message,
     dto: MessageDto,
-    frame: impl FnOnce(&MessageDto) -> Arc<str>,
+    frame: impl FnOnce(&MessageDto) -> Encoded,
 ) -> Route {
-    let dto = Arc::new(dto);
     Route::Room {
         room: message.room_id,
-        item: Outbound::Change {
+        item: Outbound::Change(Arc::new(ChangeEvent {
             id: message.id,
             room_id: message.room_id,
             rev: message.rev,
             json: frame(&dto),
             dto,
-        },
+        })),
         except: None,
         afterwards: Afterwards::Keep,
     }
 }
 
-fn typed(kind: &str, message: &MessageDto) -> Arc<str> {
-    Arc::from(json!({ "type": kind, "message": message }).to_string())
+fn typed(kind: &str, message: &MessageDto) -> Encoded {
+    Encoded::from(json!({ "type": kind, "message": message }).to_string())
 }

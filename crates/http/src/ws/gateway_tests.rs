@@ -56,7 +56,7 @@ fn drain(registration: &mut Registration) -> Vec<String> {
     let mut seen = Vec::new();
     while let Ok(item) = registration.receiver.try_recv() {
         seen.push(match item {
-            Outbound::Change { rev, .. } => format!("message {rev}"),
+            Outbound::Change(change) => format!("message {}", change.rev),
             Outbound::RoomJoined { .. } => "room_joined".to_owned(),
             other => format!("{other:?}"),
         });
@@ -220,9 +220,8 @@ fn drain_kinds(registration: &mut Registration) -> Vec<String> {
     let mut seen = Vec::new();
     while let Ok(item) = registration.receiver.try_recv() {
         let json = match item {
-            Outbound::Change { json, .. }
-            | Outbound::RoomJoined { json }
-            | Outbound::RoomEvent { json } => json,
+            Outbound::Change(change) => change.json.clone(),
+            Outbound::RoomJoined { json } | Outbound::RoomEvent { json } => json,
             other => panic!("unexpected {other:?}"),
         };
         let value: serde_json::Value = serde_json::from_str(&json).unwrap();

@@ -4,37 +4,61 @@ use std::sync::Arc;
 
 use actix_web::error::PayloadError;
 use actix_ws::{CloseCode, CloseReason, ProtocolError};
+use bytestring::ByteString;
 use chat_domain::{MessageId, Rev, RoomId};
 
 use super::protocol::FrameError;
 use crate::dto::MessageDto;
 
+/// An event serialized once and shared by every recipient: cloning it bumps a reference
+/// count, and the socket write takes it as it is, so a room of 500 costs one encoding and
+/// no copies.
+pub type Encoded = ByteString;
+
+/// A change of a message as every connection of its room gets it, behind one `Arc`: a
+/// fan-out clones a pointer, not the event.
+#[derive(Debug)]
+pub struct ChangeEvent {
+    /// The message's id (to put a pending `ack` first).
+    pub id: MessageId,
+    /// Its room (for per-room ordering and de-duplication).
+    pub room_id: RoomId,
+    /// The rev of this change.
+    pub rev: Rev,
+    /// The message, for building an `ack`.
+    pub dto: MessageDto,
+    /// The serialized `message`, `message_edited` or `message_deleted` event.
+    pub json: Encoded,
+}
+
+/// One replayed change of a `resume`.
+#[derive(Debug)]
+pub struct ReplayEvent {
+    /// Its room.
+    pub room_id: RoomId,
+    /// Its rev.
+    pub rev: Rev,
+    /// The serialized event.
+    pub json: Encoded,
+}
+
 /// One item for a connection's writer, which is the only task that writes to the socket.
+///
+/// Kept small (the large variants are behind a pointer): each connection's buffer allocates
+/// room for 32 items up front, whether or not anything is ever sent to it.
 #[derive(Debug, Clone)]
 pub enum Outbound {
-    /// A change of a message of one of the connection's rooms: `message` (created),
-    /// `message_edited` or `message_deleted`.
-    Change {
-        /// The message's id (to put a pending `ack` first).
-        id: MessageId,
-        /// Its room (for per-room ordering and de-duplication).
-        room_id: RoomId,
-        /// The rev of this change.
-        rev: Rev,
-        /// The message, for building an `ack`.
-        dto: Arc<MessageDto>,
-        /// The serialized event, shared by all recipients.
-        json: Arc<str>,
-    },
+    /// A change of a message of one of the connection's rooms.
+    Change(Arc<ChangeEvent>),
     /// Any other serialized event of a room (receipts, typing, membership, room updates).
     RoomEvent {
         /// The serialized event.
-        json: Arc<str>,
+        json: Encoded,
     },
     /// The serialized `room_joined` event.
     RoomJoined {
         /// The serialized event.
-        json: Arc<str>,
+        json: Encoded,
     },
     /// This connection sent a message accepted under `id`: its `ack` must precede its echo.
     Expect {
@@ -48,7 +72,7 @@ pub enum Outbound {
         /// The id the send was accepted under.
         id: MessageId,
         /// The outcome.
-        result: Result<Arc<MessageDto>, FrameError>,
+        result: Result<Arc<MessageDto>, Box<FrameError>>,
     },
     /// A ready-made frame (an `error` or a `pong`).
     Text(String),
@@ -58,14 +82,7 @@ pub enum Outbound {
         rooms: Vec<RoomId>,
     },
     /// One replayed change (written unless this connection already has that rev).
-    Replay {
-        /// Its room.
-        room_id: RoomId,
-        /// Its rev.
-        rev: Rev,
-        /// The serialized event.
-        json: Arc<str>,
-    },
+    Replay(Arc<ReplayEvent>),
     /// The replay is done: write the held live changes, then this `resumed` frame.
     EndReplay {
         /// The serialized `resumed` event.
@@ -139,6 +156,18 @@ mod tests {
     use std::io;
 
     use super::*;
+
+    #[test]
+    fn an_outbound_item_stays_small_because_every_connection_preallocates_32() {
+        // tokio's bounded channel allocates its first block of 32 slots when it is made, so
+        // this size times 32 is memory every idle connection holds, which is why the large
+        // variants live behind a pointer.
+        assert!(
+            std::mem::size_of::<Outbound>() <= 48,
+            "Outbound is {} bytes",
+            std::mem::size_of::<Outbound>()
+        );
+    }
 
     #[test]
     fn broken_frame_streams_close_with_the_code_that_names_the_fault() {

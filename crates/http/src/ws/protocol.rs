@@ -4,11 +4,10 @@
 //! Parsing is two-step (any JSON object first, then the frame its `type` names) so that every
 //! bad frame gets a precise `error` event instead of a dropped connection.
 
-use std::sync::Arc;
-
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::outbound::Encoded;
 use crate::dto::{MessageDto, RoomDto};
 
 /// A `send` frame: a message to a user (`to`, private and lazy) or to a room (`room_id`).
@@ -146,13 +145,13 @@ fn decode<T: serde::de::DeserializeOwned>(
 }
 
 /// `{"type": "message", "message"}`, serialized once and shared by every recipient.
-pub fn message_event(message: &MessageDto) -> Arc<str> {
-    Arc::from(json!({ "type": "message", "message": message }).to_string())
+pub fn message_event(message: &MessageDto) -> Encoded {
+    Encoded::from(json!({ "type": "message", "message": message }).to_string())
 }
 
 /// `{"type": "room_joined", "room"}`.
-pub fn room_joined_event(room: &RoomDto) -> Arc<str> {
-    Arc::from(json!({ "type": "room_joined", "room": room }).to_string())
+pub fn room_joined_event(room: &RoomDto) -> Encoded {
+    Encoded::from(json!({ "type": "room_joined", "room": room }).to_string())
 }
 
 /// `{"type": "ack", "ref", "message"}`.

@@ -273,11 +273,11 @@ impl Reader {
                 Ok(outcome) => Ok(Arc::new(acked_message(&messaging, &outcome.message).await)),
                 Err(error) => {
                     let api = ApiError::from(error);
-                    Err(FrameError {
+                    Err(Box::new(FrameError {
                         reference: None,
                         code: api.code(),
                         message: api.to_string(),
-                    })
+                    }))
                 }
             };
             // The connection may have closed meanwhile; the message is stored either way.

@@ -18,7 +18,7 @@ use chat_domain::{Message, Rev, RoomId, UserId};
 use serde_json::json;
 use tokio::sync::mpsc;
 
-use super::outbound::Outbound;
+use super::outbound::{Encoded, Outbound, ReplayEvent};
 use super::protocol::{error_event, FrameError, ResumeFrame};
 use crate::dto::MessageDto;
 
@@ -103,11 +103,11 @@ async fn replay_room(
         for message in &page.messages {
             // Item by item, not page by page: a page may be larger than the whole buffer.
             wait_for_headroom(outbound).await;
-            let item = Outbound::Replay {
+            let item = Outbound::Replay(Arc::new(ReplayEvent {
                 room_id: room,
                 rev: message.rev,
                 json: replay_event(message, from),
-            };
+            }));
             if outbound.send(item).await.is_err() {
                 return Ok(());
             }
@@ -120,7 +120,7 @@ async fn replay_room(
 }
 
 /// The event a change becomes for a client that last saw rev `from`.
-fn replay_event(message: &Message, from: Rev) -> Arc<str> {
+fn replay_event(message: &Message, from: Rev) -> Encoded {
     let kind = if message.deleted {
         "message_deleted"
     } else if message.created_rev > from {
@@ -128,7 +128,7 @@ fn replay_event(message: &Message, from: Rev) -> Arc<str> {
     } else {
         "message_edited"
     };
-    Arc::from(json!({ "type": kind, "message": MessageDto::from(message) }).to_string())
+    Encoded::from(json!({ "type": kind, "message": MessageDto::from(message) }).to_string())
 }
 
 /// Waits until at least half of the connection's buffer is free, leaving room for live events.

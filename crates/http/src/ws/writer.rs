@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_ws::Session;
+use bytestring::ByteString;
 use chat_domain::{MessageId, Rev, RoomId};
 use tokio::sync::{mpsc, watch};
 
@@ -133,37 +134,24 @@ impl Writer {
 
     async fn write(&mut self, item: Outbound) -> Result<(), Gone> {
         match item {
-            Outbound::Change {
-                id,
-                room_id,
-                rev,
-                dto,
-                json,
-            } => {
-                if let Some(held) = self.held.get_mut(&room_id) {
-                    held.push(Outbound::Change {
-                        id,
-                        room_id,
-                        rev,
-                        dto,
-                        json,
-                    });
+            Outbound::Change(change) => {
+                if let Some(held) = self.held.get_mut(&change.room_id) {
+                    held.push(Outbound::Change(change));
                     return Ok(());
                 }
-                let last = self.last_rev.entry(room_id).or_default();
-                if rev <= *last {
+                let last = self.last_rev.entry(change.room_id).or_default();
+                if change.rev <= *last {
                     return Ok(());
                 }
-                *last = rev;
-                self.remember(room_id, rev);
-                if let Some(reference) = self.awaiting_ack.remove(&id) {
-                    self.text(ack_event(reference.as_deref(), &dto)).await?;
+                *last = change.rev;
+                self.remember(change.room_id, change.rev);
+                if let Some(reference) = self.awaiting_ack.remove(&change.id) {
+                    self.text(ack_event(reference.as_deref(), &change.dto))
+                        .await?;
                 }
-                self.text(json.to_string()).await
+                self.text(change.json.clone()).await
             }
-            Outbound::RoomJoined { json } | Outbound::RoomEvent { json } => {
-                self.text(json.to_string()).await
-            }
+            Outbound::RoomJoined { json } | Outbound::RoomEvent { json } => self.text(json).await,
             Outbound::Expect { id, reference } => {
                 self.awaiting_ack.insert(id, reference);
                 Ok(())
@@ -187,7 +175,8 @@ impl Writer {
                 }
                 Ok(())
             }
-            Outbound::Replay { room_id, rev, json } => {
+            Outbound::Replay(replay) => {
+                let (room_id, rev) = (replay.room_id, replay.rev);
                 if self
                     .written
                     .get(&room_id)
@@ -198,18 +187,18 @@ impl Writer {
                 self.remember(room_id, rev);
                 let last = self.last_rev.entry(room_id).or_default();
                 *last = (*last).max(rev);
-                self.text(json.to_string()).await
+                self.text(replay.json.clone()).await
             }
             Outbound::EndReplay { json } => {
                 // Held changes are newer than the replayed ones or already written by it.
                 let held: Vec<(RoomId, Vec<Outbound>)> = self.held.drain().collect();
                 for (room, items) in held {
                     for item in items {
-                        if let Outbound::Change { rev, .. } = &item {
+                        if let Outbound::Change(change) = &item {
                             if self
                                 .written
                                 .get(&room)
-                                .is_some_and(|revs| revs.contains(rev))
+                                .is_some_and(|revs| revs.contains(&change.rev))
                             {
                                 continue;
                             }
@@ -230,7 +219,7 @@ impl Writer {
         }
     }
 
-    async fn text(&mut self, text: String) -> Result<(), Gone> {
+    async fn text(&mut self, text: impl Into<ByteString>) -> Result<(), Gone> {
         self.session.text(text).await.map_err(|_| Gone)?;
         metrics::counter!("chat_ws_events_out_total").increment(1);
         Ok(())
