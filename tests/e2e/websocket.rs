@@ -23,6 +23,17 @@ async fn ping_gets_pong() {
 }
 
 #[tokio::test]
+async fn a_client_closing_cleanly_gets_1000_back_not_a_server_going_away() {
+    let app = spawn_app().await;
+    let alice = app.register_and_login("alice").await;
+    let mut ws = app.ws_connect(&alice.access_token).await;
+    ws.ping_pong().await;
+    assert_eq!(ws.close_with(1000).await, Some(1000));
+    let mut other = app.ws_connect(&alice.access_token).await;
+    assert_eq!(other.close_with(4000).await, Some(1000));
+}
+
+#[tokio::test]
 async fn a_connection_receives_rooms_joined_after_it_connected() {
     let app = spawn_app().await;
     let alice = app.register_and_login("alice").await;

@@ -251,6 +251,28 @@ impl WsClient {
         answers.into_iter().flatten().collect()
     }
 
+    /// Sends a close frame with `code` and returns the code of the close frame the server
+    /// answers with (events still in flight before it are skipped).
+    pub async fn close_with(&mut self, code: u16) -> Option<u16> {
+        use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+        use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+        let frame = CloseFrame {
+            code: CloseCode::from(code),
+            reason: "bye".into(),
+        };
+        self.stream
+            .send(Message::Close(Some(frame)))
+            .await
+            .expect("sending a close frame");
+        loop {
+            match self.next_frame(EVENT_TIMEOUT).await {
+                Frame::Closed(code) => return code,
+                Frame::Event(_) => {}
+                Frame::Timeout => panic!("the server did not answer the close frame"),
+            }
+        }
+    }
+
     /// Closes the connection from the client side (a close frame, then waits for the server's
     /// answer or the end of the stream), as an app does when it goes away cleanly.
     pub async fn close(mut self) {

@@ -99,6 +99,8 @@ pub enum CloseSignal {
     TooBig,
     /// The client did not keep up (1013).
     SlowConsumer,
+    /// The client closed the connection; the server answers its close frame (1000).
+    ClientClosed,
     /// The server is shutting down (1001).
     GoingAway,
     /// The client broke the WebSocket protocol (1002).
@@ -138,6 +140,7 @@ impl CloseSignal {
             Self::Revoked => (CloseCode::Policy, "login revoked"),
             Self::TooBig => (CloseCode::Size, "frame too large"),
             Self::SlowConsumer => (CloseCode::Again, "slow consumer; catch up from history"),
+            Self::ClientClosed => (CloseCode::Normal, "closed as asked"),
             Self::GoingAway => (CloseCode::Away, "server shutting down"),
             Self::ProtocolError => (CloseCode::Protocol, "protocol error"),
             Self::NotUtf8 => (CloseCode::Invalid, "text frame is not UTF-8"),

@@ -114,7 +114,16 @@ impl Reader {
                     }
                 }
                 AggregatedMessage::Pong(_) => {}
-                AggregatedMessage::Close(_) => return,
+                AggregatedMessage::Close(_) => {
+                    // Answer with 1000, not the 1001 of a server going away (RFC 6455 §5.5.1).
+                    self.close.send_if_modified(|signal| {
+                        signal.is_none() && {
+                            *signal = Some(CloseSignal::ClientClosed);
+                            true
+                        }
+                    });
+                    return;
+                }
             }
         }
     }
