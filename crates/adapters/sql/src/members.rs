@@ -159,28 +159,30 @@ pub(crate) async fn count_members(
     db: &DatabaseConnection,
     room: RoomId,
 ) -> Result<u32, StoreError> {
-    let count = memberships::Entity::find()
-        .filter(memberships::Column::RoomId.eq(room.to_string()))
-        .count(db)
-        .await
-        .map_err(unavailable)?;
-    // No room comes near `u32::MAX` members (the product caps groups far below it).
-    Ok(u32::try_from(count).unwrap_or(u32::MAX))
+    count_memberships(db, memberships::Column::RoomId, room.to_string()).await
 }
 
-/// How many rooms `user` belongs to: a `COUNT` over their memberships, served by the
-/// `ix_memberships_user` index.
+/// How many rooms `user` belongs to, served by the `ix_memberships_user` index.
 pub(crate) async fn count_rooms_of_user(
     db: &DatabaseConnection,
     user: UserId,
 ) -> Result<u32, StoreError> {
+    count_memberships(db, memberships::Column::UserId, user.to_string()).await
+}
+
+/// A `COUNT` of the memberships whose `column` is `value`. Saturates at `u32::MAX`, which no
+/// room or user comes near (groups and rooms per user are capped far below it), and which
+/// still answers the only question asked of these counts: "at the limit yet?".
+async fn count_memberships(
+    db: &DatabaseConnection,
+    column: memberships::Column,
+    value: String,
+) -> Result<u32, StoreError> {
     let count = memberships::Entity::find()
-        .filter(memberships::Column::UserId.eq(user.to_string()))
+        .filter(column.eq(value))
         .count(db)
         .await
         .map_err(unavailable)?;
-    // The rooms-per-user limit keeps this far below `u32::MAX`; saturating is still correct
-    // for the only question asked of it ("at the limit yet?").
     Ok(u32::try_from(count).unwrap_or(u32::MAX))
 }
 
