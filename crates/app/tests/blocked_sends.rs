@@ -4,7 +4,7 @@
 mod support;
 
 use chat_app::messaging::{PendingSends, SendError, SendTarget};
-use chat_domain::Role;
+use chat_ports::SendAccess;
 use mockall::predicate::eq;
 use support::*;
 
@@ -41,21 +41,16 @@ async fn a_first_message_to_someone_who_blocked_you_is_refused_and_starts_no_roo
 #[tokio::test]
 async fn a_message_into_an_existing_private_room_with_someone_who_blocked_you_is_refused() {
     let mut mocks = MockPorts::new();
-    bob_blocked_alice(&mut mocks);
     mocks
         .rooms
-        .expect_find_membership()
-        .returning(|room, user| Ok(Some(membership(room, user, 0))));
-    mocks
-        .rooms
-        .expect_find_room()
-        .returning(|_| Ok(Some(private_room(7))));
-    mocks.rooms.expect_list_members().returning(|room| {
-        Ok(vec![
-            member(room, &user(1, "alice")),
-            member(room, &user(2, "bob")),
-        ])
-    });
+        .expect_send_access()
+        .with(eq(room_id(7)), eq(user_id(1)))
+        .returning(|_, _| {
+            Ok(Some(SendAccess {
+                blocked: true,
+                ..access(private_room(7))
+            }))
+        });
     mocks.queue.expect_enqueue().never();
     let pending = PendingSends::new();
 
@@ -69,15 +64,11 @@ async fn a_message_into_an_existing_private_room_with_someone_who_blocked_you_is
 #[tokio::test]
 async fn blocks_do_not_apply_to_groups() {
     let mut mocks = MockPorts::new();
+    // The store answers `blocked: false` for every group, whatever its members blocked.
     mocks
         .rooms
-        .expect_find_membership()
-        .returning(|room, user| Ok(Some(membership_as(room, user, Role::Member))));
-    mocks
-        .rooms
-        .expect_find_room()
-        .returning(|_| Ok(Some(group_room(3))));
-    mocks.rooms.expect_list_members().never();
+        .expect_send_access()
+        .returning(|_, _| Ok(Some(access(group_room(3)))));
     mocks.blocks.expect_is_blocked().never();
     let pending = PendingSends::new();
     mocks

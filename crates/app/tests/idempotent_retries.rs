@@ -3,7 +3,7 @@
 
 mod support;
 
-use chat_app::messaging::{PendingSends, SendError, SendRequest, SendTarget};
+use chat_app::messaging::{PendingSends, SendRequest, SendTarget};
 use chat_domain::{ClientMsgId, Message, Seq};
 use chat_ports::{JobPayload, QueueError};
 use mockall::predicate::eq;
@@ -32,27 +32,38 @@ fn retry() -> SendRequest {
 fn alice_in_group(mocks: &mut MockPorts) {
     mocks
         .rooms
-        .expect_find_membership()
-        .returning(|room, user| Ok(Some(membership(room, user, 0))));
-    mocks
-        .rooms
-        .expect_find_room()
-        .with(eq(room_id(3)))
-        .returning(|_| Ok(Some(group_room(3))));
+        .expect_send_access()
+        .with(eq(room_id(3)), eq(user_id(1)))
+        .returning(|_, _| Ok(Some(access(group_room(3)))));
+}
+
+/// Enqueues like a queue whose worker finds `original` already stored under the key: the
+/// group commit answers `Duplicate(original)` and the worker settles the send with it.
+fn committed_before(
+    mocks: &mut MockPorts,
+    pending: &std::sync::Arc<PendingSends>,
+    original: Message,
+) {
+    let settle_with_original = std::sync::Arc::clone(pending);
+    mocks.queue.expect_enqueue().times(1).returning(move |job| {
+        let JobPayload::PersistMessage { message } = job.payload else {
+            return Err(QueueError::Closed);
+        };
+        let pending = std::sync::Arc::clone(&settle_with_original);
+        let original = original.clone();
+        tokio::spawn(async move { pending.settle(message.id, &original) });
+        Ok(())
+    });
 }
 
 #[tokio::test]
-async fn a_retry_with_a_stored_client_msg_id_returns_the_original_and_enqueues_nothing() {
+async fn a_retry_of_a_committed_message_returns_the_original_from_the_group_commit() {
     let mut mocks = MockPorts::new();
     alice_in_group(&mut mocks);
-    mocks
-        .messages
-        .expect_find_by_client_msg_id()
-        .withf(|room, sender, key_| *room == room_id(3) && *sender == user_id(1) && *key_ == key())
-        .times(1)
-        .returning(|_, _, _| Ok(Some(original())));
-    mocks.queue.expect_enqueue().never();
+    // No read before queueing: the group commit finds the key in the store.
+    mocks.messages.expect_find_by_client_msg_id().never();
     let pending = PendingSends::new();
+    committed_before(&mut mocks, &pending, original());
     let service = messaging(mocks, &pending);
 
     let outcome = service.send(retry()).await.expect("a retry succeeds");
@@ -80,15 +91,8 @@ async fn a_retried_first_message_returns_the_original_from_the_existing_private_
         seq: Seq(1),
         ..original()
     };
-    let answer = in_private_room.clone();
-    mocks
-        .messages
-        .expect_find_by_client_msg_id()
-        .withf(|room, sender, key_| *room == room_id(7) && *sender == user_id(1) && *key_ == key())
-        .times(1)
-        .returning(move |_, _, _| Ok(Some(answer.clone())));
-    mocks.queue.expect_enqueue().never();
     let pending = PendingSends::new();
+    committed_before(&mut mocks, &pending, in_private_room.clone());
     let service = messaging(mocks, &pending);
 
     let outcome = service
@@ -107,22 +111,9 @@ async fn a_retried_first_message_returns_the_original_from_the_existing_private_
 async fn a_retry_racing_the_original_gets_the_original_from_the_group_commit() {
     let mut mocks = MockPorts::new();
     alice_in_group(&mut mocks);
-    // The original is not committed yet when the retry looks.
-    mocks
-        .messages
-        .expect_find_by_client_msg_id()
-        .returning(|_, _, _| Ok(None));
+    // The original is in the same group commit, not yet stored: the batch dedupes it.
     let pending = PendingSends::new();
-    let settle_with_original = std::sync::Arc::clone(&pending);
-    mocks.queue.expect_enqueue().times(1).returning(move |job| {
-        let JobPayload::PersistMessage { message } = job.payload else {
-            return Err(QueueError::Closed);
-        };
-        // What the worker does when the batch says `Duplicate(original)`.
-        let pending = std::sync::Arc::clone(&settle_with_original);
-        tokio::spawn(async move { pending.settle(message.id, &original()) });
-        Ok(())
-    });
+    committed_before(&mut mocks, &pending, original());
     let service = messaging(mocks, &pending);
 
     let outcome = service.send(retry()).await.expect("a retry succeeds");
@@ -135,10 +126,6 @@ async fn a_retry_racing_the_original_gets_the_original_from_the_group_commit() {
 async fn the_client_msg_id_travels_with_the_persisted_message() {
     let mut mocks = MockPorts::new();
     alice_in_group(&mut mocks);
-    mocks
-        .messages
-        .expect_find_by_client_msg_id()
-        .returning(|_, _, _| Ok(None));
     let pending = PendingSends::new();
     mocks
         .queue
@@ -157,10 +144,9 @@ async fn the_client_msg_id_travels_with_the_persisted_message() {
 }
 
 #[tokio::test]
-async fn a_send_without_client_msg_id_never_looks_for_an_original() {
+async fn a_send_without_client_msg_id_is_simply_stored() {
     let mut mocks = MockPorts::new();
     alice_in_group(&mut mocks);
-    mocks.messages.expect_find_by_client_msg_id().never();
     let pending = PendingSends::new();
     mocks
         .queue
@@ -178,24 +164,4 @@ async fn a_send_without_client_msg_id_never_looks_for_an_original() {
         .expect("the send succeeds");
 
     assert!(outcome.created);
-}
-
-#[tokio::test]
-async fn a_store_failure_while_looking_for_the_original_is_unavailable_and_enqueues_nothing() {
-    let mut mocks = MockPorts::new();
-    alice_in_group(&mut mocks);
-    mocks
-        .messages
-        .expect_find_by_client_msg_id()
-        .returning(|_, _, _| Err(store_down()));
-    mocks.queue.expect_enqueue().never();
-    let pending = PendingSends::new();
-    let service = messaging(mocks, &pending);
-
-    let result = service.send(retry()).await;
-
-    assert!(
-        matches!(result, Err(SendError::Unavailable(_))),
-        "{result:?}"
-    );
 }

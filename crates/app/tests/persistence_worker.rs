@@ -58,7 +58,7 @@ fn store_commits_from(mocks: &mut MockPorts, first: u64) {
 /// Completing jobs and moving read markers succeed; nothing else is expected of them.
 fn bookkeeping_succeeds(mocks: &mut MockPorts) {
     mocks.queue.expect_complete().returning(|_| Ok(()));
-    mocks.rooms.expect_mark_read().returning(|_, _, _| Ok(true));
+    mocks.rooms.expect_mark_read_many().returning(|_| Ok(()));
 }
 
 fn created_seqs(events: &[BusEvent]) -> Vec<u64> {
@@ -100,7 +100,7 @@ async fn every_committed_job_is_completed() {
     let mut mocks = MockPorts::new();
     store_commits_from(&mut mocks, 4);
     record_publishes(&mut mocks.bus);
-    mocks.rooms.expect_mark_read().returning(|_, _, _| Ok(true));
+    mocks.rooms.expect_mark_read_many().returning(|_| Ok(()));
     for n in 1..=3 {
         mocks
             .queue
@@ -128,14 +128,20 @@ async fn the_sender_s_read_marker_moves_once_per_room_to_their_newest_message() 
     store_commits_from(&mut mocks, 10);
     record_publishes(&mut mocks.bus);
     mocks.queue.expect_complete().returning(|_| Ok(()));
-    for (room, user, seq) in [(3, 1, 12), (3, 2, 11), (4, 1, 10)] {
-        mocks
-            .rooms
-            .expect_mark_read()
-            .with(eq(room_id(room)), eq(user_id(user)), eq(Seq(seq)))
-            .times(1)
-            .returning(|_, _, _| Ok(true));
-    }
+    mocks
+        .rooms
+        .expect_mark_read_many()
+        .withf(|marks| {
+            let mut marks = marks.to_vec();
+            marks.sort();
+            let expected = [(3, 1, 12), (3, 2, 11), (4, 1, 10)]
+                .map(|(room, user, seq)| (room_id(room), user_id(user), Seq(seq)));
+            let mut expected = expected.to_vec();
+            expected.sort();
+            marks == expected
+        })
+        .times(1)
+        .returning(|_| Ok(()));
     let pending = PendingSends::new();
 
     workers(mocks, &pending).handle(jobs_for(&messages)).await;
@@ -154,17 +160,17 @@ async fn the_sender_s_read_marker_moves_before_the_commit_is_announced_or_answer
     let mut order = Sequence::new();
     mocks
         .rooms
-        .expect_mark_read()
-        .with(eq(room_id(3)), eq(user_id(1)), eq(Seq(4)))
+        .expect_mark_read_many()
+        .withf(|marks| marks == [(room_id(3), user_id(1), Seq(4))])
         .times(1)
         .in_sequence(&mut order)
-        .returning(move |_, _, _| {
+        .returning(move |_| {
             assert_eq!(
                 still_waiting.len(),
                 1,
                 "the send was answered before the marker moved"
             );
-            Ok(true)
+            Ok(())
         });
     mocks
         .bus

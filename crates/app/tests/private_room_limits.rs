@@ -153,14 +153,9 @@ async fn at_the_limit_messages_into_a_group_are_not_counted() {
     let mut mocks = MockPorts::new();
     mocks
         .rooms
-        .expect_find_membership()
+        .expect_send_access()
         .with(eq(room_id(3)), eq(user_id(1)))
-        .returning(|room, user| Ok(Some(membership(room, user, 0))));
-    mocks
-        .rooms
-        .expect_find_room()
-        .with(eq(room_id(3)))
-        .returning(|_| Ok(Some(group_room(3))));
+        .returning(|_, _| Ok(Some(access(group_room(3)))));
     mocks.rooms.expect_count_rooms_of_user().never();
     let pending = PendingSends::new();
     mocks

@@ -19,18 +19,14 @@ fn to_group(body: &str) -> SendRequest {
     request(user_id(1), SendTarget::Room(room_id(3)), body)
 }
 
-/// Alice is a member of group 3.
+/// Alice is a member of group 3: one read says so.
 fn alice_in_group(mocks: &mut MockPorts) {
     mocks
         .rooms
-        .expect_find_membership()
+        .expect_send_access()
         .with(eq(room_id(3)), eq(user_id(1)))
-        .returning(|room, user| Ok(Some(membership(room, user, 0))));
-    mocks
-        .rooms
-        .expect_find_room()
-        .with(eq(room_id(3)))
-        .returning(|_| Ok(Some(group_room(3))));
+        .times(1)
+        .returning(|_, _| Ok(Some(access(group_room(3)))));
 }
 
 /// Hands every enqueued job to the returned channel instead of a queue.
@@ -77,7 +73,7 @@ async fn a_non_member_gets_room_not_found_and_nothing_is_enqueued() {
     let mut mocks = MockPorts::new();
     mocks
         .rooms
-        .expect_find_membership()
+        .expect_send_access()
         .with(eq(room_id(3)), eq(user_id(1)))
         .returning(|_, _| Ok(None));
     mocks.queue.expect_enqueue().never();
@@ -87,6 +83,25 @@ async fn a_non_member_gets_room_not_found_and_nothing_is_enqueued() {
     let result = service.send(to_group("let me in")).await;
 
     assert!(matches!(result, Err(SendError::RoomNotFound)), "{result:?}");
+}
+
+#[tokio::test]
+async fn a_store_failure_on_the_access_check_is_unavailable_and_enqueues_nothing() {
+    let mut mocks = MockPorts::new();
+    mocks
+        .rooms
+        .expect_send_access()
+        .returning(|_, _| Err(store_down()));
+    mocks.queue.expect_enqueue().never();
+    let pending = PendingSends::new();
+    let service = messaging(mocks, &pending);
+
+    let result = service.send(to_group("hello")).await;
+
+    assert!(
+        matches!(result, Err(SendError::Unavailable(_))),
+        "{result:?}"
+    );
 }
 
 #[tokio::test]
@@ -246,9 +261,10 @@ async fn a_send_completes_when_a_worker_commits_its_job() {
         .returning(|_| Ok(()));
     worker_mocks
         .rooms
-        .expect_mark_read()
+        .expect_mark_read_many()
+        .withf(|marks| marks == [(room_id(3), user_id(1), Seq(5))])
         .times(1)
-        .returning(|_, _, _| Ok(true));
+        .returning(|_| Ok(()));
     let workers = JobWorkers::new(
         worker_mocks.build(),
         config(),

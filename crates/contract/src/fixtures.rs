@@ -16,17 +16,19 @@ use chat_domain::{
     SessionId, Timestamp, User, UserId, Username, DEFAULT_MAX_BODY_CHARS,
 };
 use chat_ports::{
-    DeadLetter, JobPayload, MessageStore, NewPrivateRoom, NewUser, PasswordHash, Priority,
-    RoomStore, Session, SessionStore, UserStore,
+    BlockStore, DeadLetter, JobPayload, MessageStore, NewPrivateRoom, NewUser, PasswordHash,
+    Priority, RoomStore, Session, SessionStore, UserStore,
 };
 
-/// What the rooms suite's factory yields: users and rooms over one database.
+/// What the rooms suite's factory yields: users, rooms and blocks over one database.
 #[derive(Clone)]
 pub struct RoomStores {
     /// Accounts, to register members.
     pub users: Arc<dyn UserStore>,
     /// The store under test.
     pub rooms: Arc<dyn RoomStore>,
+    /// Blocks between users, which [`RoomStore::send_access`] reads.
+    pub blocks: Arc<dyn BlockStore>,
 }
 
 /// What the messages suite's factory yields: users, rooms and messages over one database.

@@ -2,13 +2,14 @@
 //! per pair, also under racing creation from both sides) here; in [`groups`] groups created,
 //! updated, deleted and handed over, and a member limit that holds under racing joins; in
 //! [`roster`] member pages, counts, roles, removals and shared rooms; and in [`memberships`]
-//! read and delivered markers, added members and lookups of what does not exist.
+//! read and delivered markers, added members and lookups of what does not exist; in
+//! [`send_path`] the two statements every message meets (send access, batched read markers).
 //!
 //! An adapter's test runs it with a factory that yields a fresh, empty [`RoomStores`] (a user
 //! store and the room store over one database):
 //!
 //! ```text
-//! chat_contract::rooms::run_all(|| async { let db = fresh().await; RoomStores { users: db.users(), rooms: db.rooms() } }).await;
+//! chat_contract::rooms::run_all(|| async { let db = fresh().await; RoomStores { users: db.users(), rooms: db.rooms(), blocks: db.blocks() } }).await;
 //! ```
 
 use std::future::Future;
@@ -22,6 +23,7 @@ use crate::fixtures::{at, new_private_room, private_room, register_unique, RoomS
 pub mod groups;
 pub mod memberships;
 pub mod roster;
+pub mod send_path;
 
 /// Concurrent `create_private_room` calls in the race check.
 const RACERS: usize = 50;
@@ -37,7 +39,8 @@ where
     racing_private_room_creations_from_both_sides_yield_exactly_one_room(make().await).await;
     groups::run_all(&make).await;
     roster::run_all(&make).await;
-    memberships::run_all(make).await;
+    memberships::run_all(&make).await;
+    send_path::run_all(make).await;
 }
 
 /// The created room is found by id and by pair (either order), and both users are members.

@@ -31,7 +31,7 @@ pub use messages::{Appended, HistoryCursor, MessageStore, UnreadCount};
 pub use presence::{Presence, PresenceTracker};
 pub use queue::{JobPayload, JobQueue, LeasedJob, NewJob, Priority, QueueError};
 pub use rooms::{
-    JoinOutcome, MemberProfile, NewPrivateRoom, PrivateRoomOutcome, RoomStore, UserRoom,
+    JoinOutcome, MemberProfile, NewPrivateRoom, PrivateRoomOutcome, RoomStore, SendAccess, UserRoom,
 };
 pub use security::{
     AccessClaims, IssuedAccessToken, PasswordHash, PasswordHasher, TokenError, TokenIssuer,

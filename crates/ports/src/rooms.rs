@@ -61,6 +61,16 @@ pub struct UserRoom {
     pub membership: Membership,
 }
 
+/// What sending into a room needs to know, read at once (see [`RoomStore::send_access`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendAccess {
+    /// The room.
+    pub room: Room,
+    /// For a private room: whether its other member has blocked the sender. Always false
+    /// for a group.
+    pub blocked: bool,
+}
+
 /// Durable store of rooms and who belongs to them.
 ///
 /// Implementations MUST keep exactly one private room per [`PrivatePair`]: when several
@@ -84,6 +94,14 @@ pub trait RoomStore: Send + Sync {
         room: RoomId,
         user: UserId,
     ) -> Result<Option<Membership>, StoreError>;
+    /// The room `user` wants to send into and, for a private room, whether its other member
+    /// blocked them; `None` when `user` is not a member (or there is no such room). One read:
+    /// this is on the path of every message.
+    async fn send_access(
+        &self,
+        room: RoomId,
+        user: UserId,
+    ) -> Result<Option<SendAccess>, StoreError>;
     /// Every member of `room` with their profile, in join order.
     async fn list_members(&self, room: RoomId) -> Result<Vec<MemberProfile>, StoreError>;
     /// Every room `user` belongs to, with their membership.
@@ -93,6 +111,9 @@ pub trait RoomStore: Send + Sync {
     /// Raises `user`'s read marker in `room` to `seq`; never lowers it; true when it moved.
     /// `NotFound` without membership.
     async fn mark_read(&self, room: RoomId, user: UserId, seq: Seq) -> Result<bool, StoreError>;
+    /// Raises each `(room, user)` read marker to its seq, never lowering one; pairs without a
+    /// membership are skipped. Meant for the group commit: one write for a whole batch.
+    async fn mark_read_many(&self, marks: &[(RoomId, UserId, Seq)]) -> Result<(), StoreError>;
     /// Raises `user`'s delivered marker in `room` to `seq`; never lowers it; true when it moved.
     /// `NotFound` without membership.
     async fn mark_delivered(

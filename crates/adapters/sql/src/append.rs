@@ -6,11 +6,12 @@
 //!    by message id (a persistence job that is retried after its commit carries the same id);
 //! 2. decide per message: duplicate of a stored one, duplicate of an earlier one in the batch,
 //!    or new;
-//! 3. per room, in room-id order so two batches never lock rooms in opposite orders (which
-//!    PostgreSQL and MySQL would resolve by killing one as a deadlock victim):
-//!    `UPDATE rooms SET last_seq = last_seq + n, last_rev = last_rev + n`, which also locks the
-//!    room's row until commit, so racing batches take consecutive, gapless ranges of both; then
-//!    read both back in the same transaction (portable: MySQL has no `RETURNING`). A new
+//! 3. for up to a hundred rooms at a time, in room-id order so two batches lock rooms in the
+//!    same order (PostgreSQL and MySQL would otherwise kill one as a deadlock victim, which
+//!    the retry below absorbs): `UPDATE rooms SET last_seq = last_seq + CASE id WHEN .. THEN n
+//!    .. END, last_rev = ..same.. WHERE id IN (..)`, which also locks the rooms' rows until
+//!    commit, so racing batches take consecutive, gapless ranges of both; then read both back
+//!    in the same transaction (portable: MySQL has no `RETURNING`). A new
 //!    message's `rev` and `created_rev` are the same number: its creation is its first change;
 //! 4. insert the new rows with multi-row inserts.
 //!
@@ -23,7 +24,7 @@ use std::collections::{BTreeMap, HashMap};
 use chat_domain::{Message, NewMessage, Rev, RoomId, Seq};
 use chat_ports::messages::batch::{plan_batch as plan, BatchPlan as Plan};
 use chat_ports::{Appended, StoreError};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{CaseStatement, Expr, SimpleExpr};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
     QuerySelect, TransactionTrait,
@@ -35,6 +36,9 @@ use crate::retry::{retrying, Failure};
 
 /// Messages looked up per duplicate query (each adds up to four bound parameters).
 const LOOKUP_CHUNK: usize = 100;
+
+/// Rooms whose counters one `UPDATE` advances (three bound parameters each).
+const ROOMS_PER_UPDATE: usize = 100;
 
 /// Rows per multi-row insert (twelve parameters each): well inside every backend's limit.
 const INSERT_CHUNK: usize = 500;
@@ -118,20 +122,28 @@ async fn allocate_seqs(
     if counts.is_empty() {
         return Ok(());
     }
-    for (room, count) in &counts {
+    // One statement per hundred rooms, not one per room: a batch spread over many rooms
+    // (every pair writing to its own room) costs the same few round trips as a busy group.
+    let counts_in_order: Vec<(&RoomId, &i64)> = counts.iter().collect();
+    for chunk in counts_in_order.chunks(ROOMS_PER_UPDATE) {
+        let mut added = CaseStatement::new();
+        for (room, count) in chunk {
+            added = added.case(rooms::Column::Id.eq(room.to_string()), **count);
+        }
+        let added: SimpleExpr = added.finally(0).into();
         let updated = rooms::Entity::update_many()
             .col_expr(
                 rooms::Column::LastSeq,
-                Expr::col(rooms::Column::LastSeq).add(*count),
+                Expr::col(rooms::Column::LastSeq).add(added.clone()),
             )
             .col_expr(
                 rooms::Column::LastRev,
-                Expr::col(rooms::Column::LastRev).add(*count),
+                Expr::col(rooms::Column::LastRev).add(added),
             )
-            .filter(rooms::Column::Id.eq(room.to_string()))
+            .filter(rooms::Column::Id.is_in(chunk.iter().map(|(room, _)| room.to_string())))
             .exec(txn)
             .await?;
-        if updated.rows_affected == 0 {
+        if updated.rows_affected < chunk.len() as u64 {
             // A batch for a room that does not exist stores nothing at all.
             return Err(Failure::Store(StoreError::NotFound));
         }

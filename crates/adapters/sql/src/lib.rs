@@ -7,7 +7,7 @@
 //!
 //! Layout: `connection` opens the database, `sqlite` holds the SQLite durability and
 //! single-writer decisions; one module per store (`users`, `rooms`, `messages` with `append`
-//! for the group commit, `edits` for edits and deletions and `unread` for unread counts,
+//! for the group commit, `edits` for edits and deletions and `unread` for unread counts, `send_access` for the two statements on every message's path,
 //! `invites` and `blocks`, `sessions`, `dead_letters`, and `sequences`: the per-room counters
 //! and the gap record for a message store that keeps messages elsewhere); `joins` holds the
 //! one way into a room (adding a member, accepting an invite, redeeming a link), atomic
@@ -31,6 +31,7 @@ mod members;
 mod messages;
 mod retry;
 mod rooms;
+mod send_access;
 mod sequences;
 mod sessions;
 mod sqlite;

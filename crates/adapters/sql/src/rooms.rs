@@ -11,7 +11,8 @@
 use async_trait::async_trait;
 use chat_domain::{Membership, PrivatePair, Role, Room, RoomId, Seq, Timestamp, UserId};
 use chat_ports::{
-    JoinOutcome, MemberProfile, NewPrivateRoom, PrivateRoomOutcome, RoomStore, StoreError, UserRoom,
+    JoinOutcome, MemberProfile, NewPrivateRoom, PrivateRoomOutcome, RoomStore, SendAccess,
+    StoreError, UserRoom,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, TransactionTrait};
 
@@ -19,7 +20,7 @@ use crate::connection::Handles;
 use crate::entity::{memberships, rooms};
 use crate::error::{is_unique_violation, unavailable};
 use crate::members::{self, Marker};
-use crate::{groups, joins};
+use crate::{groups, joins, send_access};
 
 /// Rooms and memberships on SQLite, PostgreSQL or MySQL.
 #[derive(Debug, Clone)]
@@ -119,6 +120,15 @@ impl RoomStore for SqlRoomStore {
         members::list_members(&self.db.read, room).await
     }
 
+    /// The room and the block check of a send, in one query (see `crate::send_access`).
+    async fn send_access(
+        &self,
+        room: RoomId,
+        user: UserId,
+    ) -> Result<Option<SendAccess>, StoreError> {
+        send_access::send_access(&self.db.read, room, user).await
+    }
+
     /// Every room `user` belongs to, with their membership.
     async fn list_rooms_of_user(&self, user: UserId) -> Result<Vec<UserRoom>, StoreError> {
         members::list_rooms_of_user(&self.db.read, user).await
@@ -133,6 +143,11 @@ impl RoomStore for SqlRoomStore {
     /// `NotFound` without membership.
     async fn mark_read(&self, room: RoomId, user: UserId, seq: Seq) -> Result<bool, StoreError> {
         members::raise_marker(&self.db.write, Marker::Read, (room, user), seq).await
+    }
+
+    /// Raises many read markers in one statement per hundred (see `crate::send_access`).
+    async fn mark_read_many(&self, marks: &[(RoomId, UserId, Seq)]) -> Result<(), StoreError> {
+        send_access::mark_read_many(&self.db.write, marks).await
     }
 
     /// Raises `user`'s delivered marker in `room` to `seq`; never lowers it; true when it moved.

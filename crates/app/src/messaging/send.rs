@@ -5,14 +5,18 @@
 //!   the same instant: the room store's unique pair key decides, and the loser reuses the
 //!   winner's room;
 //! - a retried `(sender, client_msg_id)` in a room yields the original message and stores
-//!   nothing new: answered from the store when already committed, and deduplicated inside the
-//!   group commit when the retry races the original;
+//!   nothing new: the group commit looks the key up in the store and in its own batch, so a
+//!   retry is deduplicated whether the original was committed long ago or races it;
 //! - the call returns only once the message is committed, so whatever was acknowledged
 //!   survives a crash;
 //! - nobody messages privately a user who blocked them, whether by user id or by the room's
 //!   id, and no private room is ever created with a user who blocked the sender;
 //! - a first message creates no room for a sender or a recipient who is at the rooms-per-user
 //!   limit ([`crate::room_limit`]); messages into existing rooms never meet the limit.
+//!
+//! Cost: a message into an existing room reads the store once before it is queued
+//! ([`RoomStore::send_access`](chat_ports::RoomStore::send_access): membership, room and block
+//! check together); everything after that is shared by the whole group commit.
 
 use chat_domain::{
     BodyError, ClientMsgId, Message, MessageBody, MessageId, NewMessage, PrivatePair, Room, RoomId,
@@ -137,35 +141,19 @@ impl MessagingService {
                 self.private_room_with(request.sender, recipient).await?
             }
             SendTarget::Room(room_id) => {
-                self.require_membership(room_id, request.sender).await?;
-                let room = self
+                let access = self
                     .ports
                     .rooms
-                    .find_room(room_id)
+                    .send_access(room_id, request.sender)
                     .await
                     .map_err(unavailable)?
                     .ok_or(SendError::RoomNotFound)?;
-                if room.kind == RoomKind::Private {
-                    self.refuse_if_blocked_in(&room, request.sender).await?;
+                if access.blocked {
+                    return Err(SendError::Blocked);
                 }
-                room
+                access.room
             }
         };
-        if let Some(key) = &client_msg_id {
-            let stored = self
-                .ports
-                .messages
-                .find_by_client_msg_id(room.id, request.sender, key)
-                .await
-                .map_err(unavailable)?;
-            if let Some(original) = stored {
-                return Ok(SendOutcome {
-                    room,
-                    message: original,
-                    created: false,
-                });
-            }
-        }
         if let Some(reply_to) = request.reply_to {
             let found = self
                 .ports
@@ -269,20 +257,6 @@ impl MessagingService {
             .map_err(unavailable)?
         {
             return Err(SendError::Blocked);
-        }
-        Ok(())
-    }
-
-    /// Fails with `Blocked` when the other member of the private `room` has blocked `sender`.
-    async fn refuse_if_blocked_in(&self, room: &Room, sender: UserId) -> Result<(), SendError> {
-        let members = self
-            .ports
-            .rooms
-            .list_members(room.id)
-            .await
-            .map_err(unavailable)?;
-        for other in members.iter().filter(|m| m.user.id != sender) {
-            self.refuse_if_blocked(other.user.id, sender).await?;
         }
         Ok(())
     }

@@ -74,9 +74,13 @@ impl JobWorkers {
                 *marker = (*marker).max(message.seq);
             }
         }
-        for ((room, user), seq) in read_up_to {
-            if let Err(error) = self.ports.rooms.mark_read(room, user, seq).await {
-                tracing::warn!(%error, %room, "could not advance the sender's read marker");
+        let marks: Vec<(RoomId, UserId, Seq)> = read_up_to
+            .into_iter()
+            .map(|((room, user), seq)| (room, user, seq))
+            .collect();
+        if !marks.is_empty() {
+            if let Err(error) = self.ports.rooms.mark_read_many(&marks).await {
+                tracing::warn!(%error, rooms = marks.len(), "could not advance the senders' read markers");
             }
         }
         let previews = self.previews_of(&results).await;

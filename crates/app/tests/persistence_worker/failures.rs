@@ -74,7 +74,7 @@ async fn only_the_message_that_fails_alone_is_retried_after_a_failed_group_commi
             }
         });
     record_publishes(&mut mocks.bus);
-    mocks.rooms.expect_mark_read().returning(|_, _, _| Ok(true));
+    mocks.rooms.expect_mark_read_many().returning(|_| Ok(()));
     mocks
         .queue
         .expect_complete()

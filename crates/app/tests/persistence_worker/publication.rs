@@ -155,7 +155,7 @@ async fn a_duplicate_settles_the_waiting_send_with_the_original_and_announces_th
         .with(eq(job_id(1)))
         .times(1)
         .returning(|_| Ok(()));
-    mocks.rooms.expect_mark_read().never();
+    mocks.rooms.expect_mark_read_many().never();
     let pending = PendingSends::new();
     let waiter = pending.register(retry.id);
 

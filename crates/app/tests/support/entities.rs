@@ -6,7 +6,7 @@ use chat_domain::{
     Invite, Membership, Message, MessageBody, NewMessage, Rev, Role, Room, RoomId, RoomKind, Seq,
     Timestamp, User, UserId, Username,
 };
-use chat_ports::{JobPayload, LeasedJob, MemberProfile, NewJob, Priority, Session};
+use chat_ports::{JobPayload, LeasedJob, MemberProfile, NewJob, Priority, SendAccess, Session};
 
 use super::*;
 
@@ -27,6 +27,14 @@ pub fn private_room(n: u64) -> Room {
         name: None,
         description: None,
         created_at: NOW,
+    }
+}
+
+/// What `send_access` answers a member of `room` nobody blocked.
+pub fn access(room: Room) -> SendAccess {
+    SendAccess {
+        room,
+        blocked: false,
     }
 }
 

@@ -12,7 +12,7 @@ use chat_ports::{JoinOutcome, StoreError};
 use crate::fixtures::{at, private_room, register_unique, RoomStores};
 
 /// Runs every membership check, each on fresh stores from `make()`.
-pub async fn run_all<F, Fut>(make: F)
+pub async fn run_all<F, Fut>(make: &F)
 where
     F: Fn() -> Fut,
     Fut: Future<Output = RoomStores>,

@@ -43,6 +43,7 @@ mod rooms {
             RoomStores {
                 users: db.users(),
                 rooms: db.rooms(),
+                blocks: db.blocks(),
             }
         })
         .await;
