@@ -6,7 +6,8 @@
 //! What a cluster promises, each checked from outside: a message sent on one node reaches the
 //! WebSocket devices connected to the other, live and exactly once; racing first messages on
 //! both nodes still make one private room with gapless seqs; both nodes serve the same history;
-//! and `kill -9` of a node loses nothing it acknowledged.
+//! `kill -9` of a node loses nothing it acknowledged; and a block placed on one node stops the
+//! sends the other node remembered as allowed.
 //!
 //! Every test skips (loudly) when one of the three services is missing, and fails instead under
 //! `CHAT_REQUIRE_SERVICES=1`.
@@ -17,8 +18,8 @@ use futures_util::future::join_all;
 use serde_json::{json, Value};
 
 use crate::support::{
-    assert_acknowledged_once, assert_gapless, assert_private_room, seqs, Stack, StackConfig,
-    TestUser, WsClient, EVENT_TIMEOUT, QUIET,
+    assert_acknowledged_once, assert_gapless, assert_private_room, assert_success, seqs, Stack,
+    StackConfig, TestUser, WsClient, EVENT_TIMEOUT, QUIET,
 };
 
 /// The id of the room of a `room` object.
@@ -191,6 +192,50 @@ async fn fifty_concurrent_first_messages_split_across_two_nodes_make_one_room_wi
     assert_eq!(on_a.len(), 50);
     assert_acknowledged_once(&on_a, &acked);
     assert_eq!(on_a, on_b, "node A and node B serve the same history");
+}
+
+#[tokio::test]
+async fn a_block_placed_on_one_node_stops_sends_remembered_by_the_other() {
+    let Some(stack) = Stack::start(StackConfig::full("cluster block")).await else {
+        return;
+    };
+    let node_a = stack.spawn_node("node A").await;
+    let node_b = stack.spawn_follower("node B").await;
+    let alice = node_a.register_and_login("alice").await;
+    let bob = node_a.register_and_login("bob").await;
+    let (room, _) = node_a.send_private(&alice, &bob, "first").await;
+    let room = room_id(&room);
+    // Alice writes by the room's id on node B, which now remembers that she may.
+    node_b
+        .try_send_to_room(&alice, &room, &json!({"body": "on node B"}))
+        .await
+        .assert_status(201);
+
+    assert_success(
+        &node_a.try_block(&bob, &alice.id).await,
+        "blocking on node A",
+    );
+
+    // Node B hears of the block over the bus and refuses from then on, for good.
+    let deadline = tokio::time::Instant::now() + EVENT_TIMEOUT;
+    let mut refusals = 0;
+    let mut slipped_through = 0;
+    while refusals < 5 {
+        let response = node_b
+            .try_send_to_room(&alice, &room, &json!({"body": "still?"}))
+            .await;
+        match response.status {
+            403 => refusals += 1,
+            201 if refusals == 0 => slipped_through += 1,
+            other => panic!("after {refusals} refusals: HTTP {other}: {}", response.text),
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "node B still lets alice write after {EVENT_TIMEOUT:?}"
+        );
+    }
+    let history = node_a.full_history(&bob, &room).await;
+    assert_eq!(history.len(), 2 + slipped_through, "{history:?}");
 }
 
 /// Sends `count` WebSocket messages into `room` and returns the acknowledged messages.

@@ -6,7 +6,7 @@
 //! actions happen (the send and invite use cases); this service only records them.
 
 use chat_domain::UserId;
-use chat_ports::StoreError;
+use chat_ports::{BusEvent, StoreError};
 use thiserror::Error;
 
 use crate::Ports;
@@ -45,7 +45,14 @@ impl BlockService {
             .blocks
             .block(blocker, blocked, self.ports.clock.now())
             .await
-            .map_err(BlockError::Unavailable)
+            .map_err(BlockError::Unavailable)?;
+        // Other nodes forget where `blocked` may send; if the bus is down, their memory of it
+        // expires on its own (`access_cache::DEFAULT_TTL`).
+        let event = BusEvent::UserBlocked { blocker, blocked };
+        if let Err(error) = self.ports.bus.publish(&event).await {
+            tracing::warn!(%error, "could not announce a block to the other nodes");
+        }
+        Ok(())
     }
 
     /// `blocker` lifts their block of `blocked`; lifting none is fine.

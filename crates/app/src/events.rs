@@ -1,7 +1,9 @@
 //! The event pump: each node's single subscription to the bus.
 //!
-//! It settles sends waiting on this node whose message another node's worker committed, then
-//! hands every event to the node's [`LocalDelivery`] (the WebSocket gateway), in bus order.
+//! It settles sends waiting on this node whose message another node's worker committed, lets
+//! the node's [`SendAccessCache`] forget what a removal, deletion or block revoked (and all of
+//! it after a resubscription, which may have missed events), then hands every event to the
+//! node's [`LocalDelivery`] (the WebSocket gateway), in bus order.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,6 +12,7 @@ use chat_ports::{BusEvent, EventBus, EventStream};
 use futures_util::StreamExt;
 use tokio::sync::watch;
 
+use crate::access_cache::SendAccessCache;
 use crate::messaging::PendingSends;
 
 /// Whatever delivers events to this node's clients.
@@ -24,6 +27,7 @@ pub async fn run_event_pump(
     bus: Arc<dyn EventBus>,
     mut stream: EventStream,
     pending: Arc<PendingSends>,
+    access: Arc<SendAccessCache>,
     delivery: Arc<dyn LocalDelivery>,
     mut shutdown: watch::Receiver<bool>,
 ) {
@@ -34,11 +38,13 @@ pub async fn run_event_pump(
             next = stream.next() => match next {
                 Some(event) => {
                     settle(&pending, &event);
+                    access.observe(&event);
                     delivery.deliver(&event);
                 }
                 None => {
                     tracing::warn!("event bus subscription ended; resubscribing");
                     stream = resubscribe(bus.as_ref(), &mut shutdown).await;
+                    access.clear();
                 }
             },
         }

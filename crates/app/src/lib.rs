@@ -10,6 +10,8 @@
 //! - [`groups`]: groups, their invites, invite links, members and roles.
 //! - [`blocks`]: blocking users.
 //! - [`presence`]: who is online, with a grace period against flapping.
+//! - [`access_cache`]: the node's memory of who may send where, so a message costs no store
+//!   read before it is queued.
 //! - [`ordering`]: the node's publish lock that keeps a room's changes in rev order.
 //! - [`room_limit`]: the rooms-per-user limit, checked wherever a user gains a room.
 //! - [`worker`]: the job workers: group-committed message persistence, event publication
@@ -20,6 +22,7 @@
 //! Every service takes its ports as `Arc<dyn Port>` through [`Ports`], so the server wires real
 //! adapters and the tests wire mockall mocks.
 
+pub mod access_cache;
 pub mod admin;
 pub mod auth;
 pub mod blocks;

@@ -4,8 +4,9 @@
 mod support;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use chat_app::access_cache::SendAccessCache;
 use chat_app::events::{run_event_pump, LocalDelivery};
 use chat_app::messaging::PendingSends;
 use chat_domain::Message;
@@ -62,11 +63,23 @@ impl Pump {
         pending: &Arc<PendingSends>,
         delivery: MockDelivery,
     ) -> Self {
+        Self::start_with(bus, stream, pending, &SendAccessCache::new(), delivery)
+    }
+
+    /// Starts a pump that keeps `access` up to date.
+    fn start_with(
+        bus: MockEventBus,
+        stream: EventStream,
+        pending: &Arc<PendingSends>,
+        access: &Arc<SendAccessCache>,
+        delivery: MockDelivery,
+    ) -> Self {
         let (stop, shutdown) = watch::channel(false);
         let task = tokio::spawn(run_event_pump(
             Arc::new(bus),
             stream,
             Arc::clone(pending),
+            Arc::clone(access),
             Arc::new(delivery),
             shutdown,
         ));
@@ -234,4 +247,74 @@ async fn the_pump_stops_at_shutdown_without_delivering_anything() {
     let pump = Pump::start(bus, open_stream(Vec::new()), &pending, delivery);
 
     pump.stop().await;
+}
+
+/// A node that remembers alice (user 1) may send into rooms 3 and 4, and bob (user 2) into 3.
+fn remembering() -> Arc<SendAccessCache> {
+    let access = SendAccessCache::new();
+    for (user, room) in [(1, group_room(3)), (1, group_room(4)), (2, group_room(3))] {
+        access.remember(access.epoch(), user_id(user), room, Instant::now());
+    }
+    access
+}
+
+fn remembered(access: &SendAccessCache, room: u64, user: u64) -> bool {
+    access
+        .get(room_id(room), user_id(user), Instant::now())
+        .is_some()
+}
+
+#[tokio::test]
+async fn revocations_heard_on_the_bus_make_the_node_forget_the_access_they_revoke() {
+    let events = vec![
+        BusEvent::MemberRemoved {
+            room_id: room_id(3),
+            user_id: user_id(1),
+        },
+        BusEvent::UserBlocked {
+            blocker: user_id(1),
+            blocked: user_id(2),
+        },
+    ];
+    let mut delivery = MockDelivery::new();
+    let mut received = deliveries(&mut delivery);
+    let pending = PendingSends::new();
+    let access = remembering();
+    let pump = Pump::start_with(
+        MockEventBus::new(),
+        open_stream(events),
+        &pending,
+        &access,
+        delivery,
+    );
+
+    next(&mut received).await;
+    next(&mut received).await;
+    pump.stop().await;
+
+    assert!(!remembered(&access, 3, 1), "alice was removed from room 3");
+    assert!(remembered(&access, 4, 1), "alice is still in room 4");
+    assert!(!remembered(&access, 3, 2), "bob was blocked");
+}
+
+#[tokio::test]
+async fn after_a_resubscription_the_node_forgets_every_access_it_may_have_missed_news_of() {
+    let mut bus = MockEventBus::new();
+    let resubscribed = open_stream(Vec::new());
+    bus.expect_subscribe()
+        .times(1)
+        .return_once(move || Ok(resubscribed));
+    let mut delivery = MockDelivery::new();
+    delivery.expect_deliver().never();
+    let pending = PendingSends::new();
+    let access = remembering();
+    let pump = Pump::start_with(bus, ending_stream(Vec::new()), &pending, &access, delivery);
+
+    let deadline = Instant::now() + PATIENCE;
+    while !access.is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    pump.stop().await;
+
+    assert!(access.is_empty(), "{} answers survived", access.len());
 }

@@ -178,6 +178,14 @@ pub enum BusEvent {
         /// Who invited.
         inviter: UserSummary,
     },
+    /// `blocker` blocked `blocked`. No client is told; each node forgets what it remembered
+    /// about where `blocked` may send.
+    UserBlocked {
+        /// Who blocked.
+        blocker: UserId,
+        /// Who is blocked.
+        blocked: UserId,
+    },
 }
 
 impl BusEvent {
@@ -201,7 +209,8 @@ impl BusEvent {
             | Self::SessionRevoked { .. }
             | Self::UserDisconnected { .. }
             | Self::PresenceChanged { .. }
-            | Self::InviteReceived { .. } => None,
+            | Self::InviteReceived { .. }
+            | Self::UserBlocked { .. } => None,
         }
     }
 }

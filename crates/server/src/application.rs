@@ -13,6 +13,7 @@ use std::time::Duration;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer};
 use anyhow::Context;
+use chat_app::access_cache::SendAccessCache;
 use chat_app::admin::AdminService;
 use chat_app::auth::AuthService;
 use chat_app::blocks::BlockService;
@@ -46,7 +47,9 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     // First, so that whatever any crate records from here on is exported.
     let metrics_handle = exporter::install().context("installing the metrics recorder")?;
     let wiring = wiring::connect(&settings).await?;
-    let ports = wiring.ports.clone();
+    // Every use case of this node reads send access through the node's cache.
+    let access = SendAccessCache::new();
+    let ports = access.wrap(wiring.ports.clone());
     let config = AppConfig {
         max_body_chars: settings.max_body_chars,
         max_group_members: settings.max_group_members,
@@ -81,6 +84,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         Arc::clone(&ports.bus),
         events,
         Arc::clone(&pending),
+        Arc::clone(&access),
         gateway.clone(),
         shutdown.clone(),
     ));

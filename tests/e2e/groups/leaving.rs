@@ -44,10 +44,19 @@ async fn a_removed_member_loses_access_at_once_and_hears_nothing_more_without_re
     let mut bob_ws = app.ws_connect(&bob.access_token).await;
     carol_ws.ping_pong().await;
     bob_ws.ping_pong().await;
+    // Carol has written there, so the node remembers that she may.
+    app.send_to_room(&carol, &room, "before the removal").await;
 
     app.try_remove_member(&owner, &room, &carol.id)
         .await
         .assert_status(204);
+    // Refused at once: the node forgot her access before the removal was answered.
+    assert_error(
+        &app.try_send_to_room(&carol, &room, &json!({"body": "quick, once more"}))
+            .await,
+        404,
+        "room_not_found",
+    );
 
     // The removed user is told too, and so are the others.
     for ws in [&mut carol_ws, &mut bob_ws] {
@@ -70,7 +79,7 @@ async fn a_removed_member_loses_access_at_once_and_hears_nothing_more_without_re
     assert_eq!(error["ref"], "sneak");
     carol_ws.expect_nothing_about(&room, QUIET).await;
     carol_ws.ping_pong().await;
-    assert_eq!(app.full_history(&owner, &room).await.len(), 1);
+    assert_eq!(app.full_history(&owner, &room).await.len(), 2);
 }
 
 #[tokio::test]

@@ -105,7 +105,7 @@ pub fn route(event: &BusEvent) -> Route {
         },
         BusEvent::SessionRevoked { session_id } => Route::Revoke(*session_id),
         BusEvent::UserDisconnected { user_id } => Route::Disconnect(*user_id),
-        BusEvent::SendDeduplicated { .. } => Route::Nowhere,
+        BusEvent::SendDeduplicated { .. } | BusEvent::UserBlocked { .. } => Route::Nowhere,
         BusEvent::ReadMarker { room_id, user_id, seq } => room_event(
             *room_id,
             json!({"type": "read", "room_id": room_id, "user_id": user_id, "seq": seq}),
