@@ -7,8 +7,10 @@
 
 use std::time::Duration;
 
+use crate::context::Context;
 use crate::fleet::Fleet;
 use crate::report::Record;
+use crate::scrape::{cluster_sum, MONGO_ROUND_TRIPS};
 use crate::traffic::{step, StepOutcome, StepSpec};
 
 /// The longest wait, after the last step, for a backlog to be acknowledged and delivered.
@@ -58,9 +60,15 @@ fn pct(value: Option<f64>) -> serde_json::Value {
     })
 }
 
-/// A step as a record: `fan_out` connections per message, `per_message` says whether the
-/// delivered figure counts messages (each reaching all its connections) or deliveries.
-fn record(workload: &'static str, o: &StepOutcome, fan_out: u64, p99_ms: f64) -> Record {
+/// A step as a record: `fan_out` connections per message; `round_trips` is how many
+/// commands the nodes sent MongoDB during the step, if they use it.
+fn record(
+    workload: &'static str,
+    o: &StepOutcome,
+    fan_out: u64,
+    p99_ms: f64,
+    round_trips: Option<f64>,
+) -> Record {
     let secs = o.elapsed.as_secs_f64().max(1e-6);
     let c = &o.counters;
     Record::new(workload)
@@ -81,8 +89,15 @@ fn record(workload: &'static str, o: &StepOutcome, fan_out: u64, p99_ms: f64) ->
         .with("dup", c.duplicates)
         .with("errors", c.errors)
         .with("reconnects", c.reconnects)
+        .with("gap_resumes", c.gap_resumes)
         .with("tool_cpu_pct", pct(o.cpu.0))
         .with("server_cpu_pct", pct(o.cpu.1))
+        .with(
+            "mongo_rt_per_msg",
+            round_trips.map_or(serde_json::Value::Null, |rt| {
+                ((rt / c.acked.max(1) as f64 * 1000.0).round() / 1000.0).into()
+            }),
+        )
         .with("ok", if passed(o, p99_ms) { "yes" } else { "NO" })
 }
 
@@ -94,7 +109,7 @@ pub async fn run(
     stepping: &Stepping,
     senders: u32,
     fan_out: u64,
-    server_pid: Option<u32>,
+    ctx: &Context,
 ) -> (Vec<Record>, Option<f64>) {
     let spec = |rate: f64, window: Duration| StepSpec {
         rate,
@@ -102,7 +117,7 @@ pub async fn run(
         fan_out,
         window,
         drain: stepping.drain,
-        server_pid,
+        server_pids: &ctx.server_pids,
     };
     if !stepping.warmup.is_zero() {
         let _ = step(
@@ -121,9 +136,12 @@ pub async fn run(
         1
     };
     for _ in 0..steps {
+        let trips_before = cluster_sum(&ctx.nodes, MONGO_ROUND_TRIPS).await;
         let outcome = step(&fleet.shared, &fleet.phase, &spec(rate, stepping.duration)).await;
+        let trips_after = cluster_sum(&ctx.nodes, MONGO_ROUND_TRIPS).await;
+        let trips = trips_before.zip(trips_after).map(|(b, a)| a - b);
         let ok = passed(&outcome, stepping.p99_ms);
-        records.push(record(workload, &outcome, fan_out, stepping.p99_ms));
+        records.push(record(workload, &outcome, fan_out, stepping.p99_ms, trips));
         eprintln!(
             "chat-bench: {workload} at {rate:.0} msg/s: {}",
             if ok { "ok" } else { "over the bound" }
