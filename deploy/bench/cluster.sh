@@ -102,6 +102,7 @@ for ((i = 0; i < nodes; i++)); do
   # The first node migrates the fresh database; the others start after it without.
   migrate=$([[ $i == 0 ]] && echo true || echo false)
   mkdir -p "$workdir/node$i"
+  : >"$workdir/node$i.out" # exists before the node writes to it, for wait_ready
   CHAT_HTTP_ADDR=127.0.0.1:0 CHAT_DATA_DIR="$workdir/node$i" CHAT_MIGRATE=$migrate \
     "$bin/chat-server" >"$workdir/node$i.out" 2>"$workdir/node$i.log" &
   pids+=($!)

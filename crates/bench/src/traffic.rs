@@ -23,7 +23,7 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::conn::{self, Ws};
 use crate::gaps::RevTracker;
 use crate::ledger::Receipts;
-use crate::stats::{AtomicHistogram, Histogram};
+use crate::stats::AtomicHistogram;
 use crate::target::Target;
 use crate::wire::{self, Carried, Kind, WireError, WireResumed};
 
@@ -425,81 +425,5 @@ pub async fn run_connection(
         token: conn.plan.token,
         acked: conn.acked,
         receipts: conn.receipts,
-    }
-}
-
-/// The outcome of one step (one offered rate).
-#[derive(Debug)]
-pub struct StepOutcome {
-    /// Offered total rate, messages per second.
-    pub offered: f64,
-    /// What the step counted.
-    pub counters: Counters,
-    /// Latency of the arrivals at connections other than the sender's.
-    pub latency: Histogram,
-    /// From the first send to the last arrival (or the drain timeout).
-    pub elapsed: Duration,
-    /// The sending window.
-    pub window: Duration,
-    /// Deliveries still missing when the drain timed out.
-    pub missing: u64,
-    /// Tool and server CPU, % of one core.
-    pub cpu: (Option<f64>, Option<f64>),
-}
-
-/// One step of a run.
-#[derive(Debug, Clone, Copy)]
-pub struct StepSpec<'a> {
-    /// Offered total rate, messages per second.
-    pub rate: f64,
-    /// How many connections send (the rate is spread over them).
-    pub senders: u32,
-    /// How many connections each message reaches (the sender's own included).
-    pub fan_out: u64,
-    /// The sending window.
-    pub window: Duration,
-    /// The longest wait for the last acknowledgements and arrivals after the window.
-    pub drain: Duration,
-    /// The server's pids (one per node), for its CPU share.
-    pub server_pids: &'a [u32],
-}
-
-/// Drives every connection through one step and waits for it to drain.
-pub async fn step(
-    shared: &Shared,
-    phase: &watch::Sender<Phase>,
-    spec: &StepSpec<'_>,
-) -> StepOutcome {
-    let before = shared.counters();
-    let _ = shared.latency.take();
-    let meter = crate::sys::CpuMeter::start(spec.server_pids);
-    let started = Instant::now();
-    let period = Duration::from_secs_f64(f64::from(spec.senders.max(1)) / spec.rate.max(0.001));
-    let _ = phase.send(Phase::Send {
-        period,
-        until: started + spec.window,
-    });
-    tokio::time::sleep(spec.window).await;
-    let drain_until = Instant::now() + spec.drain;
-    let mut now = shared.counters().since(&before);
-    while Instant::now() < drain_until {
-        // A send written just before the window closed may still be counted in a moment.
-        tokio::time::sleep(Duration::from_millis(10)).await;
-        now = shared.counters().since(&before);
-        if now.acked + now.errors >= now.sent && now.arrivals >= now.acked * spec.fan_out {
-            break;
-        }
-    }
-    let elapsed = started.elapsed();
-    let cpu = meter.read();
-    let _ = phase.send(Phase::Quiet);
-    StepOutcome {
-        offered: spec.rate,
-        counters: now,
-        latency: shared.latency.take(),
-        elapsed,
-        window: spec.window,
-        missing: (now.acked * spec.fan_out).saturating_sub(now.arrivals),
-        cpu,
     }
 }
