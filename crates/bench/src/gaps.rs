@@ -65,6 +65,14 @@ impl RevTracker {
         self.may_repeat = self.above.clone();
     }
 
+    /// Gives up on the holes (a `resumed` that no longer names the room cannot fill them):
+    /// treats everything up to the highest rev seen as complete, so no `resume` loop follows.
+    pub fn forget_holes(&mut self) {
+        if let Some(highest) = self.above.last().copied() {
+            self.resumed(highest);
+        }
+    }
+
     fn advance(&mut self) {
         self.above = self.above.split_off(&(self.complete + 1));
         while self.above.remove(&(self.complete + 1)) {
@@ -122,6 +130,16 @@ mod tests {
         t.resumed(7);
         assert!(t.has_hole());
         assert_eq!(t.resume_from(), 7);
+    }
+
+    #[test]
+    fn forgotten_holes_ask_for_no_more_resumes() {
+        let mut t = RevTracker::default();
+        t.resumed(2);
+        t.see(5);
+        t.forget_holes();
+        assert!(!t.has_hole());
+        assert_eq!(t.resume_from(), 5);
     }
 
     #[test]

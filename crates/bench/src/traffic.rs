@@ -274,11 +274,14 @@ impl Conn {
             }
             Kind::Resumed => {
                 match serde_json::from_str::<WireResumed<'_>>(text) {
-                    Ok(event) => {
-                        if let Some(rev) = event.rooms.get(self.plan.room_id.as_str()) {
-                            self.revs.resumed(*rev);
+                    Ok(event) => match event.rooms.get(self.plan.room_id.as_str()) {
+                        Some(rev) => self.revs.resumed(*rev),
+                        None => {
+                            self.shared
+                                .note_error(format!("resumed without the room: {text}"));
+                            self.revs.forget_holes();
                         }
-                    }
+                    },
                     Err(_) => self
                         .shared
                         .note_error(format!("unreadable resumed event: {text}")),
