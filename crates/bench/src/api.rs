@@ -125,6 +125,12 @@ impl Api {
         let credentials = json!({"username": name, "password": PASSWORD});
         self.post("/api/v1/auth/register", None, &credentials)
             .await?;
+        self.login(index, name).await
+    }
+
+    /// Logs in `name` (registered by [`Self::account`]) again: a fresh access token.
+    pub async fn login(&self, index: u32, name: &str) -> anyhow::Result<Account> {
+        let credentials = json!({"username": name, "password": PASSWORD});
         let login = self.post("/api/v1/auth/login", None, &credentials).await?;
         let field = |v: &Value| v.as_str().map(str::to_owned);
         match (field(&login["user"]["id"]), field(&login["access_token"])) {

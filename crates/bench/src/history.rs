@@ -117,6 +117,7 @@ pub fn page_is_right(page: &Page, cursor: u64) -> bool {
 
 /// Runs `history`.
 pub async fn run(ctx: &Context, args: &HistoryArgs) -> anyhow::Result<Outcome> {
+    let owner_name = format!("{}0", ctx.prefix('h'));
     let owner = ctx
         .nodes
         .accounts(&ctx.prefix('h'), 1, 1)
@@ -169,6 +170,14 @@ pub async fn run(ctx: &Context, args: &HistoryArgs) -> anyhow::Result<Outcome> {
     }
     reporter.abort();
     let seed_secs = started.elapsed().as_secs_f64();
+    // Seeding a large room outlives an access token (15 min by default): log in again, as an
+    // app would, before the timed reads.
+    let owner = ctx
+        .nodes
+        .api(owner.index)
+        .login(owner.index, &owner_name)
+        .await
+        .context("logging in again after seeding")?;
     eprintln!(
         "chat-bench: seeded in {seed_secs:.1} s; reading {} pages",
         args.pages
