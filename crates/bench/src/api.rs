@@ -5,7 +5,6 @@
 //! only the history reads of the `history` workload are timed.
 
 use anyhow::{bail, Context as _};
-use futures_util::{StreamExt as _, TryStreamExt as _};
 use reqwest::header::AUTHORIZATION;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -106,31 +105,38 @@ impl Api {
             .map(|_| ())
     }
 
+    /// The node's `GET /metrics` text.
+    pub async fn metrics_text(&self) -> anyhow::Result<String> {
+        let response = self
+            .client
+            .get(self.target.url("/metrics"))
+            .send()
+            .await
+            .context("/metrics: request failed")?;
+        let status = response.status();
+        if !status.is_success() {
+            bail!("/metrics: HTTP {status}");
+        }
+        response.text().await.context("/metrics: reading")
+    }
+
     /// Registers and logs in `name`.
     pub async fn account(&self, index: u32, name: &str) -> anyhow::Result<Account> {
         let credentials = json!({"username": name, "password": PASSWORD});
         self.post("/api/v1/auth/register", None, &credentials)
             .await?;
+        self.login(index, name).await
+    }
+
+    /// Logs in `name` (registered by [`Self::account`]) again: a fresh access token.
+    pub async fn login(&self, index: u32, name: &str) -> anyhow::Result<Account> {
+        let credentials = json!({"username": name, "password": PASSWORD});
         let login = self.post("/api/v1/auth/login", None, &credentials).await?;
         let field = |v: &Value| v.as_str().map(str::to_owned);
         match (field(&login["user"]["id"]), field(&login["access_token"])) {
             (Some(id), Some(token)) => Ok(Account { index, id, token }),
             _ => bail!("login answer without user id or token: {login}"),
         }
-    }
-
-    /// `count` fresh accounts named `<prefix><index>`, `concurrency` at a time, in index order.
-    pub async fn accounts(
-        &self,
-        prefix: &str,
-        count: u32,
-        concurrency: usize,
-    ) -> anyhow::Result<Vec<Account>> {
-        futures_util::stream::iter(0..count)
-            .map(|index| async move { self.account(index, &format!("{prefix}{index}")).await })
-            .buffered(concurrency)
-            .try_collect()
-            .await
     }
 
     /// Sends the first private message from `from` to `to` over HTTP, which makes their

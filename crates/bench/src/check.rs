@@ -3,14 +3,15 @@
 //!
 //! The live part sets each sender's acknowledgements against the [`Receipts`] of every
 //! connection in its room; the history part reads each room back through
-//! `GET /rooms/{id}/messages` and does the same with what it finds there.
+//! `GET /rooms/{id}/messages` and does the same with what it finds there, on the node of
+//! the member whose token it uses.
 
 use std::collections::HashMap;
 
 use futures_util::{StreamExt as _, TryStreamExt as _};
 
-use crate::api::Api;
 use crate::ledger::{reconcile, Receipts, Tally};
+use crate::nodes::Nodes;
 use crate::report::Record;
 use crate::traffic::ConnReport;
 
@@ -31,7 +32,7 @@ impl Verdict {
 }
 
 /// Reconciles the connections' reports, live and against each room's history.
-pub async fn verify(api: &Api, reports: &[ConnReport]) -> anyhow::Result<Verdict> {
+pub async fn verify(nodes: &Nodes, reports: &[ConnReport]) -> anyhow::Result<Verdict> {
     let mut rooms: HashMap<&str, Vec<&ConnReport>> = HashMap::new();
     for report in reports {
         rooms
@@ -41,8 +42,10 @@ pub async fn verify(api: &Api, reports: &[ConnReport]) -> anyhow::Result<Verdict
     }
     let histories: Vec<(&str, Receipts)> = futures_util::stream::iter(rooms.iter())
         .map(|(room, members)| async move {
-            let token = members.first().map(|m| m.token.as_str()).unwrap_or("");
-            let messages = api.whole_history(token, room).await?;
+            let reader = members
+                .first()
+                .map_or((0, ""), |m| (m.index, m.token.as_str()));
+            let messages = nodes.api(reader.0).whole_history(reader.1, room).await?;
             let mut receipts = Receipts::default();
             for message in messages {
                 if let Some((sender, number)) = message

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgAction, Args, Parser, Subcommand};
 
 use crate::steps::Stepping;
 
@@ -11,15 +11,17 @@ use crate::steps::Stepping;
 #[derive(Debug, Parser)]
 #[command(name = "chat-bench", version)]
 pub struct Cli {
-    /// Base URL of the server; loopback only.
-    #[arg(long, default_value = "http://127.0.0.1:8080", global = true)]
-    pub url: String,
+    /// Base URL of a node; loopback only. Several nodes of one cluster: repeat `--url`, or
+    /// give a comma list; clients are dealt to them round robin.
+    #[arg(long, default_value = "http://127.0.0.1:8080", global = true, action = ArgAction::Append)]
+    pub url: Vec<String>,
     /// The server's profile (`CHAT_PROFILE`), named in every result.
     #[arg(long, default_value = "bench", global = true)]
     pub profile: String,
-    /// The server's pid: its CPU share (and, for `idle`, its memory) are reported.
-    #[arg(long, global = true)]
-    pub server_pid: Option<u32>,
+    /// The server's pid: its CPU share (and, for `idle`, its memory) are reported. Several
+    /// nodes: repeat it or give a comma list; their CPU and memory are summed.
+    #[arg(long, global = true, value_delimiter = ',', action = ArgAction::Append)]
+    pub server_pid: Vec<u32>,
     /// Concurrent requests while registering users and opening connections.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256), global = true)]
     pub setup_concurrency: u16,

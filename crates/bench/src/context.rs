@@ -1,19 +1,16 @@
-//! What every workload needs: the server, an HTTP client, the profile name, a fresh name
-//! prefix for this run's users, and the verdict of a run.
+//! What every workload needs: the nodes and their HTTP clients, the profile name, a fresh
+//! name prefix for this run's users, and the verdict of a run.
 
-use crate::api::Api;
+use crate::nodes::Nodes;
 use crate::report::Record;
-use crate::target::Target;
 
 /// The environment of one run.
 #[derive(Debug, Clone)]
 pub struct Context {
-    /// The server.
-    pub target: Target,
-    /// Its HTTP API.
-    pub api: Api,
-    /// The server's pid, if given.
-    pub server_pid: Option<u32>,
+    /// The server's nodes (one, or several sharing their stores and bus).
+    pub nodes: Nodes,
+    /// The server's pids, if given (one per node, summed).
+    pub server_pids: Vec<u32>,
     /// Concurrency of the set-up.
     pub setup_concurrency: usize,
     /// A prefix no earlier run used, so runs against one database never collide.

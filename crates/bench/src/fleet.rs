@@ -10,7 +10,6 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::conn;
-use crate::target::Target;
 use crate::traffic::{run_connection, ConnPlan, ConnReport, Phase, Shared};
 
 /// Running connections and the handle that steers them.
@@ -24,17 +23,16 @@ pub struct Fleet {
 }
 
 impl Fleet {
-    /// Opens a connection for each plan (`concurrency` upgrades at a time) and starts its
-    /// task, quiet until the first step.
+    /// Opens a connection for each plan, to its node (`concurrency` upgrades at a time), and
+    /// starts its task, quiet until the first step.
     pub async fn launch(
-        target: &Target,
         plans: Vec<ConnPlan>,
         body_bytes: usize,
         concurrency: usize,
     ) -> anyhow::Result<Self> {
         let sockets: Vec<_> = futures_util::stream::iter(plans.iter())
             .map(|plan| async move {
-                conn::connect(target, &plan.token, None)
+                conn::connect(&plan.target, &plan.token, None)
                     .await
                     .with_context(|| format!("connecting client {}", plan.index))
             })
@@ -53,7 +51,6 @@ impl Fleet {
                 let spread = i as f64 / count;
                 tokio::spawn(run_connection(
                     plan,
-                    target.clone(),
                     Arc::clone(&shared),
                     watcher.clone(),
                     ws,

@@ -7,6 +7,9 @@
 //! `--skip-full-check`, the whole room is then read back to check that each seeded message
 //! is in it exactly once. Each timed page is checked too: 50 messages, consecutive, ending
 //! just below the cursor.
+//!
+//! On several nodes, seeding connection `s` and page reader `r` go to node `s mod N` and
+//! `r mod N` (the owner's account and the full read-back stay on the first).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -114,13 +117,18 @@ pub fn page_is_right(page: &Page, cursor: u64) -> bool {
 
 /// Runs `history`.
 pub async fn run(ctx: &Context, args: &HistoryArgs) -> anyhow::Result<Outcome> {
+    let owner_name = format!("{}0", ctx.prefix('h'));
     let owner = ctx
-        .api
+        .nodes
         .accounts(&ctx.prefix('h'), 1, 1)
         .await?
         .pop()
         .context("no account")?;
-    let room = ctx.api.create_group(&owner, "chat-bench history").await?;
+    let room = ctx
+        .nodes
+        .api(owner.index)
+        .create_group(&owner, "chat-bench history")
+        .await?;
     let seeders = u64::from(args.seed_connections);
     eprintln!(
         "chat-bench: seeding {} messages over {seeders} connections",
@@ -131,7 +139,7 @@ pub async fn run(ctx: &Context, args: &HistoryArgs) -> anyhow::Result<Outcome> {
     let mut tasks = Vec::new();
     for s in 0..seeders {
         let quota = args.messages / seeders + u64::from(s < args.messages % seeders);
-        let ws = conn::connect(&ctx.target, &owner.token, None).await?;
+        let ws = conn::connect(ctx.nodes.target(s as u32), &owner.token, None).await?;
         tasks.push(tokio::spawn(seed(
             ws,
             room.clone(),
@@ -162,6 +170,14 @@ pub async fn run(ctx: &Context, args: &HistoryArgs) -> anyhow::Result<Outcome> {
     }
     reporter.abort();
     let seed_secs = started.elapsed().as_secs_f64();
+    // Seeding a large room outlives an access token (15 min by default): log in again, as an
+    // app would, before the timed reads.
+    let owner = ctx
+        .nodes
+        .api(owner.index)
+        .login(owner.index, &owner_name)
+        .await
+        .context("logging in again after seeding")?;
     eprintln!(
         "chat-bench: seeded in {seed_secs:.1} s; reading {} pages",
         args.pages
@@ -170,7 +186,7 @@ pub async fn run(ctx: &Context, args: &HistoryArgs) -> anyhow::Result<Outcome> {
     let readers = u64::from(args.readers);
     let mut reads = Vec::new();
     for r in 0..readers {
-        let api = ctx.api.clone();
+        let api = ctx.nodes.api(r as u32).clone();
         let (token, room) = (owner.token.clone(), room.clone());
         let count = args.pages / readers + u64::from(r < args.pages % readers);
         let messages = args.messages;
@@ -202,7 +218,12 @@ pub async fn run(ctx: &Context, args: &HistoryArgs) -> anyhow::Result<Outcome> {
     if !args.skip_full_check {
         eprintln!("chat-bench: reading the whole room back");
         let mut found = Receipts::default();
-        for m in ctx.api.whole_history(&owner.token, &room).await? {
+        for m in ctx
+            .nodes
+            .api(owner.index)
+            .whole_history(&owner.token, &room)
+            .await?
+        {
             if let Some((s, n)) = m
                 .client_msg_id
                 .as_deref()

@@ -8,6 +8,9 @@
 //! task owns a shard and pings every connection in it every 15 s, which both keeps the
 //! server's 60 s silence timeout away and proves at the end that every connection is still
 //! open and authenticated.
+//!
+//! On several nodes, connection `i` goes to node `i mod N`; give every node's pid
+//! (`--server-pid a,b`) and their memory is summed.
 
 use std::time::Duration;
 
@@ -88,18 +91,18 @@ pub async fn run(ctx: &Context, args: &IdleArgs) -> anyhow::Result<Outcome> {
     }
     eprintln!("chat-bench: registering {} users", args.connections);
     let accounts = ctx
-        .api
+        .nodes
         .accounts(&ctx.prefix('i'), args.connections, ctx.setup_concurrency)
         .await?;
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let before = ctx.server_pid.map(crate::sys::rss_kib).transpose()?;
+    let before = crate::sys::total_rss_kib(&ctx.server_pids)?;
     eprintln!("chat-bench: opening {} connections", args.connections);
     let sockets: Vec<Ws> = futures_util::stream::iter(accounts.iter())
         .map(|account| {
             let source =
                 (!sources.is_empty()).then(|| sources[account.index as usize % sources.len()]);
             async move {
-                conn::connect(&ctx.target, &account.token, source)
+                conn::connect(ctx.nodes.target(account.index), &account.token, source)
                     .await
                     .with_context(|| format!("opening connection {}", account.index))
             }
@@ -109,7 +112,7 @@ pub async fn run(ctx: &Context, args: &IdleArgs) -> anyhow::Result<Outcome> {
         .await?;
     let opened = sockets.len();
     tokio::time::sleep(Duration::from_secs(args.settle)).await;
-    let after = ctx.server_pid.map(crate::sys::rss_kib).transpose()?;
+    let after = crate::sys::total_rss_kib(&ctx.server_pids)?;
     let tool_rss = crate::sys::rss_kib(std::process::id()).ok();
     let mut shards: Vec<Vec<Ws>> = (0..SHARDS).map(|_| Vec::new()).collect();
     for (i, ws) in sockets.into_iter().enumerate() {

@@ -19,12 +19,15 @@ mod cli;
 mod conn;
 mod context;
 mod fleet;
+mod gaps;
 mod group;
 mod history;
 mod idle;
 mod ledger;
+mod nodes;
 mod pairs;
 mod report;
+mod scrape;
 mod stats;
 mod steps;
 mod sys;
@@ -34,31 +37,37 @@ mod wire;
 
 use std::process::ExitCode;
 
-use anyhow::Context as _;
 use clap::Parser as _;
 
 use crate::cli::{Cli, Workload};
 use crate::context::{Context, Outcome};
 
 async fn run(cli: &Cli) -> anyhow::Result<Outcome> {
-    let target = target::Target::parse(&cli.url)?;
-    let api = api::Api::new(target.clone())?;
-    api.ready()
-        .await
-        .with_context(|| format!("the server at {} is not ready", target.http_base))?;
+    let nodes = nodes::Nodes::parse(&cli.url)?;
+    nodes.ready().await?;
+    if nodes.len() > 1 {
+        eprintln!(
+            "chat-bench: {} nodes; clients are dealt to them round robin",
+            nodes.len()
+        );
+    }
     let ctx = Context {
-        target,
-        api,
-        server_pid: cli.server_pid,
+        nodes,
+        server_pids: cli.server_pid.clone(),
         setup_concurrency: usize::from(cli.setup_concurrency),
         run_tag: context::run_tag(),
     };
-    match &cli.workload {
+    let mut outcome = match &cli.workload {
         Workload::Pairs(args) => pairs::run(&ctx, args).await,
         Workload::Group(args) => group::run(&ctx, args).await,
         Workload::Idle(args) => idle::run(&ctx, args).await,
         Workload::History(args) => history::run(&ctx, args).await,
+    }?;
+    // Every result says how many nodes it ran on.
+    for record in &mut outcome.records {
+        record.fields.insert(0, ("nodes", ctx.nodes.len().into()));
     }
+    Ok(outcome)
 }
 
 fn main() -> ExitCode {

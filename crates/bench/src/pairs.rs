@@ -4,6 +4,9 @@
 //! both partners send into it over their WebSocket at the offered rate. Every message
 //! reaches two connections (the partner, and the sender's own echo); latency is measured at
 //! the partner.
+//!
+//! On several nodes, client `i` is on node `i mod N` (see [`crate::nodes`]), so partners
+//! (`2k`, `2k + 1`) are always on different nodes and every message crosses the event bus.
 
 use anyhow::bail;
 use futures_util::{StreamExt as _, TryStreamExt as _};
@@ -12,6 +15,7 @@ use crate::check;
 use crate::cli::PairsArgs;
 use crate::context::{Context, Outcome};
 use crate::fleet::Fleet;
+use crate::nodes::cross_node_share;
 use crate::report::Record;
 use crate::steps;
 use crate::traffic::ConnPlan;
@@ -23,12 +27,16 @@ pub async fn run(ctx: &Context, args: &PairsArgs) -> anyhow::Result<Outcome> {
     }
     eprintln!("chat-bench: registering {} users", args.clients);
     let accounts = ctx
-        .api
+        .nodes
         .accounts(&ctx.prefix('p'), args.clients, ctx.setup_concurrency)
         .await?;
     eprintln!("chat-bench: opening {} private rooms", args.clients / 2);
     let rooms: Vec<String> = futures_util::stream::iter(accounts.chunks(2))
-        .map(|pair| ctx.api.open_private_room(&pair[0], &pair[1]))
+        .map(|pair| {
+            ctx.nodes
+                .api(pair[0].index)
+                .open_private_room(&pair[0], &pair[1])
+        })
         .buffered(ctx.setup_concurrency)
         .try_collect()
         .await?;
@@ -36,29 +44,31 @@ pub async fn run(ctx: &Context, args: &PairsArgs) -> anyhow::Result<Outcome> {
         .iter()
         .map(|a| ConnPlan {
             index: a.index,
+            target: ctx.nodes.target(a.index).clone(),
             token: a.token.clone(),
             room_id: rooms[a.index as usize / 2].clone(),
             sends: true,
         })
         .collect();
+    let nodes = ctx.nodes.len();
+    let cross = cross_node_share(2, 2, nodes);
+    if nodes > 1 {
+        eprintln!("chat-bench: partners are on different nodes: every message crosses the bus");
+    }
     eprintln!("chat-bench: connecting {} clients", args.clients);
-    let fleet = Fleet::launch(
-        &ctx.target,
-        plans,
-        args.steps.body_bytes as usize,
-        ctx.setup_concurrency,
-    )
-    .await?;
+    let fleet = Fleet::launch(plans, args.steps.body_bytes as usize, ctx.setup_concurrency).await?;
     let stepping = args.steps.stepping();
-    let (mut records, best) =
-        steps::run("pairs", &fleet, &stepping, args.clients, 2, ctx.server_pid).await;
+    let (mut records, best) = steps::run("pairs", &fleet, &stepping, args.clients, 2, ctx).await;
     for record in &mut records {
+        record
+            .fields
+            .insert(0, ("cross_node_pct", (cross * 100.0).round().into()));
         record.fields.insert(0, ("clients", args.clients.into()));
     }
     let mut failures = fleet.failures();
     let reports = fleet.finish().await?;
     eprintln!("chat-bench: checking every message, live and in history");
-    let verdict = check::verify(&ctx.api, &reports).await?;
+    let verdict = check::verify(&ctx.nodes, &reports).await?;
     if let Some(best) = best {
         records.push(
             Record::new("pairs-saturate")

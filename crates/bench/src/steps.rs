@@ -5,11 +5,16 @@
 //! was refused, and the tool really offered the rate (it shares the cores with the server;
 //! a step it could not drive is not a rate the server sustained).
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use tokio::sync::watch;
+
+use crate::context::Context;
 use crate::fleet::Fleet;
 use crate::report::Record;
-use crate::traffic::{step, StepOutcome, StepSpec};
+use crate::scrape::{cluster_sum, MONGO_ROUND_TRIPS};
+use crate::stats::Histogram;
+use crate::traffic::{Counters, Phase, Shared};
 
 /// The longest wait, after the last step, for a backlog to be acknowledged and delivered.
 const FINAL_DRAIN: Duration = Duration::from_secs(120);
@@ -35,6 +40,82 @@ pub struct Stepping {
     pub drain: Duration,
 }
 
+/// The outcome of one step (one offered rate).
+#[derive(Debug)]
+pub struct StepOutcome {
+    /// Offered total rate, messages per second.
+    pub offered: f64,
+    /// What the step counted.
+    pub counters: Counters,
+    /// Latency of the arrivals at connections other than the sender's.
+    pub latency: Histogram,
+    /// From the first send to the last arrival (or the drain timeout).
+    pub elapsed: Duration,
+    /// The sending window.
+    pub window: Duration,
+    /// Deliveries still missing when the drain timed out.
+    pub missing: u64,
+    /// Tool and server CPU, % of one core.
+    pub cpu: (Option<f64>, Option<f64>),
+}
+
+/// One step of a run.
+#[derive(Debug, Clone, Copy)]
+pub struct StepSpec<'a> {
+    /// Offered total rate, messages per second.
+    pub rate: f64,
+    /// How many connections send (the rate is spread over them).
+    pub senders: u32,
+    /// How many connections each message reaches (the sender's own included).
+    pub fan_out: u64,
+    /// The sending window.
+    pub window: Duration,
+    /// The longest wait for the last acknowledgements and arrivals after the window.
+    pub drain: Duration,
+    /// The server's pids (one per node), for its CPU share.
+    pub server_pids: &'a [u32],
+}
+
+/// Drives every connection through one step and waits for it to drain.
+pub async fn step(
+    shared: &Shared,
+    phase: &watch::Sender<Phase>,
+    spec: &StepSpec<'_>,
+) -> StepOutcome {
+    let before = shared.counters();
+    let _ = shared.latency.take();
+    let meter = crate::sys::CpuMeter::start(spec.server_pids);
+    let started = Instant::now();
+    let period = Duration::from_secs_f64(f64::from(spec.senders.max(1)) / spec.rate.max(0.001));
+    let _ = phase.send(Phase::Send {
+        period,
+        until: started + spec.window,
+    });
+    tokio::time::sleep(spec.window).await;
+    let drain_until = Instant::now() + spec.drain;
+    let mut now = shared.counters().since(&before);
+    while Instant::now() < drain_until {
+        // A send written just before the window closed may still be counted in a moment.
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        now = shared.counters().since(&before);
+        if now.acked + now.errors >= now.sent && now.arrivals >= now.acked * spec.fan_out {
+            break;
+        }
+    }
+    let elapsed = started.elapsed();
+    let cpu = meter.read();
+    let _ = phase.send(Phase::Quiet);
+    StepOutcome {
+        offered: spec.rate,
+        counters: now,
+        latency: shared.latency.take(),
+        elapsed,
+        window: spec.window,
+        missing: (now.acked * spec.fan_out).saturating_sub(now.arrivals),
+        cpu,
+    }
+}
+
 /// Whether a step held: latency bound, nothing missing, doubled or refused, rate offered.
 pub fn passed(outcome: &StepOutcome, p99_ms: f64) -> bool {
     let c = &outcome.counters;
@@ -58,9 +139,15 @@ fn pct(value: Option<f64>) -> serde_json::Value {
     })
 }
 
-/// A step as a record: `fan_out` connections per message, `per_message` says whether the
-/// delivered figure counts messages (each reaching all its connections) or deliveries.
-fn record(workload: &'static str, o: &StepOutcome, fan_out: u64, p99_ms: f64) -> Record {
+/// A step as a record: `fan_out` connections per message; `round_trips` is how many
+/// commands the nodes sent MongoDB during the step, if they use it.
+fn record(
+    workload: &'static str,
+    o: &StepOutcome,
+    fan_out: u64,
+    p99_ms: f64,
+    round_trips: Option<f64>,
+) -> Record {
     let secs = o.elapsed.as_secs_f64().max(1e-6);
     let c = &o.counters;
     Record::new(workload)
@@ -81,8 +168,15 @@ fn record(workload: &'static str, o: &StepOutcome, fan_out: u64, p99_ms: f64) ->
         .with("dup", c.duplicates)
         .with("errors", c.errors)
         .with("reconnects", c.reconnects)
+        .with("gap_resumes", c.gap_resumes)
         .with("tool_cpu_pct", pct(o.cpu.0))
         .with("server_cpu_pct", pct(o.cpu.1))
+        .with(
+            "mongo_rt_per_msg",
+            round_trips.map_or(serde_json::Value::Null, |rt| {
+                ((rt / c.acked.max(1) as f64 * 1000.0).round() / 1000.0).into()
+            }),
+        )
         .with("ok", if passed(o, p99_ms) { "yes" } else { "NO" })
 }
 
@@ -94,7 +188,7 @@ pub async fn run(
     stepping: &Stepping,
     senders: u32,
     fan_out: u64,
-    server_pid: Option<u32>,
+    ctx: &Context,
 ) -> (Vec<Record>, Option<f64>) {
     let spec = |rate: f64, window: Duration| StepSpec {
         rate,
@@ -102,7 +196,7 @@ pub async fn run(
         fan_out,
         window,
         drain: stepping.drain,
-        server_pid,
+        server_pids: &ctx.server_pids,
     };
     if !stepping.warmup.is_zero() {
         let _ = step(
@@ -121,9 +215,12 @@ pub async fn run(
         1
     };
     for _ in 0..steps {
+        let trips_before = cluster_sum(&ctx.nodes, MONGO_ROUND_TRIPS).await;
         let outcome = step(&fleet.shared, &fleet.phase, &spec(rate, stepping.duration)).await;
+        let trips_after = cluster_sum(&ctx.nodes, MONGO_ROUND_TRIPS).await;
+        let trips = trips_before.zip(trips_after).map(|(b, a)| a - b);
         let ok = passed(&outcome, stepping.p99_ms);
-        records.push(record(workload, &outcome, fan_out, stepping.p99_ms));
+        records.push(record(workload, &outcome, fan_out, stepping.p99_ms, trips));
         eprintln!(
             "chat-bench: {workload} at {rate:.0} msg/s: {}",
             if ok { "ok" } else { "over the bound" }

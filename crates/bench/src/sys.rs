@@ -41,10 +41,30 @@ pub fn parse_cpu_ticks(stat: &str) -> Option<u64> {
     Some(utime + stime)
 }
 
+/// Summed `VmRSS` of the processes `pids` (the nodes of a cluster), in KiB; `None` for none.
+pub fn total_rss_kib(pids: &[u32]) -> anyhow::Result<Option<u64>> {
+    if pids.is_empty() {
+        return Ok(None);
+    }
+    pids.iter()
+        .map(|pid| rss_kib(*pid))
+        .sum::<anyhow::Result<u64>>()
+        .map(Some)
+}
+
+/// Summed CPU seconds of `pids`; `None` for none, or when one cannot be read.
+fn total_cpu_seconds(pids: &[String]) -> Option<f64> {
+    if pids.is_empty() {
+        return None;
+    }
+    pids.iter().map(|pid| cpu_seconds(pid)).sum::<Option<f64>>()
+}
+
 /// CPU use of the tool and (if known) the server over an interval, as a share of one core.
+/// Several server pids (the nodes of a cluster) are summed: 150 % is one and a half cores.
 #[derive(Debug)]
 pub struct CpuMeter {
-    server: Option<String>,
+    server: Vec<String>,
     started: Instant,
     tool_start: Option<f64>,
     server_start: Option<f64>,
@@ -52,11 +72,11 @@ pub struct CpuMeter {
 
 impl CpuMeter {
     /// Starts measuring now.
-    pub fn start(server_pid: Option<u32>) -> Self {
-        let server = server_pid.map(|p| p.to_string());
+    pub fn start(server_pids: &[u32]) -> Self {
+        let server: Vec<String> = server_pids.iter().map(u32::to_string).collect();
         Self {
             tool_start: cpu_seconds("self"),
-            server_start: server.as_deref().and_then(cpu_seconds),
+            server_start: total_cpu_seconds(&server),
             server,
             started: Instant::now(),
         }
@@ -71,10 +91,7 @@ impl CpuMeter {
         };
         (
             share(self.tool_start, cpu_seconds("self")),
-            share(
-                self.server_start,
-                self.server.as_deref().and_then(cpu_seconds),
-            ),
+            share(self.server_start, total_cpu_seconds(&self.server)),
         )
     }
 }
@@ -113,5 +130,12 @@ mod tests {
     fn this_process_has_a_resident_size_and_cpu_time() {
         assert!(rss_kib(std::process::id()).expect("own status") > 0);
         assert!(cpu_seconds("self").is_some());
+        let me = std::process::id();
+        let one = total_rss_kib(&[me]).expect("own status").expect("one pid");
+        let two = total_rss_kib(&[me, me])
+            .expect("own status")
+            .expect("two pids");
+        assert!(two >= one, "two readings of one process are summed");
+        assert_eq!(total_rss_kib(&[]).expect("no pid"), None);
     }
 }

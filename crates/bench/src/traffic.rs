@@ -7,7 +7,9 @@
 //! the latency histogram. The controller moves every task through the steps of a run with a
 //! `watch` channel (send at this period until then; stop). When a connection drops, its task
 //! reconnects, sends `resume` from the last rev it saw and resends what was not acknowledged
-//! (same `client_msg_id`, so nothing is stored twice), exactly as an app would.
+//! (same `client_msg_id`, so nothing is stored twice), exactly as an app would. Likewise it
+//! `resume`s right after connecting, and whenever a `rev` jumps (see [`crate::gaps`]: across
+//! nodes a change can be dropped live and is then fetched by the replay).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -19,10 +21,11 @@ use tokio::time::{interval_at, Interval};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::conn::{self, Ws};
+use crate::gaps::RevTracker;
 use crate::ledger::Receipts;
-use crate::stats::{AtomicHistogram, Histogram};
+use crate::stats::AtomicHistogram;
 use crate::target::Target;
-use crate::wire::{self, Carried, Kind, WireError};
+use crate::wire::{self, Carried, Kind, WireError, WireResumed};
 
 /// How many times a dropped connection is reopened before its task gives up.
 const RECONNECT_ATTEMPTS: u32 = 10;
@@ -32,6 +35,8 @@ const RECONNECT_ATTEMPTS: u32 = 10;
 pub struct ConnPlan {
     /// The sender index written into `client_msg_id`.
     pub index: u32,
+    /// The node it connects (and reconnects) to.
+    pub target: Target,
     /// Its login's access token.
     pub token: String,
     /// The room it sends into and receives from.
@@ -75,6 +80,8 @@ pub struct Shared {
     pub errors: AtomicU64,
     /// Connections reopened after a drop.
     pub reconnects: AtomicU64,
+    /// `resume`s sent because a rev jumped (a change dropped live).
+    pub gap_resumes: AtomicU64,
     /// Connections that could not be reopened.
     pub gave_up: AtomicU64,
     /// The first error seen, for the report.
@@ -92,6 +99,7 @@ impl Default for Shared {
             duplicates: AtomicU64::new(0),
             errors: AtomicU64::new(0),
             reconnects: AtomicU64::new(0),
+            gap_resumes: AtomicU64::new(0),
             gave_up: AtomicU64::new(0),
             first_error: Mutex::new(None),
         }
@@ -119,6 +127,7 @@ impl Shared {
             duplicates: self.duplicates.load(Ordering::Relaxed),
             errors: self.errors.load(Ordering::Relaxed),
             reconnects: self.reconnects.load(Ordering::Relaxed),
+            gap_resumes: self.gap_resumes.load(Ordering::Relaxed),
             gave_up: self.gave_up.load(Ordering::Relaxed),
         }
     }
@@ -139,6 +148,8 @@ pub struct Counters {
     pub errors: u64,
     /// See [`Shared::reconnects`].
     pub reconnects: u64,
+    /// See [`Shared::gap_resumes`].
+    pub gap_resumes: u64,
     /// See [`Shared::gave_up`].
     pub gave_up: u64,
 }
@@ -153,6 +164,7 @@ impl Counters {
             duplicates: self.duplicates - earlier.duplicates,
             errors: self.errors - earlier.errors,
             reconnects: self.reconnects - earlier.reconnects,
+            gap_resumes: self.gap_resumes - earlier.gap_resumes,
             gave_up: self.gave_up - earlier.gave_up,
         }
     }
@@ -176,13 +188,14 @@ pub struct ConnReport {
 /// The per-connection state of [`run_connection`].
 struct Conn {
     plan: ConnPlan,
-    target: Target,
     shared: Arc<Shared>,
     body_bytes: usize,
     acked: Vec<bool>,
     sent_at: Vec<u64>,
     receipts: Receipts,
-    max_rev: u64,
+    revs: RevTracker,
+    /// A `resume` was sent and its `resumed` has not come yet (one at a time).
+    resuming: bool,
     buf: String,
 }
 
@@ -210,7 +223,9 @@ impl Conn {
                     return;
                 };
                 let message = event.message;
-                self.max_rev = self.max_rev.max(message.rev);
+                if !self.revs.see(message.rev) {
+                    return; // a replay after a reconnect repeating what this client had
+                }
                 let Some((sender, number)) = message
                     .client_msg_id
                     .as_deref()
@@ -257,19 +272,49 @@ impl Conn {
                     .unwrap_or_else(|_| text.to_owned());
                 self.shared.note_error(what);
             }
-            Kind::Resumed | Kind::Pong | Kind::Other => {}
+            Kind::Resumed => {
+                match serde_json::from_str::<WireResumed<'_>>(text) {
+                    Ok(event) => match event.rooms.get(self.plan.room_id.as_str()) {
+                        Some(rev) => self.revs.resumed(*rev),
+                        None => {
+                            self.shared
+                                .note_error(format!("resumed without the room: {text}"));
+                            self.revs.forget_holes();
+                        }
+                    },
+                    Err(_) => self
+                        .shared
+                        .note_error(format!("unreadable resumed event: {text}")),
+                }
+                self.resuming = false;
+            }
+            Kind::Pong | Kind::Other => {}
         }
+    }
+
+    /// Sends `resume` from the last rev before a hole, if there is one and no resume runs.
+    /// Returns `false` if the socket failed.
+    async fn fill_hole(&mut self, ws: &mut Ws) -> bool {
+        if self.resuming || !self.revs.has_hole() {
+            return true;
+        }
+        self.shared.gap_resumes.fetch_add(1, Ordering::Relaxed);
+        self.resuming = true;
+        wire::write_resume(&mut self.buf, &self.plan.room_id, self.revs.resume_from());
+        ws.send(Message::text(self.buf.as_str())).await.is_ok()
     }
 
     /// Reopens the connection, asks for what it missed, resends what was not acknowledged.
     async fn reconnect(&mut self) -> Option<Ws> {
         for attempt in 0..RECONNECT_ATTEMPTS {
             tokio::time::sleep(Duration::from_millis(100 * u64::from(attempt))).await;
-            let Ok(mut ws) = conn::connect(&self.target, &self.plan.token, None).await else {
+            let Ok(mut ws) = conn::connect(&self.plan.target, &self.plan.token, None).await else {
                 continue;
             };
             self.shared.reconnects.fetch_add(1, Ordering::Relaxed);
-            wire::write_resume(&mut self.buf, &self.plan.room_id, self.max_rev);
+            self.revs.reconnected();
+            self.resuming = true;
+            wire::write_resume(&mut self.buf, &self.plan.room_id, self.revs.resume_from());
             if ws.send(Message::text(self.buf.as_str())).await.is_err() {
                 continue;
             }
@@ -303,7 +348,6 @@ async fn tick(ticker: &mut Option<Interval>) {
 /// within a period so the connections do not send in lockstep.
 pub async fn run_connection(
     plan: ConnPlan,
-    target: Target,
     shared: Arc<Shared>,
     mut phase: watch::Receiver<Phase>,
     ws: Ws,
@@ -312,16 +356,23 @@ pub async fn run_connection(
 ) -> ConnReport {
     let mut conn = Conn {
         plan,
-        target,
         shared,
         body_bytes,
         acked: Vec::new(),
         sent_at: Vec::new(),
         receipts: Receipts::default(),
-        max_rev: 0,
+        revs: RevTracker::default(),
+        resuming: true,
         buf: String::with_capacity(256),
     };
+    // As an app does after connecting: learn the room's rev (and anything already in it).
+    wire::write_resume(&mut conn.buf, &conn.plan.room_id, 0);
     let mut ws = Some(ws);
+    if let Some(socket) = ws.as_mut() {
+        if socket.send(Message::text(conn.buf.as_str())).await.is_err() {
+            ws = conn.reconnect().await;
+        }
+    }
     let mut ticker: Option<Interval> = None;
     let mut until = Instant::now();
     while let Some(socket) = ws.as_mut() {
@@ -357,7 +408,12 @@ pub async fn run_connection(
                 }
             }
             frame = socket.next() => match frame {
-                Some(Ok(Message::Text(text))) => conn.receive(text.as_str()),
+                Some(Ok(Message::Text(text))) => {
+                    conn.receive(text.as_str());
+                    if !conn.fill_hole(socket).await {
+                        ws = conn.reconnect().await;
+                    }
+                }
                 Some(Ok(Message::Close(_)) | Err(_)) | None => ws = conn.reconnect().await,
                 Some(Ok(_)) => {}
             }
@@ -372,77 +428,5 @@ pub async fn run_connection(
         token: conn.plan.token,
         acked: conn.acked,
         receipts: conn.receipts,
-    }
-}
-
-/// The outcome of one step (one offered rate).
-#[derive(Debug)]
-pub struct StepOutcome {
-    /// Offered total rate, messages per second.
-    pub offered: f64,
-    /// What the step counted.
-    pub counters: Counters,
-    /// Latency of the arrivals at connections other than the sender's.
-    pub latency: Histogram,
-    /// From the first send to the last arrival (or the drain timeout).
-    pub elapsed: Duration,
-    /// The sending window.
-    pub window: Duration,
-    /// Deliveries still missing when the drain timed out.
-    pub missing: u64,
-    /// Tool and server CPU, % of one core.
-    pub cpu: (Option<f64>, Option<f64>),
-}
-
-/// One step of a run.
-#[derive(Debug, Clone, Copy)]
-pub struct StepSpec {
-    /// Offered total rate, messages per second.
-    pub rate: f64,
-    /// How many connections send (the rate is spread over them).
-    pub senders: u32,
-    /// How many connections each message reaches (the sender's own included).
-    pub fan_out: u64,
-    /// The sending window.
-    pub window: Duration,
-    /// The longest wait for the last acknowledgements and arrivals after the window.
-    pub drain: Duration,
-    /// The server's pid, for its CPU share.
-    pub server_pid: Option<u32>,
-}
-
-/// Drives every connection through one step and waits for it to drain.
-pub async fn step(shared: &Shared, phase: &watch::Sender<Phase>, spec: &StepSpec) -> StepOutcome {
-    let before = shared.counters();
-    let _ = shared.latency.take();
-    let meter = crate::sys::CpuMeter::start(spec.server_pid);
-    let started = Instant::now();
-    let period = Duration::from_secs_f64(f64::from(spec.senders.max(1)) / spec.rate.max(0.001));
-    let _ = phase.send(Phase::Send {
-        period,
-        until: started + spec.window,
-    });
-    tokio::time::sleep(spec.window).await;
-    let drain_until = Instant::now() + spec.drain;
-    let mut now = shared.counters().since(&before);
-    while Instant::now() < drain_until {
-        // A send written just before the window closed may still be counted in a moment.
-        tokio::time::sleep(Duration::from_millis(10)).await;
-        now = shared.counters().since(&before);
-        if now.acked + now.errors >= now.sent && now.arrivals >= now.acked * spec.fan_out {
-            break;
-        }
-    }
-    let elapsed = started.elapsed();
-    let cpu = meter.read();
-    let _ = phase.send(Phase::Quiet);
-    StepOutcome {
-        offered: spec.rate,
-        counters: now,
-        latency: shared.latency.take(),
-        elapsed,
-        window: spec.window,
-        missing: (now.acked * spec.fan_out).saturating_sub(now.arrivals),
-        cpu,
     }
 }

@@ -83,6 +83,14 @@ pub struct WireError<'a> {
     pub reference: Option<Cow<'a, str>>,
 }
 
+/// A `resumed` event: each room of the user with its rev when the replay began.
+#[derive(Debug, Deserialize)]
+pub struct WireResumed<'a> {
+    /// Room id to rev.
+    #[serde(borrow)]
+    pub rooms: std::collections::HashMap<Cow<'a, str>, u64>,
+}
+
 /// Decodes a `client_msg_id` written by [`write_send`]: `(sender index, number)`.
 pub fn parse_client_msg_id(id: &str) -> Option<(u32, u32)> {
     let (sender, number) = id.strip_prefix('s')?.split_once('-')?;
@@ -188,6 +196,13 @@ mod tests {
                 .and_then(parse_client_msg_id),
             Some((1, 2))
         );
+    }
+
+    #[test]
+    fn a_resumed_event_gives_each_rooms_rev() {
+        let text = r#"{"type":"resumed","rooms":{"r1":48,"r2":7},"left":[]}"#;
+        let event: WireResumed<'_> = serde_json::from_str(text).expect("parses");
+        assert_eq!(event.rooms.get("r1"), Some(&48));
     }
 
     #[test]
