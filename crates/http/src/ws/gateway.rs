@@ -14,6 +14,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::events::{route, Afterwards, Route};
+use super::ids::{self, Ids};
 use super::outbound::{CloseSignal, Outbound};
 use super::queue::{self, QueueReceiver, QueueSender, TrySendError};
 use chat_app::events::LocalDelivery;
@@ -71,9 +72,9 @@ struct Connection {
 struct Registry {
     next_id: ConnectionId,
     connections: HashMap<ConnectionId, Connection>,
-    by_user: HashMap<UserId, HashSet<ConnectionId>>,
+    by_user: HashMap<UserId, Ids>,
     by_room: HashMap<RoomId, HashSet<ConnectionId>>,
-    by_session: HashMap<SessionId, HashSet<ConnectionId>>,
+    by_session: HashMap<SessionId, Ids>,
     /// Connections registered whose room list is not attached yet (they keep a backlog):
     /// room events visit these few, not every connection of the node.
     attaching: HashSet<ConnectionId>,
@@ -116,19 +117,15 @@ impl Gateway {
             return Err(RegisterRefusal::ShuttingDown);
         }
         if let Some(limit) = max_per_user {
-            let held = registry.by_user.get(&user_id).map_or(0, HashSet::len);
+            let held = registry.by_user.get(&user_id).map_or(0, Ids::len);
             if held >= limit {
                 return Err(RegisterRefusal::TooManyConnections { limit });
             }
         }
         registry.next_id += 1;
         let id = registry.next_id;
-        registry.by_user.entry(user_id).or_default().insert(id);
-        registry
-            .by_session
-            .entry(session_id)
-            .or_default()
-            .insert(id);
+        ids::add(&mut registry.by_user, user_id, id);
+        ids::add(&mut registry.by_session, session_id, id);
         registry.connections.insert(
             id,
             Connection {
@@ -394,8 +391,8 @@ impl Registry {
             return;
         };
         self.attaching.remove(&id);
-        drop_from(&mut self.by_user, connection.user_id, id);
-        drop_from(&mut self.by_session, connection.session_id, id);
+        ids::remove(&mut self.by_user, connection.user_id, id);
+        ids::remove(&mut self.by_session, connection.session_id, id);
         for room in connection.rooms {
             drop_from(&mut self.by_room, room, id);
         }

@@ -9,6 +9,7 @@
 pub mod events;
 pub mod frame_guard;
 pub mod gateway;
+mod ids;
 pub mod outbound;
 pub mod protocol;
 pub mod queue;
