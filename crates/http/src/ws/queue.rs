@@ -2,8 +2,8 @@
 //!
 //! This replaces a tokio bounded `mpsc` channel plus a `watch` channel for the close signal,
 //! for memory: the `mpsc` allocated its cache-padded channel and its first block of 32 slots
-//! when it was made and kept both for the life of the connection (about 2.2 KiB), and the
-//! `watch` carried nine `Notify`s (about 0.5 KiB), on every connection, idle or not (see
+//! when it was made and kept both for the life of the connection (1.8 KiB measured), and the
+//! `watch` carried nine `Notify`s (0.3 KiB), on every connection, idle or not (see
 //! `docs/idle-memory.md`). Here a connection has one small allocation; the items live in a
 //! `VecDeque` that is allocated by the first item and given back whenever the writer finds
 //! it empty, so an idle connection holds no buffer at all.
