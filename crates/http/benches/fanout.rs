@@ -61,7 +61,7 @@ fn fan_out_to_500(c: &mut Criterion) {
         b.iter_batched(
             || {
                 for receiver in &mut receivers {
-                    while receiver.try_recv().is_ok() {}
+                    while receiver.try_recv().is_some() {}
                 }
                 seq += 1;
                 message_created(room, seq)

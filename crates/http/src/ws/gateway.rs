@@ -13,13 +13,13 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use super::events::{route, Afterwards, Route};
+use super::ids::{self, Ids};
+use super::outbound::{CloseSignal, Outbound};
+use super::queue::{self, QueueReceiver, QueueSender, TrySendError};
 use chat_app::events::LocalDelivery;
 use chat_domain::{RoomId, SessionId, UserId};
 use chat_ports::BusEvent;
-use tokio::sync::{mpsc, watch};
-
-use super::events::{route, Afterwards, Route};
-use super::outbound::{CloseSignal, Outbound};
 
 /// Identifies one connection on this node.
 pub type ConnectionId = u64;
@@ -38,13 +38,12 @@ pub struct ConnectionStats {
 pub struct Registration {
     /// Its id, for `attach_rooms` and `unregister`.
     pub id: ConnectionId,
-    /// Its outbound buffer, for its own frames (acks, errors, pongs).
-    pub sender: mpsc::Sender<Outbound>,
-    /// What its writer drains.
-    pub receiver: mpsc::Receiver<Outbound>,
-    /// Set to `Some` (by the gateway or the connection itself) when the connection must
-    /// close, with the close code to use.
-    pub close: Arc<watch::Sender<Option<CloseSignal>>>,
+    /// Its outbound queue, for its own frames (acks, errors, pongs), and where the
+    /// connection itself decides to close.
+    pub sender: QueueSender,
+    /// What its writer drains; it carries the close signal (set by the gateway or the
+    /// connection itself) with the close code to use.
+    pub receiver: QueueReceiver,
 }
 
 /// Why a connection was not registered.
@@ -63,8 +62,7 @@ pub enum RegisterRefusal {
 struct Connection {
     user_id: UserId,
     session_id: SessionId,
-    sender: mpsc::Sender<Outbound>,
-    close: Arc<watch::Sender<Option<CloseSignal>>>,
+    sender: QueueSender,
     rooms: HashSet<RoomId>,
     /// `Some` until the room list is attached: events that may concern the connection.
     backlog: Option<Vec<(RoomId, Outbound)>>,
@@ -74,9 +72,9 @@ struct Connection {
 struct Registry {
     next_id: ConnectionId,
     connections: HashMap<ConnectionId, Connection>,
-    by_user: HashMap<UserId, HashSet<ConnectionId>>,
+    by_user: HashMap<UserId, Ids>,
     by_room: HashMap<RoomId, HashSet<ConnectionId>>,
-    by_session: HashMap<SessionId, HashSet<ConnectionId>>,
+    by_session: HashMap<SessionId, Ids>,
     /// Connections registered whose room list is not attached yet (they keep a backlog):
     /// room events visit these few, not every connection of the node.
     attaching: HashSet<ConnectionId>,
@@ -113,33 +111,27 @@ impl Gateway {
         session_id: SessionId,
         max_per_user: Option<usize>,
     ) -> Result<Registration, RegisterRefusal> {
-        let (sender, receiver) = mpsc::channel(self.buffer);
-        let close = Arc::new(watch::channel(None).0);
+        let (sender, receiver) = queue::channel(self.buffer);
         let mut registry = self.lock();
         if registry.shutting_down {
             return Err(RegisterRefusal::ShuttingDown);
         }
         if let Some(limit) = max_per_user {
-            let held = registry.by_user.get(&user_id).map_or(0, HashSet::len);
+            let held = registry.by_user.get(&user_id).map_or(0, Ids::len);
             if held >= limit {
                 return Err(RegisterRefusal::TooManyConnections { limit });
             }
         }
         registry.next_id += 1;
         let id = registry.next_id;
-        registry.by_user.entry(user_id).or_default().insert(id);
-        registry
-            .by_session
-            .entry(session_id)
-            .or_default()
-            .insert(id);
+        ids::add(&mut registry.by_user, user_id, id);
+        ids::add(&mut registry.by_session, session_id, id);
         registry.connections.insert(
             id,
             Connection {
                 user_id,
                 session_id,
                 sender: sender.clone(),
-                close: Arc::clone(&close),
                 rooms: HashSet::new(),
                 backlog: Some(Vec::new()),
             },
@@ -149,7 +141,6 @@ impl Gateway {
             id,
             sender,
             receiver,
-            close,
         })
     }
 
@@ -379,18 +370,18 @@ impl Registry {
         };
         match connection.sender.try_send(item) {
             Ok(()) => {}
-            Err(mpsc::error::TrySendError::Full(_)) => {
+            Err(TrySendError::Full) => {
                 tracing::info!(connection = id, user = %connection.user_id, "slow consumer; closing with 1013");
                 self.close(id, CloseSignal::SlowConsumer);
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => self.remove(id),
+            Err(TrySendError::Closed) => self.remove(id),
         }
     }
 
     fn close(&mut self, id: ConnectionId, signal: CloseSignal) {
         if let Some(connection) = self.connections.get(&id) {
-            // `send_replace` stores the signal even before the writer subscribed.
-            connection.close.send_replace(Some(signal));
+            // Stored in the queue, so a writer that has not started yet still finds it.
+            connection.sender.close(signal);
         }
         self.remove(id);
     }
@@ -400,8 +391,8 @@ impl Registry {
             return;
         };
         self.attaching.remove(&id);
-        drop_from(&mut self.by_user, connection.user_id, id);
-        drop_from(&mut self.by_session, connection.session_id, id);
+        ids::remove(&mut self.by_user, connection.user_id, id);
+        ids::remove(&mut self.by_session, connection.session_id, id);
         for room in connection.rooms {
             drop_from(&mut self.by_room, room, id);
         }

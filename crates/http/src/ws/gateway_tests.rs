@@ -54,7 +54,7 @@ fn joined(user: UserId, room: RoomId) -> BusEvent {
 
 fn drain(registration: &mut Registration) -> Vec<String> {
     let mut seen = Vec::new();
-    while let Ok(item) = registration.receiver.try_recv() {
+    while let Some(item) = registration.receiver.try_recv() {
         seen.push(match item {
             Outbound::Change(change) => format!("message {}", change.rev),
             Outbound::RoomJoined { .. } => "room_joined".to_owned(),
@@ -149,7 +149,7 @@ fn a_slow_consumer_is_closed_with_1013_and_the_others_keep_receiving() {
         gateway.deliver(&created(room, seq));
         drain(&mut fast);
     }
-    assert_eq!(*slow.close.borrow(), Some(CloseSignal::SlowConsumer));
+    assert_eq!(slow.sender.close_signal(), Some(CloseSignal::SlowConsumer));
     assert_eq!(
         CloseSignal::SlowConsumer.reason().code,
         actix_ws::CloseCode::Again
@@ -171,8 +171,8 @@ fn revoking_a_login_closes_its_connections_with_1008_and_no_others() {
     gateway.deliver(&BusEvent::SessionRevoked {
         session_id: revoked,
     });
-    assert_eq!(*first.close.borrow(), Some(CloseSignal::Revoked));
-    assert_eq!(*other.close.borrow(), None);
+    assert_eq!(first.sender.close_signal(), Some(CloseSignal::Revoked));
+    assert_eq!(other.sender.close_signal(), None);
     assert_eq!(gateway.connection_count(), 1);
 }
 
@@ -191,9 +191,9 @@ fn disconnecting_a_user_closes_all_their_connections_with_1008_and_no_others() {
         }
     );
     gateway.deliver(&BusEvent::UserDisconnected { user_id: user });
-    assert_eq!(*phone.close.borrow(), Some(CloseSignal::Revoked));
-    assert_eq!(*laptop.close.borrow(), Some(CloseSignal::Revoked));
-    assert_eq!(*bystander.close.borrow(), None);
+    assert_eq!(phone.sender.close_signal(), Some(CloseSignal::Revoked));
+    assert_eq!(laptop.sender.close_signal(), Some(CloseSignal::Revoked));
+    assert_eq!(bystander.sender.close_signal(), None);
     assert_eq!(
         gateway.stats(),
         ConnectionStats {
@@ -210,7 +210,10 @@ fn shutdown_closes_everyone_with_1001_and_refuses_new_connections() {
         .register(UserId::new_v7(), SessionId::new_v7())
         .unwrap();
     gateway.shutdown();
-    assert_eq!(*connection.close.borrow(), Some(CloseSignal::GoingAway));
+    assert_eq!(
+        connection.sender.close_signal(),
+        Some(CloseSignal::GoingAway)
+    );
     assert!(gateway
         .register(UserId::new_v7(), SessionId::new_v7())
         .is_none());
@@ -218,7 +221,7 @@ fn shutdown_closes_everyone_with_1001_and_refuses_new_connections() {
 
 fn drain_kinds(registration: &mut Registration) -> Vec<String> {
     let mut seen = Vec::new();
-    while let Ok(item) = registration.receiver.try_recv() {
+    while let Some(item) = registration.receiver.try_recv() {
         let json = match item {
             Outbound::Change(change) => change.json.clone(),
             Outbound::RoomJoined { json } | Outbound::RoomEvent { json } => json,

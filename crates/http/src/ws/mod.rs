@@ -1,16 +1,18 @@
 //! The WebSocket gateway at `GET /api/v1/ws`.
 //!
 //! One authenticated connection per device carries the events of all the user's rooms. Each
-//! connection is a reader task (client frames to use cases) and a writer task (the only one
-//! that writes to the socket), joined by a bounded buffer that the [`Gateway`] fills from the
-//! bus. See `docs/protocol.md` for the frames and `docs/architecture.md` for the ordering
+//! connection is one task running a reader (client frames to use cases) and a writer (the
+//! only one that writes to the socket), joined by a bounded [`queue`] that the [`Gateway`]
+//! fills from the bus. See `docs/protocol.md` for the frames and `docs/architecture.md` for the ordering
 //! guarantees, which [`gateway`] and [`writer`] document where they are kept.
 
 pub mod events;
 pub mod frame_guard;
 pub mod gateway;
+mod ids;
 pub mod outbound;
 pub mod protocol;
+pub mod queue;
 pub mod reader;
 pub mod replay;
 pub mod writer;
@@ -21,6 +23,8 @@ mod frame_guard_tests;
 mod gateway_tests;
 #[cfg(test)]
 mod protocol_fuzz;
+#[cfg(test)]
+mod queue_tests;
 
 use std::sync::Arc;
 
@@ -36,7 +40,7 @@ use crate::extract::bearer_token;
 use crate::{ApiError, AppState};
 use outbound::CloseSignal;
 use reader::Reader;
-use writer::{LastHeard, Writer};
+use writer::{Heartbeat, LastHeard, Writer};
 
 /// Upgrades an authenticated request to a WebSocket; without a valid token the answer is 401,
 /// before any upgrade.
@@ -137,79 +141,87 @@ async fn guarded(
         .map_err(|e| ApiError::invalid_request(format!("not a WebSocket upgrade: {e}")))
 }
 
-/// Runs one connection from registration to close.
-async fn serve(
+/// Runs one connection from registration to close, in one task.
+///
+/// The connection's reader and writer are two futures joined in this task rather than two
+/// tasks: a task is an allocation of its own, sized for the largest state of its future, on
+/// every connection for as long as it is open. For the same reason the futures of the
+/// one-off and rare steps (loading the room list, presence, handling a client frame) are
+/// boxed: boxed, they are allocated while they run; inline, they would size every idle
+/// connection's task (see `docs/idle-memory.md`).
+///
+/// Like the reader's and the writer's, this is an `async move` block rather than an
+/// `async fn`, which would hold its arguments twice.
+#[allow(
+    clippy::manual_async_fn,
+    reason = "an `async fn` keeps its arguments twice in its future"
+)]
+fn serve(
     state: Arc<AppState>,
     claims: AccessClaims,
     registration: Registration,
     session: actix_ws::Session,
     stream: actix_ws::AggregatedMessageStream,
-) {
-    let connection = registration.id;
-    let opened = std::time::Instant::now();
-    tracing::info!(connection = %connection, "websocket connected");
-    let rooms = match state.messaging.room_ids(claims.user_id).await {
-        Ok(rooms) => rooms,
-        Err(error) => {
-            tracing::error!(%error, "could not load the rooms of a new connection");
-            state.gateway.unregister(connection);
-            let _ = session.close(Some(CloseSignal::Internal.reason())).await;
-            return;
+) -> impl std::future::Future<Output = ()> {
+    async move {
+        let connection = registration.id;
+        let opened = std::time::Instant::now();
+        tracing::info!(connection = %connection, "websocket connected");
+        let rooms = match Box::pin(state.messaging.room_ids(claims.user_id)).await {
+            Ok(rooms) => rooms,
+            Err(error) => {
+                tracing::error!(%error, "could not load the rooms of a new connection");
+                state.gateway.unregister(connection);
+                let _ = session.close(Some(CloseSignal::Internal.reason())).await;
+                return;
+            }
+        };
+        state.gateway.attach_rooms(connection, rooms);
+        if let Err(error) = Box::pin(state.presence.connected(claims.user_id)).await {
+            tracing::warn!(%error, "could not record presence");
         }
-    };
-    state.gateway.attach_rooms(connection, rooms);
-    if let Err(error) = state.presence.connected(claims.user_id).await {
-        tracing::warn!(%error, "could not record presence");
-    }
 
-    let last_heard = LastHeard::new();
-    let close = registration.close;
-    let writer = Writer::new(session.clone());
-    let writer_task = actix_web::rt::spawn(writer.run(
-        registration.receiver,
-        close.subscribe(),
-        Arc::clone(&last_heard),
-        state.limits.clone(),
-    ));
-    let reader = Reader {
-        user_id: claims.user_id,
-        messaging: Arc::clone(&state.messaging),
-        outbound: registration.sender,
-        close: Arc::clone(&close),
-        last_heard,
-        rates: Arc::clone(&state.limits.rates),
-    };
-    // The reader ends when the client goes; a close decided elsewhere (revoked login, slow
-    // consumer, shutdown, oversize frame) ends it too.
-    tokio::select! {
-        _ = reader.run(stream, session) => {}
-        _ = wait_closed(close.subscribe()) => {}
-    }
-    state.gateway.unregister(connection);
-    if let Err(error) = state.presence.disconnected(claims.user_id).await {
-        tracing::warn!(%error, "could not record presence");
-    }
-    if close.borrow().is_none() {
-        close.send_replace(Some(CloseSignal::GoingAway));
-    }
-    // Let the writer flush what it has and send the close frame.
-    let _ = writer_task.await;
-    let close_code = close
-        .borrow()
-        .map_or(1000, |signal| u16::from(signal.reason().code));
-    tracing::info!(
-        connection = %connection,
-        seconds = opened.elapsed().as_secs(),
-        close_code,
-        "websocket closed"
-    );
-}
-
-async fn wait_closed(mut close: tokio::sync::watch::Receiver<Option<CloseSignal>>) {
-    while close.borrow_and_update().is_none() {
-        if close.changed().await.is_err() {
-            return;
-        }
+        let last_heard = LastHeard::new();
+        let outbound = registration.sender;
+        let reader = Reader {
+            user_id: claims.user_id,
+            messaging: Arc::clone(&state.messaging),
+            outbound: outbound.clone(),
+            last_heard: Arc::clone(&last_heard),
+            rates: Arc::clone(&state.limits.rates),
+        };
+        let heartbeat = Heartbeat {
+            every: state.limits.ws_ping_interval,
+            timeout: state.limits.ws_client_timeout,
+        };
+        // Both futures are made inside `join!`, not bound first: a future held in a local while
+        // another is awaited takes room of its own in this one, twice over.
+        tokio::join!(
+            Writer::new(session.clone()).run(registration.receiver, last_heard, heartbeat),
+            async {
+                // The reader ends when the client goes; a close decided elsewhere (revoked
+                // login, slow consumer, shutdown, oversize frame) ends it too.
+                tokio::select! {
+                    _ = reader.run(stream, session) => {}
+                    _ = outbound.closing() => {}
+                }
+                state.gateway.unregister(connection);
+                if let Err(error) = Box::pin(state.presence.disconnected(claims.user_id)).await {
+                    tracing::warn!(%error, "could not record presence");
+                }
+                // The writer then sends what the close calls for and ends.
+                outbound.close_unless_closing(CloseSignal::GoingAway);
+            }
+        );
+        let close_code = outbound
+            .close_signal()
+            .map_or(1000, |signal| u16::from(signal.reason().code));
+        tracing::info!(
+            connection = %connection,
+            seconds = opened.elapsed().as_secs(),
+            close_code,
+            "websocket closed"
+        );
     }
 }
 

@@ -44,8 +44,10 @@ pub struct ReplayEvent {
 
 /// One item for a connection's writer, which is the only task that writes to the socket.
 ///
-/// Kept small (the large variants are behind a pointer): each connection's buffer allocates
-/// room for 32 items up front, whether or not anything is ever sent to it.
+/// Kept small (the large variants are behind a pointer): a connection's [`queue`] stores
+/// items by value, and a fan-out to a room of 500 queues one on each of 500 connections.
+///
+/// [`queue`]: super::queue
 #[derive(Debug, Clone)]
 pub enum Outbound {
     /// A change of a message of one of the connection's rooms.
@@ -161,10 +163,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_outbound_item_stays_small_because_every_connection_preallocates_32() {
-        // tokio's bounded channel allocates its first block of 32 slots when it is made, so
-        // this size times 32 is memory every idle connection holds, which is why the large
-        // variants live behind a pointer.
+    fn an_outbound_item_stays_small_because_every_busy_connection_queues_some() {
+        // The queue allocates nothing while idle, but a busy connection's queue holds its items
+        // by value, which is why the large variants live behind a pointer.
         assert!(
             std::mem::size_of::<Outbound>() <= 48,
             "Outbound is {} bytes",

@@ -6,16 +6,18 @@
 
 use std::sync::Arc;
 
-use actix_ws::{AggregatedMessage, AggregatedMessageStream};
+use actix_ws::{AggregatedMessage, AggregatedMessageStream, Message};
 use chat_app::messaging::{MessagingService, SendRequest, SendTarget};
 use chat_domain::{MessageId, RoomId, UserId};
-use tokio::sync::{mpsc, watch, Semaphore};
+use futures_util::SinkExt as _;
+use tokio::sync::Semaphore;
 
 use super::outbound::{CloseSignal, Outbound};
 use super::protocol::{
     error_event, parse_client_frame, pong_event, ClientFrame, FrameError, MarkerFrame, SendFrame,
     TypingFrame,
 };
+use super::queue::QueueSender;
 use super::replay;
 use super::writer::LastHeard;
 use crate::dto::MessageDto;
@@ -45,8 +47,37 @@ fn frame_error(error: ApiError, reference: Option<String>) -> FrameError {
     }
 }
 
+/// The largest payload of a control frame (RFC 6455 §5.5).
+const MAX_CONTROL_PAYLOAD: usize = 125;
+
 /// Sends one connection may have waiting for their commit at once.
 const MAX_SENDS_IN_FLIGHT: usize = 64;
+
+/// The reader's two limits, made on first use: most connections never send over the
+/// WebSocket or resume, and an idle one should not hold two semaphores for nothing.
+#[derive(Debug, Default)]
+struct Permits {
+    in_flight: Option<Arc<Semaphore>>,
+    resuming: Option<Arc<Semaphore>>,
+}
+
+impl Permits {
+    /// Sends waiting for their commit ([`MAX_SENDS_IN_FLIGHT`] at most).
+    fn in_flight(&mut self) -> Arc<Semaphore> {
+        Arc::clone(
+            self.in_flight
+                .get_or_insert_with(|| Arc::new(Semaphore::new(MAX_SENDS_IN_FLIGHT))),
+        )
+    }
+
+    /// The one resume that may run at a time.
+    fn resuming(&mut self) -> Arc<Semaphore> {
+        Arc::clone(
+            self.resuming
+                .get_or_insert_with(|| Arc::new(Semaphore::new(1))),
+        )
+    }
+}
 
 /// Everything the reader needs.
 #[derive(Debug)]
@@ -55,10 +86,8 @@ pub struct Reader {
     pub user_id: UserId,
     /// The use cases.
     pub messaging: Arc<MessagingService>,
-    /// The connection's outbound buffer.
-    pub outbound: mpsc::Sender<Outbound>,
-    /// Tells the writer to close.
-    pub close: Arc<watch::Sender<Option<CloseSignal>>>,
+    /// The connection's outbound queue, which also tells the writer to close.
+    pub outbound: QueueSender,
     /// Liveness, shared with the writer.
     pub last_heard: Arc<LastHeard>,
     /// The node's send rate limits (shared with HTTP sends).
@@ -67,74 +96,83 @@ pub struct Reader {
 
 impl Reader {
     /// Reads until the client closes, breaks the protocol, or the connection is closed.
-    pub async fn run(self, mut stream: AggregatedMessageStream, mut session: actix_ws::Session) {
-        let in_flight = Arc::new(Semaphore::new(MAX_SENDS_IN_FLIGHT));
-        let resuming = Arc::new(Semaphore::new(1));
-        while let Some(frame) = stream.recv().await {
-            self.last_heard.touch();
-            let frame = match frame {
-                Ok(frame) => frame,
-                Err(error) => {
-                    let signal = CloseSignal::for_protocol_error(&error);
-                    tracing::debug!(%error, "closing connection after a protocol error");
-                    let _ = self.close.send(Some(signal));
-                    return;
-                }
-            };
-            if matches!(
-                frame,
-                AggregatedMessage::Text(_) | AggregatedMessage::Binary(_)
-            ) {
-                metrics::counter!("chat_ws_events_in_total").increment(1);
-            }
-            match frame {
-                AggregatedMessage::Text(text) => {
-                    if !self.handle_text(&text, &in_flight, &resuming).await {
+    ///
+    /// A function returning an `async move` block, not an `async fn`: an `async fn` keeps
+    /// its arguments twice in its future (as passed, and as moved into its body), and this
+    /// future is part of every idle connection.
+    #[allow(
+        clippy::manual_async_fn,
+        reason = "an `async fn` keeps its arguments twice in its future"
+    )]
+    pub fn run(
+        self,
+        mut stream: AggregatedMessageStream,
+        mut session: actix_ws::Session,
+    ) -> impl std::future::Future<Output = ()> {
+        async move {
+            let mut permits = Permits::default();
+            while let Some(frame) = stream.recv().await {
+                self.last_heard.touch();
+                let frame = match frame {
+                    Ok(frame) => frame,
+                    Err(error) => {
+                        let signal = CloseSignal::for_protocol_error(&error);
+                        tracing::debug!(%error, "closing connection after a protocol error");
+                        self.outbound.close(signal);
                         return;
                     }
+                };
+                if matches!(
+                    frame,
+                    AggregatedMessage::Text(_) | AggregatedMessage::Binary(_)
+                ) {
+                    metrics::counter!("chat_ws_events_in_total").increment(1);
                 }
-                AggregatedMessage::Binary(_) => {
-                    let error = FrameError {
-                        reference: None,
-                        code: "invalid_request",
-                        message: "binary frames are not supported; send JSON text frames".into(),
-                    };
-                    if self
-                        .outbound
-                        .send(Outbound::Text(error_event(&error)))
-                        .await
-                        .is_err()
-                    {
-                        return;
-                    }
-                }
-                AggregatedMessage::Ping(bytes) => {
-                    if session.pong(&bytes).await.is_err() {
-                        return;
-                    }
-                }
-                AggregatedMessage::Pong(_) => {}
-                AggregatedMessage::Close(_) => {
-                    // Answer with 1000, not the 1001 of a server going away (RFC 6455 §5.5.1).
-                    self.close.send_if_modified(|signal| {
-                        signal.is_none() && {
-                            *signal = Some(CloseSignal::ClientClosed);
-                            true
+                match frame {
+                    AggregatedMessage::Text(text) => {
+                        // Boxed: allocated while a frame is handled, instead of sizing every
+                        // idle connection's task for the largest use-case call.
+                        if !Box::pin(self.handle_text(&text, &mut permits)).await {
+                            return;
                         }
-                    });
-                    return;
+                    }
+                    AggregatedMessage::Binary(_) => {
+                        let error = FrameError {
+                            reference: None,
+                            code: "invalid_request",
+                            message: "binary frames are not supported; send JSON text frames"
+                                .into(),
+                        };
+                        if self
+                            .outbound
+                            .send(Outbound::Text(error_event(&error)))
+                            .await
+                            .is_err()
+                        {
+                            return;
+                        }
+                    }
+                    AggregatedMessage::Ping(bytes) => {
+                        // The `Sink` send, not `Session::pong`: the same frame, a smaller future.
+                        let bytes = bytes.slice(..bytes.len().min(MAX_CONTROL_PAYLOAD));
+                        if session.send(Message::Pong(bytes)).await.is_err() {
+                            return;
+                        }
+                    }
+                    AggregatedMessage::Pong(_) => {}
+                    AggregatedMessage::Close(_) => {
+                        // Answer with 1000, not the 1001 of a server going away (RFC 6455 §5.5.1).
+                        self.outbound
+                            .close_unless_closing(CloseSignal::ClientClosed);
+                        return;
+                    }
                 }
             }
         }
     }
 
     /// Handles one text frame; false once the connection is gone.
-    async fn handle_text(
-        &self,
-        text: &str,
-        in_flight: &Arc<Semaphore>,
-        resuming: &Arc<Semaphore>,
-    ) -> bool {
+    async fn handle_text(&self, text: &str, permits: &mut Permits) -> bool {
         let reply = match parse_client_frame(text) {
             Ok(ClientFrame::Ping) => Outbound::Text(pong_event()),
             Ok(ClientFrame::Read(frame)) => match self.mark(frame, Marker::Read).await {
@@ -149,7 +187,7 @@ impl Reader {
                 Ok(()) => return true,
                 Err(error) => Outbound::Text(error_event(&error)),
             },
-            Ok(ClientFrame::Resume(frame)) => match Arc::clone(resuming).try_acquire_owned() {
+            Ok(ClientFrame::Resume(frame)) => match permits.resuming().try_acquire_owned() {
                 Ok(permit) => {
                     let replay = replay::replay(
                         Arc::clone(&self.messaging),
@@ -172,7 +210,9 @@ impl Reader {
             },
             Ok(ClientFrame::Send(frame)) => match self.prepare_send(frame) {
                 Ok((request, reference)) => {
-                    return self.start_send(request, reference, in_flight).await
+                    return self
+                        .start_send(request, reference, permits.in_flight())
+                        .await
                 }
                 Err(error) => Outbound::Text(error_event(&error)),
             },
@@ -260,7 +300,7 @@ impl Reader {
         &self,
         request: SendRequest,
         reference: Option<String>,
-        in_flight: &Arc<Semaphore>,
+        in_flight: Arc<Semaphore>,
     ) -> bool {
         let id = request.id;
         // Announced before the send starts, so it is ahead of the echo in the writer's buffer.
@@ -272,7 +312,7 @@ impl Reader {
         {
             return false;
         }
-        let Ok(permit) = Arc::clone(in_flight).acquire_owned().await else {
+        let Ok(permit) = in_flight.acquire_owned().await else {
             return false;
         };
         let messaging = Arc::clone(&self.messaging);

@@ -16,10 +16,10 @@ use std::time::Duration;
 use chat_app::messaging::{MessagingService, ResumeError};
 use chat_domain::{Message, Rev, RoomId, UserId};
 use serde_json::json;
-use tokio::sync::mpsc;
 
 use super::outbound::{Encoded, Outbound, ReplayEvent};
 use super::protocol::{error_event, FrameError, ResumeFrame};
+use super::queue::QueueSender;
 use crate::dto::MessageDto;
 
 /// Changes read from the store per page.
@@ -30,7 +30,7 @@ pub async fn replay(
     messaging: Arc<MessagingService>,
     user: UserId,
     frame: ResumeFrame,
-    outbound: mpsc::Sender<Outbound>,
+    outbound: QueueSender,
 ) {
     let reference = frame.reference;
     let mut named = HashMap::new();
@@ -94,7 +94,7 @@ async fn replay_room(
     user: UserId,
     room: RoomId,
     from: Rev,
-    outbound: &mpsc::Sender<Outbound>,
+    outbound: &QueueSender,
 ) -> Result<(), ResumeError> {
     let mut after = from;
     loop {
@@ -132,8 +132,8 @@ fn replay_event(message: &Message, from: Rev) -> Encoded {
 }
 
 /// Waits until at least half of the connection's buffer is free, leaving room for live events.
-async fn wait_for_headroom(outbound: &mpsc::Sender<Outbound>) {
-    while outbound.capacity() < outbound.max_capacity() / 2 {
+async fn wait_for_headroom(outbound: &QueueSender) {
+    while outbound.free_slots() < outbound.max_capacity() / 2 {
         if outbound.is_closed() {
             return;
         }

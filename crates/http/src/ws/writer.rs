@@ -12,14 +12,14 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_ws::Session;
-use bytestring::ByteString;
-use chat_domain::{MessageId, Rev, RoomId};
-use tokio::sync::{mpsc, watch};
-
 use super::outbound::{CloseSignal, Outbound};
 use super::protocol::{ack_event, error_event};
-use crate::HttpLimits;
+use super::queue::{Next, QueueReceiver};
+use actix_web::web::Bytes;
+use actix_ws::{Message, Session};
+use bytestring::ByteString;
+use chat_domain::{MessageId, Rev, RoomId};
+use futures_util::SinkExt as _;
 
 /// Milliseconds on a monotonic clock, shared with the reader to track the client's liveness.
 #[derive(Debug)]
@@ -51,6 +51,15 @@ impl LastHeard {
     }
 }
 
+/// How often the writer pings, and how long a silent client is kept.
+#[derive(Debug, Clone, Copy)]
+pub struct Heartbeat {
+    /// Time between two pings.
+    pub every: Duration,
+    /// Silence after which the connection is closed (1001).
+    pub timeout: Duration,
+}
+
 /// How many recently written revs a connection remembers per room, to skip them when a
 /// resume replays the same range (a client resumes right after connecting, so this is plenty).
 const REMEMBERED_REVS: usize = 1024;
@@ -58,6 +67,14 @@ const REMEMBERED_REVS: usize = 1024;
 /// The writer's state.
 pub struct Writer {
     session: Session,
+    /// What ordering and de-duplication remember, made by the first item: boxed, so an idle
+    /// connection's future holds one pointer instead of four empty maps.
+    sent: Option<Box<Sent>>,
+}
+
+/// What the writer remembers of what it wrote.
+#[derive(Default)]
+struct Sent {
     awaiting_ack: HashMap<MessageId, Option<String>>,
     last_rev: HashMap<RoomId, Rev>,
     /// Revs written per room, newest `REMEMBERED_REVS`, so a replay never repeats one.
@@ -69,111 +86,148 @@ pub struct Writer {
 impl std::fmt::Debug for Writer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Writer")
-            .field("awaiting_ack", &self.awaiting_ack.len())
+            .field(
+                "awaiting_ack",
+                &self.sent.as_ref().map_or(0, |sent| sent.awaiting_ack.len()),
+            )
             .finish_non_exhaustive()
     }
 }
 
-/// Socket closed under us.
-struct Gone;
+/// The frames one item becomes: none (a duplicate, a held change, an `Expect`), one, or two
+/// (an `ack` and its message); the end of a replay may release many. Two live inline, so the
+/// common items cost no allocation.
+#[derive(Default)]
+struct Frames {
+    inline: [Option<ByteString>; 2],
+    more: Vec<ByteString>,
+}
+
+impl Frames {
+    fn push(&mut self, frame: impl Into<ByteString>) {
+        let frame = frame.into();
+        match &mut self.inline {
+            [first @ None, _] => *first = Some(frame),
+            [_, second @ None] => *second = Some(frame),
+            _ => self.more.push(frame),
+        }
+    }
+
+    fn in_order(self) -> impl Iterator<Item = ByteString> {
+        self.inline.into_iter().flatten().chain(self.more)
+    }
+}
 
 impl Writer {
     /// A writer for `session`.
     pub fn new(session: Session) -> Self {
         Self {
             session,
-            awaiting_ack: HashMap::new(),
-            last_rev: HashMap::new(),
-            written: HashMap::new(),
-            held: HashMap::new(),
+            sent: None,
         }
     }
 
-    /// Runs until the connection is told to close, its buffer ends, or the socket goes.
-    pub async fn run(
+    /// Runs until the connection is told to close, its queue ends, or the socket goes.
+    ///
+    /// While idle this future is what the connection holds, so it is kept small: items are
+    /// turned into frames without awaiting ([`Writer::frames`]), and every frame goes out
+    /// through the one small `Sink::send` future.
+    ///
+    /// A function returning an `async move` block, not an `async fn`, which would keep its
+    /// arguments (the writer's state among them) twice.
+    #[allow(
+        clippy::manual_async_fn,
+        reason = "an `async fn` keeps its arguments twice in its future"
+    )]
+    pub fn run(
         mut self,
-        mut receiver: mpsc::Receiver<Outbound>,
-        mut close: watch::Receiver<Option<CloseSignal>>,
+        mut receiver: QueueReceiver,
         last_heard: Arc<LastHeard>,
-        limits: HttpLimits,
-    ) {
-        let mut heartbeat = tokio::time::interval(limits.ws_ping_interval);
-        heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let signal = loop {
-            if let Some(signal) = *close.borrow_and_update() {
-                break Some(signal);
-            }
-            tokio::select! {
-                biased;
-                changed = close.changed() => {
-                    if changed.is_err() {
-                        break None;
-                    }
-                }
-                item = receiver.recv() => match item {
-                    Some(item) => {
-                        if self.write(item).await.is_err() {
+        limits: Heartbeat,
+    ) -> impl std::future::Future<Output = ()> {
+        async move {
+            // A ping at once, then one every `limits.every` after the last (what an `Interval`
+            // with `MissedTickBehavior::Delay` did, without its boxed timer).
+            let heartbeat = tokio::time::sleep_until(tokio::time::Instant::now());
+            let mut heartbeat = std::pin::pin!(heartbeat);
+            let signal = loop {
+                tokio::select! {
+                    biased;
+                    // A close signal comes out of the queue before any item still in it.
+                    next = receiver.next() => match next {
+                        Next::Close(signal) => break Some(signal),
+                        Next::Item(item) => {
+                            let mut frames = Frames::default();
+                            self.sent
+                                .get_or_insert_with(Box::default)
+                                .frames(item, &mut frames);
+                            for frame in frames.in_order() {
+                                if self.session.send(Message::Text(frame)).await.is_err() {
+                                    return;
+                                }
+                                metrics::counter!("chat_ws_events_out_total").increment(1);
+                            }
+                        }
+                        Next::Ended => break None,
+                    },
+                    () = &mut heartbeat => {
+                        if last_heard.silence() > limits.timeout {
+                            break Some(CloseSignal::Timeout);
+                        }
+                        heartbeat.as_mut().reset(tokio::time::Instant::now() + limits.every);
+                        if self.session.send(Message::Ping(Bytes::new())).await.is_err() {
                             return;
                         }
                     }
-                    None => break None,
-                },
-                _ = heartbeat.tick() => {
-                    if last_heard.silence() > limits.ws_client_timeout {
-                        break Some(CloseSignal::Timeout);
-                    }
-                    if self.session.ping(b"").await.is_err() {
-                        return;
-                    }
                 }
-            }
-        };
-        // The peer may already be gone; closing is best effort.
-        let _ = self.session.close(signal.map(CloseSignal::reason)).await;
+            };
+            // The peer may already be gone; closing is best effort.
+            let _ = self.session.close(signal.map(CloseSignal::reason)).await;
+        }
     }
+}
 
-    async fn write(&mut self, item: Outbound) -> Result<(), Gone> {
+impl Sent {
+    /// What writing `item` sends, in order; updates the ordering and de-duplication state.
+    fn frames(&mut self, item: Outbound, out: &mut Frames) {
         match item {
             Outbound::Change(change) => {
                 if let Some(held) = self.held.get_mut(&change.room_id) {
                     held.push(Outbound::Change(change));
-                    return Ok(());
+                    return;
                 }
                 let last = self.last_rev.entry(change.room_id).or_default();
                 if change.rev <= *last {
-                    return Ok(());
+                    return;
                 }
                 *last = change.rev;
                 self.remember(change.room_id, change.rev);
                 if let Some(reference) = self.awaiting_ack.remove(&change.id) {
-                    self.text(ack_event(reference.as_deref(), &change.dto))
-                        .await?;
+                    out.push(ack_event(reference.as_deref(), &change.dto));
                 }
-                self.text(change.json.clone()).await
+                out.push(change.json.clone());
             }
-            Outbound::RoomJoined { json } | Outbound::RoomEvent { json } => self.text(json).await,
+            Outbound::RoomJoined { json } | Outbound::RoomEvent { json } => out.push(json),
             Outbound::Expect { id, reference } => {
                 self.awaiting_ack.insert(id, reference);
-                Ok(())
             }
             Outbound::Settled { id, result } => {
                 let Some(reference) = self.awaiting_ack.remove(&id) else {
-                    return Ok(()); // the echo came first and carried the ack
+                    return; // the echo came first and carried the ack
                 };
                 match result {
-                    Ok(message) => self.text(ack_event(reference.as_deref(), &message)).await,
+                    Ok(message) => out.push(ack_event(reference.as_deref(), &message)),
                     Err(mut error) => {
                         error.reference = reference;
-                        self.text(error_event(&error)).await
+                        out.push(error_event(&error));
                     }
                 }
             }
-            Outbound::Text(text) => self.text(text).await,
+            Outbound::Text(text) => out.push(text),
             Outbound::BeginReplay { rooms } => {
                 for room in rooms {
                     self.held.entry(room).or_default();
                 }
-                Ok(())
             }
             Outbound::Replay(replay) => {
                 let (room_id, rev) = (replay.room_id, replay.rev);
@@ -182,12 +236,12 @@ impl Writer {
                     .get(&room_id)
                     .is_some_and(|revs| revs.contains(&rev))
                 {
-                    return Ok(());
+                    return;
                 }
                 self.remember(room_id, rev);
                 let last = self.last_rev.entry(room_id).or_default();
                 *last = (*last).max(rev);
-                self.text(replay.json.clone()).await
+                out.push(replay.json.clone());
             }
             Outbound::EndReplay { json } => {
                 // Held changes are newer than the replayed ones or already written by it.
@@ -203,10 +257,10 @@ impl Writer {
                                 continue;
                             }
                         }
-                        Box::pin(self.write(item)).await?;
+                        self.frames(item, out);
                     }
                 }
-                self.text(json).await
+                out.push(json);
             }
         }
     }
@@ -217,11 +271,5 @@ impl Writer {
         if revs.len() > REMEMBERED_REVS {
             revs.pop_first();
         }
-    }
-
-    async fn text(&mut self, text: impl Into<ByteString>) -> Result<(), Gone> {
-        self.session.text(text).await.map_err(|_| Gone)?;
-        metrics::counter!("chat_ws_events_out_total").increment(1);
-        Ok(())
     }
 }
