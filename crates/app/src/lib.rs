@@ -12,7 +12,7 @@
 //! - [`presence`]: who is online, with a grace period against flapping.
 //! - [`access_cache`]: the node's memory of who may send where, so a message costs no store
 //!   read before it is queued.
-//! - [`ordering`]: the node's publish lock that keeps a room's changes in rev order.
+//! - [`ordering`]: the node's publish order that keeps a room's changes in rev order.
 //! - [`room_limit`]: the rooms-per-user limit, checked wherever a user gains a room.
 //! - [`worker`]: the job workers: group-committed message persistence, event publication
 //!   retries, housekeeping, backoff and dead letters.

@@ -1,14 +1,28 @@
-//! The node-wide publish lock that keeps a room's events in rev order on this node.
+//! The node-wide publish order that keeps a room's events in rev order on this node.
 //!
 //! Every change of a message takes the room's next rev inside the store; connections rely on
 //! receiving a room's changes in that order (the gateway drops a rev at or below the last one
 //! it wrote). Two tasks of one node that commit changes one after the other must therefore
-//! also publish them one after the other: each holds this lock from just before its store
-//! call until its events are on the bus. The persistence workers hold it around a group
-//! commit, and the edit and delete use cases around their single change.
+//! also publish them one after the other.
 //!
-//! It is a tokio mutex, not a std one, because it is held across the store call and the
-//! publication, both of which await.
+//! The order is a pipeline of two stages, each a lock:
+//! - the **commit** stage is held from just before a store call until its changes are stored;
+//! - the **publish** stage is held from then until its events are on the bus.
+//!
+//! A committer takes the publish stage while it still holds the commit stage, and only then
+//! lets the commit stage go ([`PublishTurn::release_commit`]). So the order in which
+//! committers enter the publish stage is the order in which they committed, and no event can
+//! overtake an earlier commit's; yet the next group commit is written while this one is being
+//! published, instead of after it. At most two commits are in flight: one publishing, one
+//! committing (or waiting to publish).
+//!
+//! The edit and delete use cases, which commit one change, hold both stages for its whole
+//! length ([`PublishOrder::turn`]); the persistence workers pipeline their group commits
+//! ([`PublishOrder::commit_turn`]).
+//!
+//! Both are tokio mutexes, not std ones, because they are held across the store call and the
+//! publication, both of which await. Tokio's mutex is fair (first come, first served), so a
+//! committer cannot be starved.
 //!
 //! [`publish_or_queue`] is how every use case but the persistence worker (which batches its
 //! own retries) announces a committed change.
@@ -19,22 +33,61 @@ use tokio::sync::{Mutex, MutexGuard};
 
 use crate::{AppConfig, Ports};
 
-/// The lock every committer of message changes on this node shares.
+/// The two stages every committer of message changes on this node passes through.
 #[derive(Debug, Default)]
-pub struct PublishOrder(Mutex<()>);
+pub struct PublishOrder {
+    commit: Mutex<()>,
+    publish: Mutex<()>,
+}
 
-/// Proof that the holder may commit and publish; dropping it lets the next committer in.
-pub type PublishTurn<'a> = MutexGuard<'a, ()>;
+/// Proof of a place in the node's order; dropping it lets the next committer in.
+#[derive(Debug)]
+pub struct PublishTurn<'a> {
+    order: &'a PublishOrder,
+    commit: Option<MutexGuard<'a, ()>>,
+    publish: Option<MutexGuard<'a, ()>>,
+}
 
 impl PublishOrder {
-    /// A fresh lock; build one per node and share it through an `Arc`.
+    /// A fresh order; build one per node and share it through an `Arc`.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Waits for this node's turn to commit and publish.
+    /// Waits until this node's earlier commits are stored and published, and holds both
+    /// stages: for a change committed and published in one go.
     pub async fn turn(&self) -> PublishTurn<'_> {
-        self.0.lock().await
+        let mut turn = self.commit_turn().await;
+        turn.publishing().await;
+        turn
+    }
+
+    /// Waits for the commit stage only: the caller may store its changes now, and must call
+    /// [`PublishTurn::publishing`] (or [`PublishTurn::release_commit`]) before it publishes.
+    pub async fn commit_turn(&self) -> PublishTurn<'_> {
+        PublishTurn {
+            order: self,
+            commit: Some(self.commit.lock().await),
+            publish: None,
+        }
+    }
+}
+
+impl PublishTurn<'_> {
+    /// Waits until every earlier commit of this node is published; the caller still holds
+    /// the commit stage, so nothing commits after it until it lets that go.
+    pub async fn publishing(&mut self) {
+        if self.publish.is_none() {
+            self.publish = Some(self.order.publish.lock().await);
+        }
+    }
+
+    /// Waits for the publish stage, then lets the next committer store its changes while this
+    /// one publishes. Its events still go out after this one's: it must wait for the publish
+    /// stage in turn.
+    pub async fn release_commit(&mut self) {
+        self.publishing().await;
+        self.commit = None;
     }
 }
 
@@ -60,28 +113,6 @@ pub(crate) async fn publish_or_queue(ports: &Ports, config: &AppConfig, event: B
 }
 
 #[cfg(test)]
-mod tests {
-    use std::sync::Arc;
-    use std::time::Duration;
-
-    use super::*;
-
-    #[tokio::test]
-    async fn a_second_committer_waits_for_the_first_to_publish() {
-        let order = Arc::new(PublishOrder::new());
-        let first = order.turn().await;
-        let waiting = {
-            let order = Arc::clone(&order);
-            tokio::spawn(async move {
-                let _turn = order.turn().await;
-            })
-        };
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        assert!(!waiting.is_finished());
-        drop(first);
-        tokio::time::timeout(Duration::from_secs(1), waiting)
-            .await
-            .expect("the second committer gets its turn")
-            .expect("the task ends");
-    }
-}
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test, with its location
+#[path = "ordering_tests.rs"]
+mod tests;

@@ -1,9 +1,12 @@
 //! The job workers: group-committed persistence, the other job kinds, and draining at
-//! shutdown. What a commit publishes, and in which order, is in [`publication`]; failed writes
-//! and their retries are in [`failures`].
+//! shutdown. How a batch is formed and pipelined is in [`batching`]; what a commit publishes,
+//! and in which order, is in [`publication`]; failed writes and their retries are in
+//! [`failures`].
 
 mod support;
 
+#[path = "persistence_worker/batching.rs"]
+mod batching;
 #[path = "persistence_worker/failures.rs"]
 mod failures;
 #[path = "persistence_worker/publication.rs"]

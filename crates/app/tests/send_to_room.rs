@@ -5,8 +5,6 @@ mod support;
 use std::time::{Duration, Instant};
 
 use chat_app::messaging::{PendingSends, SendError, SendRequest, SendTarget};
-use chat_app::ordering::PublishOrder;
-use chat_app::worker::JobWorkers;
 use chat_app::AppConfig;
 use chat_domain::Seq;
 use chat_ports::{Appended, BusEvent, JobPayload, NewJob, Priority};
@@ -265,12 +263,7 @@ async fn a_send_completes_when_a_worker_commits_its_job() {
         .withf(|marks| marks == [(room_id(3), user_id(1), Seq(5))])
         .times(1)
         .returning(|_| Ok(()));
-    let workers = JobWorkers::new(
-        worker_mocks.build(),
-        config(),
-        std::sync::Arc::clone(&pending),
-        std::sync::Arc::new(PublishOrder::new()),
-    );
+    let workers = workers(worker_mocks, &pending);
     let worker = tokio::spawn(async move {
         let job = jobs.recv().await.expect("the send enqueued its job");
         workers.handle(vec![lease_of(job)]).await;

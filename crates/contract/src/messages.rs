@@ -28,6 +28,17 @@ const BATCHES: usize = 20;
 /// Concurrent sends of one `client_msg_id` in the retry race check.
 const RETRIES: usize = 10;
 
+/// The read marker of `user` in `room`.
+async fn read_seq(stores: &MessageStores, room: RoomId, user: chat_domain::UserId) -> Seq {
+    stores
+        .rooms
+        .find_membership(room, user)
+        .await
+        .expect("find_membership")
+        .expect("a member")
+        .read_seq
+}
+
 /// Runs every check, each on fresh stores from `make()`.
 pub async fn run_all<F, Fut>(make: F)
 where
@@ -41,6 +52,7 @@ where
     a_client_msg_id_repeated_within_a_batch_is_a_duplicate_of_the_first(make().await).await;
     racing_retries_of_one_client_msg_id_store_it_once(make().await).await;
     an_empty_batch_stores_nothing(make().await).await;
+    a_store_that_marks_senders_read_moves_each_to_its_newest_message(make().await).await;
     a_reachable_store_answers_ping(make().await).await;
     changes::run_all(&make).await;
     history::run_all(make).await;
@@ -289,4 +301,33 @@ pub async fn an_empty_batch_stores_nothing(stores: MessageStores) {
 /// A reachable store answers its readiness probe.
 pub async fn a_reachable_store_answers_ping(stores: MessageStores) {
     stores.messages.ping().await.expect("ping");
+}
+
+/// [`marks_senders_read`](chat_ports::MessageStore::marks_senders_read) tells the truth: a
+/// store that says yes leaves each sender's marker at its newest message of the batch, in the
+/// same commit; one that says no leaves the markers where they were, for the worker to move.
+pub async fn a_store_that_marks_senders_read_moves_each_to_its_newest_message(
+    stores: MessageStores,
+) {
+    let (room, a, b) = private_room(stores.users.as_ref(), stores.rooms.as_ref()).await;
+    let batch = vec![
+        message(room.id, a.id, "one", None),
+        message(room.id, b.id, "two", None),
+        message(room.id, a.id, "three", None),
+    ];
+    stores
+        .messages
+        .append_batch(&batch)
+        .await
+        .expect("append_batch");
+
+    let markers = (
+        read_seq(&stores, room.id, a.id).await,
+        read_seq(&stores, room.id, b.id).await,
+    );
+    if stores.messages.marks_senders_read() {
+        assert_eq!(markers, (Seq(3), Seq(2)));
+    } else {
+        assert_eq!(markers, (Seq(0), Seq(0)));
+    }
 }

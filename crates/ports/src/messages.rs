@@ -67,6 +67,12 @@ pub struct UnreadCount {
 pub trait MessageStore: Send + Sync {
     /// Stores `batch`, assigning seqs; one result per message, in batch order.
     async fn append_batch(&self, batch: &[NewMessage]) -> Result<Vec<Appended>, StoreError>;
+    /// Whether [`append_batch`](Self::append_batch) also moves each sender's read marker up to
+    /// its newest new message of the batch, in the same transaction: possible for a store that
+    /// shares its database with the room store, and one durable commit per batch instead of
+    /// two. When false, the persistence worker moves the markers through
+    /// [`RoomStore::mark_read_many`](crate::RoomStore::mark_read_many) after the commit.
+    fn marks_senders_read(&self) -> bool;
     /// The message `sender` stored in `room` under `client_msg_id`, if any.
     async fn find_by_client_msg_id(
         &self,

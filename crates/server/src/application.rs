@@ -88,7 +88,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         gateway.clone(),
         shutdown.clone(),
     ));
-    // One publish lock per node: commits, edits and deletes publish in rev order.
+    // One publish order per node: commits, edits and deletes publish in rev order.
     let order = Arc::new(PublishOrder::new());
     let workers = JobWorkers::new(
         ports.clone(),

@@ -24,7 +24,7 @@
 //! that took a lower rev may be written after ours, and a reader that asked for changes in
 //! that instant has moved its cursor past the lower rev. The SQL store closes it by taking the
 //! rev and writing in one transaction. Here the window is one MongoDB write long, and only
-//! between nodes: on one node the use cases hold the node-wide publish lock
+//! between nodes: on one node the use cases hold the node-wide publish order
 //! (`chat_app::ordering`) around every change and group commit, so they take and write revs
 //! one after the other.
 

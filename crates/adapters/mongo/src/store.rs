@@ -157,6 +157,11 @@ impl MessageStore for MongoMessageStore {
         task.await.map_err(StoreError::unavailable)?
     }
 
+    /// False: the memberships live in the SQL metadata store, so the worker moves them.
+    fn marks_senders_read(&self) -> bool {
+        false
+    }
+
     /// The message `sender` stored in `room` under `client_msg_id`, if any.
     async fn find_by_client_msg_id(
         &self,

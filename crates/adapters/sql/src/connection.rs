@@ -11,6 +11,7 @@ use chat_migrations::{Migrator, MigratorTrait};
 use chat_ports::StoreError;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
 
+use crate::checkpoint::Checkpointer;
 use crate::error::unavailable;
 use crate::{
     SqlBlockStore, SqlDeadLetterStore, SqlInviteStore, SqlMessageStore, SqlRoomStore,
@@ -40,6 +41,8 @@ pub enum SqlBackend {
 pub(crate) struct Handles {
     pub(crate) write: DatabaseConnection,
     pub(crate) read: DatabaseConnection,
+    /// On a SQLite file only: moves WAL checkpoints off the writer (`crate::checkpoint`).
+    pub(crate) checkpoints: Option<Arc<Checkpointer>>,
 }
 
 /// A connected database: runs the migrations and hands out the stores.
@@ -72,6 +75,7 @@ impl SqlDatabase {
             Handles {
                 write: pool.clone(),
                 read: pool,
+                checkpoints: None,
             }
         };
         crate::figures::observe(&mut handles.write);

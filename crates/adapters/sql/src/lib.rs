@@ -6,7 +6,8 @@
 //! implements one port of `chat-ports`. All stores of one [`SqlDatabase`] share its connections.
 //!
 //! Layout: `connection` opens the database, `sqlite` holds the SQLite durability and
-//! single-writer decisions; one module per store (`users`, `rooms`, `messages` with `append`
+//! single-writer decisions and `checkpoint` its WAL checkpoints off the writer's path; one
+//! module per store (`users`, `rooms`, `messages` with `append`
 //! for the group commit, `edits` for edits and deletions and `unread` for unread counts, `send_access` for the two statements on every message's path,
 //! `invites` and `blocks`, `sessions`, `dead_letters`, and `sequences`: the per-room counters
 //! and the gap record for a message store that keeps messages elsewhere); `joins` holds the
@@ -17,6 +18,7 @@
 
 mod append;
 mod blocks;
+mod checkpoint;
 mod connection;
 mod dead_letters;
 mod decode;

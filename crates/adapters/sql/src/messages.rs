@@ -50,7 +50,17 @@ fn decode_all(rows: Vec<messages::Model>) -> Result<Vec<Message>, StoreError> {
 impl MessageStore for SqlMessageStore {
     /// Stores `batch`, assigning seqs; one result per message, in batch order.
     async fn append_batch(&self, batch: &[NewMessage]) -> Result<Vec<Appended>, StoreError> {
-        append::append_batch(&self.db.write, batch).await
+        let appended = append::append_batch(&self.db.write, batch).await?;
+        if let Some(checkpoints) = &self.db.checkpoints {
+            checkpoints.nudge();
+        }
+        Ok(appended)
+    }
+
+    /// True: the memberships live in the same database, and the group commit moves the
+    /// senders' markers in its own transaction.
+    fn marks_senders_read(&self) -> bool {
+        true
     }
 
     /// The message `sender` stored in `room` under `client_msg_id`, if any.

@@ -26,8 +26,8 @@ use chat_domain::{RoomId, Seq, UserId};
 use chat_ports::{SendAccess, StoreError};
 use sea_orm::sea_query::{Alias, CaseStatement, Expr, JoinType, Query};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult,
-    QueryFilter,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    FromQueryResult, QueryFilter,
 };
 
 use crate::entity::{blocks, memberships, rooms};
@@ -121,6 +121,16 @@ pub(crate) async fn mark_read_many(
     db: &DatabaseConnection,
     marks: &[(RoomId, UserId, Seq)],
 ) -> Result<(), StoreError> {
+    advance_read_markers(db, marks).await.map_err(unavailable)
+}
+
+/// [`mark_read_many`] on any connection, a transaction included: the group commit moves its
+/// senders' markers in its own transaction (`crate::append`), so the database's refusal is
+/// handed back as is, for the transaction's retry to judge.
+pub(crate) async fn advance_read_markers(
+    db: &impl ConnectionTrait,
+    marks: &[(RoomId, UserId, Seq)],
+) -> Result<(), DbErr> {
     for chunk in marks.chunks(MARKS_PER_STATEMENT) {
         let mut new_value = CaseStatement::new();
         let mut lower = Condition::any();
@@ -139,8 +149,7 @@ pub(crate) async fn mark_read_many(
             .col_expr(memberships::Column::ReadSeq, new_value.into())
             .filter(lower)
             .exec(db)
-            .await
-            .map_err(unavailable)?;
+            .await?;
     }
     Ok(())
 }

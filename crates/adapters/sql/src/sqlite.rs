@@ -3,6 +3,9 @@
 //! - Durability: WAL journal with `synchronous=FULL`, so an acknowledged message survives a
 //!   `kill -9` or a power loss; the batch (group) commit of the persistence worker keeps it to
 //!   one fsync per batch, not per message.
+//! - Checkpoints: the writer checkpoints the WAL by itself only as a backstop; after group
+//!   commits a reader connection runs passive checkpoints in the background
+//!   (`crate::checkpoint`), so no commit waits for one.
 //! - No `SQLITE_BUSY`: every write goes through ONE connection (a pool of one, so writers queue
 //!   in the pool instead of fighting over the file lock), while reads use a small pool of their
 //!   own, which WAL lets run beside the writer. `busy_timeout` covers other processes (a backup,
@@ -24,6 +27,7 @@ use sea_orm::sqlx::sqlite::{
 };
 use sea_orm::SqlxSqliteConnector;
 
+use crate::checkpoint::{self, Checkpointer};
 use crate::connection::{Handles, ACQUIRE_TIMEOUT};
 
 /// How long SQLite waits on a lock held by another process before giving up. Within this
@@ -62,6 +66,7 @@ pub(crate) async fn connect(url: &str, readers: u32) -> Result<Handles, StoreErr
         return Ok(Handles {
             write: connection.clone(),
             read: connection,
+            checkpoints: None,
         });
     }
     // SQLite creates a missing file but not a missing directory (`./data/` on a first start).
@@ -74,8 +79,12 @@ pub(crate) async fn connect(url: &str, readers: u32) -> Result<Handles, StoreErr
     }
     // The writer opens (and with `mode=rwc` creates) the file and switches it to WAL, which is
     // then a property of the file: the readers need not set it again.
+    let writer_options = options.clone().journal_mode(SqliteJournalMode::Wal).pragma(
+        "wal_autocheckpoint",
+        checkpoint::WRITER_AUTOCHECKPOINT_PAGES.to_string(),
+    );
     let writer = single()
-        .connect_with(options.clone().journal_mode(SqliteJournalMode::Wal))
+        .connect_with(writer_options)
         .await
         .map_err(StoreError::unavailable)?;
     let readers = SqlitePoolOptions::new()
@@ -85,9 +94,11 @@ pub(crate) async fn connect(url: &str, readers: u32) -> Result<Handles, StoreErr
         .connect_with(options)
         .await
         .map_err(StoreError::unavailable)?;
+    let read = SqlxSqliteConnector::from_sqlx_sqlite_pool(readers);
     Ok(Handles {
         write: SqlxSqliteConnector::from_sqlx_sqlite_pool(writer),
-        read: SqlxSqliteConnector::from_sqlx_sqlite_pool(readers),
+        checkpoints: Some(Checkpointer::new(read.clone())),
+        read,
     })
 }
 
@@ -136,6 +147,11 @@ mod tests {
         assert_eq!(pragma(&handles.write, "foreign_keys").await, "1");
         assert_eq!(pragma(&handles.read, "foreign_keys").await, "1");
         assert_eq!(pragma(&handles.write, "busy_timeout").await, "5000");
+        // The writer checkpoints only as a backstop; `crate::checkpoint` does it otherwise.
+        assert_eq!(
+            pragma(&handles.write, "wal_autocheckpoint").await,
+            checkpoint::WRITER_AUTOCHECKPOINT_PAGES.to_string()
+        );
         assert_eq!(pool_size(&handles.write), 1);
         assert_eq!(pool_size(&handles.read), 3);
     }

@@ -1,8 +1,9 @@
 //! Editing and deleting messages, and reading a message's edit history.
 //!
-//! Each change takes the room's next rev in the store. The node's publish lock is held from
-//! just before the store call until the event is on the bus, so two changes committed on this
-//! node one after the other (or a change and a group commit) are published in rev order.
+//! Each change takes the room's next rev in the store. The node's whole publish order (both
+//! stages) is held from just before the store call until the event is on the bus, so two
+//! changes committed on this node one after the other (or a change and a group commit) are
+//! published in rev order.
 
 use chat_domain::{BodyError, Message, MessageBody, MessageEdit, MessageId, Role, RoomId, UserId};
 use chat_ports::{BusEvent, StoreError};

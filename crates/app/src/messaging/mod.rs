@@ -53,7 +53,7 @@ pub struct MessagingService {
 
 impl MessagingService {
     /// A service over `ports`; `pending` is the node's registry of sends awaiting their commit,
-    /// shared with the workers and the event pump; `publish_order` is the node's publish lock,
+    /// shared with the workers and the event pump; `publish_order` is the node's publish order,
     /// the same one the [`JobWorkers`](crate::worker::JobWorkers) hold.
     pub fn new(
         ports: Ports,

@@ -1,5 +1,6 @@
 //! What the workers record for `/metrics`: how long jobs take from enqueue to done, and how
-//! many are retried or dead-lettered, by kind of job.
+//! many are retried or dead-lettered, by kind of job; and for the group commit, how many
+//! messages each carries and how long its two stages (commit, publish) take.
 //!
 //! A job's id is a UUID v7 made when it was first enqueued, and it keeps it through retries,
 //! so the time since the id's timestamp is the whole wait: queueing, backoffs and the run.
@@ -36,6 +37,18 @@ pub(super) fn retried(job: &LeasedJob) {
 /// `job` failed for good: `chat_job_dead_letters_total`.
 pub(super) fn dead_lettered(job: &LeasedJob) {
     metrics::counter!("chat_job_dead_letters_total", "kind" => kind(&job.payload)).increment(1);
+}
+
+/// One group commit of `size` messages: `chat_group_commit_size`, and the time its stage
+/// took in `chat_group_commit_seconds{stage}` (`commit`: from holding the commit stage to
+/// stored; `publish`: from stored to every event on the bus and every job completed).
+pub(super) fn group_commit(stage: &'static str, size: usize, took: Duration) {
+    if stage == "commit" {
+        // A count, so the f64 is exact below 2^53.
+        #[allow(clippy::cast_precision_loss)]
+        metrics::histogram!("chat_group_commit_size").record(size as f64);
+    }
+    metrics::histogram!("chat_group_commit_seconds", "stage" => stage).record(took.as_secs_f64());
 }
 
 /// The time since `job` was first enqueued, when its id says.

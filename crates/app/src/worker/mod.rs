@@ -1,10 +1,12 @@
 //! The job workers: a pool of tasks that take jobs off the priority queue and run them.
 //!
-//! Message persistence is the hot path: a worker reserves up to a batch of ready jobs, and all
-//! the `PersistMessage` jobs among them are written in one group commit. Publication order
-//! equals commit order on a node because each worker holds the node's publish lock from the
-//! commit until its events are on the bus; with the single SQLite writer this costs nothing,
-//! and on a server database it still lets batches grow under load.
+//! Message persistence is the hot path: a worker reserves ready jobs, waits for the node's
+//! commit stage, tops its batch up with every persistence job that became ready meanwhile,
+//! and writes them all in one group commit. Publication order equals commit order on a node
+//! because the worker enters the publish stage before it leaves the commit stage
+//! ([`crate::ordering`]); the next batch is written while this one is published. Under load
+//! a batch is therefore whatever arrived during the previous commit, so the store's round
+//! trips per message fall as the load rises.
 //!
 //! A failed job is retried after an exponential backoff that is really waited for (the queue
 //! holds it back), and after `job_max_attempts` it becomes a dead letter in the metadata
@@ -38,14 +40,14 @@ pub struct JobWorkers {
     ports: Ports,
     config: AppConfig,
     pending: Arc<PendingSends>,
-    /// Held from a group commit until its events are published (see the module docs); shared
-    /// with the messaging service, whose edits and deletes take it too.
+    /// The node's commit and publish stages (see the module docs); shared with the messaging
+    /// service, whose edits and deletes take them too.
     publish_order: Arc<PublishOrder>,
 }
 
 impl JobWorkers {
     /// Workers over `ports`, settling the sends registered in `pending`; `publish_order` is
-    /// the node's publish lock, the same one the [`MessagingService`](crate::messaging::MessagingService) holds.
+    /// the node's publish order, the same one the [`MessagingService`](crate::messaging::MessagingService) holds.
     pub fn new(
         ports: Ports,
         config: AppConfig,
@@ -107,11 +109,11 @@ impl JobWorkers {
     /// Runs one reservation's jobs: the persistence jobs together, the others one by one.
     #[tracing::instrument(skip_all, fields(jobs = jobs.len()))]
     pub async fn handle(&self, jobs: Vec<LeasedJob>) {
-        let (persist, others): (Vec<_>, Vec<_>) = jobs
+        let (persist, mut others): (Vec<_>, Vec<_>) = jobs
             .into_iter()
             .partition(|job| matches!(job.payload, JobPayload::PersistMessage { .. }));
         if !persist.is_empty() {
-            self.persist_batch(persist).await;
+            others.extend(self.persist_batch(persist).await);
         }
         for job in others {
             let result = match &job.payload {

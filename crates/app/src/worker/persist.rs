@@ -1,20 +1,30 @@
 //! Group-committed message persistence and the publication that follows it.
 
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
-use chat_domain::{Message, MessageId, NewMessage, ReplyPreview, RoomId, RoomKind, Seq, UserId};
+use chat_domain::{Message, MessageId, NewMessage, ReplyPreview, RoomId, RoomKind, Seq};
+use chat_ports::messages::batch::senders_read_marks;
 use chat_ports::{
     Appended, BusEvent, JobPayload, LeasedJob, NewJob, Priority, RoomView, StoreError, UserSummary,
 };
 
-use super::JobWorkers;
+use super::{figures, JobWorkers};
 
 impl JobWorkers {
-    /// Commits every message of `jobs` in one write, then publishes them in seq order.
+    /// Commits every message of `jobs` in one write, then publishes them in seq order, and
+    /// returns the other jobs it reserved on the way.
+    ///
+    /// The batch grows while it waits: once this worker has the node's commit stage, every
+    /// job that became ready meanwhile joins it (up to the batch size), so under load each
+    /// commit carries what arrived during the previous one instead of one worker's early
+    /// handful. Publication is pipelined with the next commit (see [`crate::ordering`]).
     ///
     /// If the batch write fails, each message is retried alone, so one bad message cannot
     /// hold back the others; only the ones that fail alone are retried later.
-    pub(super) async fn persist_batch(&self, jobs: Vec<LeasedJob>) {
+    pub(super) async fn persist_batch(&self, mut jobs: Vec<LeasedJob>) -> Vec<LeasedJob> {
+        let mut turn = self.publish_order.commit_turn().await;
+        let others = self.top_up(&mut jobs).await;
         let messages: Vec<NewMessage> = jobs
             .iter()
             .filter_map(|job| match &job.payload {
@@ -22,14 +32,21 @@ impl JobWorkers {
                 _ => None,
             })
             .collect();
-        let _turn = self.publish_order.turn().await;
+        let started = Instant::now();
         match self.ports.messages.append_batch(&messages).await {
-            Ok(results) => self.publish_committed(&jobs, results).await,
+            Ok(results) => {
+                figures::group_commit("commit", messages.len(), started.elapsed());
+                turn.release_commit().await;
+                let publishing = Instant::now();
+                self.publish_committed(&jobs, results).await;
+                figures::group_commit("publish", messages.len(), publishing.elapsed());
+            }
             // A store that is down fails every message alike: writing them one by one would
-            // only multiply the time the publish lock is held. Other failures may be one bad
-            // message, so the rest are written without it.
+            // only multiply the time the turn is held. Other failures may be one bad message,
+            // so the rest are written without it, each published before the next is stored.
             Err(error) if jobs.len() > 1 && !matches!(error, StoreError::Unavailable(_)) => {
                 tracing::warn!(%error, size = jobs.len(), "group commit failed; writing one by one");
+                turn.publishing().await;
                 for (job, message) in jobs.iter().zip(messages) {
                     match self
                         .ports
@@ -46,6 +63,7 @@ impl JobWorkers {
                 }
             }
             Err(error) => {
+                drop(turn);
                 let store_down = matches!(error, StoreError::Unavailable(_));
                 for job in &jobs {
                     if let (true, JobPayload::PersistMessage { message }) =
@@ -58,29 +76,43 @@ impl JobWorkers {
                 }
             }
         }
+        others
+    }
+
+    /// Adds to `jobs` the persistence jobs that are ready now, up to the batch size, and
+    /// returns the other jobs that came with them. A queue that fails here only means a
+    /// smaller batch: the jobs already held are written anyway.
+    async fn top_up(&self, jobs: &mut Vec<LeasedJob>) -> Vec<LeasedJob> {
+        let room = self.config.worker_batch_size.saturating_sub(jobs.len());
+        if room == 0 {
+            return Vec::new();
+        }
+        let more = match self.ports.queue.reserve(room, Duration::ZERO).await {
+            Ok(more) => more,
+            Err(error) => {
+                tracing::warn!(%error, "could not top up the group commit; writing what it has");
+                return Vec::new();
+            }
+        };
+        let (persist, others): (Vec<_>, Vec<_>) = more
+            .into_iter()
+            .partition(|job| matches!(job.payload, JobPayload::PersistMessage { .. }));
+        jobs.extend(persist);
+        others
     }
 
     /// Announces what a commit stored and settles the waiting sends.
     async fn publish_committed(&self, jobs: &[LeasedJob], results: Vec<Appended>) {
         // Sending a message means having read the room up to it. Markers move before anyone
         // is told of the commit, so a client that lists its rooms right after its 201 never
-        // sees its own message as unread.
-        let mut read_up_to: HashMap<(RoomId, UserId), Seq> = HashMap::new();
-        for result in &results {
-            if let Appended::Created(message) = result {
-                let marker = read_up_to
-                    .entry((message.room_id, message.sender_id))
-                    .or_default();
-                *marker = (*marker).max(message.seq);
-            }
-        }
-        let marks: Vec<(RoomId, UserId, Seq)> = read_up_to
-            .into_iter()
-            .map(|((room, user), seq)| (room, user, seq))
-            .collect();
-        if !marks.is_empty() {
-            if let Err(error) = self.ports.rooms.mark_read_many(&marks).await {
-                tracing::warn!(%error, rooms = marks.len(), "could not advance the senders' read markers");
+        // sees its own message as unread; a store that shares the room store's database moved
+        // them in the commit itself.
+        if !self.ports.messages.marks_senders_read() {
+            let marks = senders_read_marks(&results);
+            if !marks.is_empty() {
+                if let Err(error) = self.ports.rooms.mark_read_many(&marks).await {
+                    tracing::warn!(%error, rooms = marks.len(), "could not advance the senders' read markers");
+                }
             }
         }
         let previews = self.previews_of(&results).await;

@@ -75,7 +75,20 @@ pub fn presence(mocks: MockPorts) -> PresenceService {
 }
 
 /// Job workers over `mocks` with the test [`config`], settling sends in `pending`.
-pub fn workers(mocks: MockPorts, pending: &Arc<PendingSends>) -> Arc<JobWorkers> {
+///
+/// Unless a test scripts them first, the message store leaves the senders' read markers to
+/// the worker, and nothing becomes ready while a group commit waits for its turn (the
+/// batch's top-up, a `reserve` that does not wait, finds nothing).
+pub fn workers(mut mocks: MockPorts, pending: &Arc<PendingSends>) -> Arc<JobWorkers> {
+    mocks
+        .messages
+        .expect_marks_senders_read()
+        .return_const(false);
+    mocks
+        .queue
+        .expect_reserve()
+        .withf(|_, wait| wait.is_zero())
+        .returning(|_, _| Ok(Vec::new()));
     JobWorkers::new(
         mocks.build(),
         config(),

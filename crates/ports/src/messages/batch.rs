@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use chat_domain::{ClientMsgId, Message, MessageId, NewMessage, Rev, RoomId, Seq, UserId};
 
-use crate::StoreError;
+use crate::{Appended, StoreError};
 
 /// The idempotency key of a message.
 type Key = (RoomId, UserId, ClientMsgId);
@@ -78,6 +78,25 @@ pub fn ensure_same_message(
     }
 }
 
+/// Where a group commit moves its senders' read markers: for each `(room, sender)` of a
+/// created message, the highest seq it created. Sending a message means having read the room
+/// up to it. In no particular order; duplicates move nothing (their original already did).
+pub fn senders_read_marks(results: &[Appended]) -> Vec<(RoomId, UserId, Seq)> {
+    let mut newest: HashMap<(RoomId, UserId), Seq> = HashMap::new();
+    for result in results {
+        if let Appended::Created(message) = result {
+            let marker = newest
+                .entry((message.room_id, message.sender_id))
+                .or_default();
+            *marker = (*marker).max(message.seq);
+        }
+    }
+    newest
+        .into_iter()
+        .map(|((room, user), seq)| (room, user, seq))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use chat_domain::{MessageBody, Timestamp};
@@ -139,5 +158,27 @@ mod tests {
             plan_batch(&[first, second], &[]),
             Err(StoreError::Conflict(_))
         ));
+    }
+
+    #[test]
+    fn read_marks_take_each_sender_s_newest_created_message_per_room() {
+        let (room, other_room) = (RoomId::new_v7(), RoomId::new_v7());
+        let (alice, bob) = (UserId::new_v7(), UserId::new_v7());
+        let results = vec![
+            Appended::Created(new(room, alice, None).into_message(Seq(4), Rev(4))),
+            Appended::Created(new(room, bob, None).into_message(Seq(5), Rev(5))),
+            Appended::Created(new(room, alice, None).into_message(Seq(6), Rev(6))),
+            Appended::Duplicate(new(other_room, alice, None).into_message(Seq(9), Rev(9))),
+            Appended::Created(new(other_room, alice, None).into_message(Seq(2), Rev(2))),
+        ];
+        let mut marks = senders_read_marks(&results);
+        marks.sort();
+        let mut expected = vec![
+            (room, alice, Seq(6)),
+            (room, bob, Seq(5)),
+            (other_room, alice, Seq(2)),
+        ];
+        expected.sort();
+        assert_eq!(marks, expected);
     }
 }
