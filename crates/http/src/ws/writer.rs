@@ -16,6 +16,7 @@
 //! window. A room whose revs come in order never holds anything, and the window's state (and
 //! its timer) exists only while a change is held.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::pin::Pin;
@@ -80,7 +81,8 @@ const REMEMBERED_REVS: usize = 1024;
 /// How long a change that skips ahead of its room's last written rev waits for the missing
 /// ones. Two nodes' changes of a room race only between one node's commit and its publication
 /// reaching the other's subscribers: a group commit's publishing plus a Redis pub/sub hop,
-/// single milliseconds, tens under load or a scheduling hiccup. 50 ms covers that with room to
+/// expected to be single milliseconds, tens under load or a scheduling hiccup (an estimate
+/// from the path, not a measurement of the race itself). 50 ms covers that with room to
 /// spare while staying far below what a hole costs instead (a `resume` round trip: p50 of
 /// 380-700 ms measured on 2-3 nodes) and below what a person notices; only the room's changes
 /// after the hole wait, and only on connections that saw the hole.
@@ -120,8 +122,8 @@ impl std::fmt::Debug for Writer {
 }
 
 /// The frames one item becomes: none (a duplicate, a held change, an `Expect`), one, or two
-/// (an `ack` and its message); the end of a replay may release many. Two live inline, so the
-/// common items cost no allocation.
+/// (an `ack` and its message); the end of a replay, or a rev that fills a hole, may release
+/// many. Two live inline, so the common items cost no allocation.
 #[derive(Default)]
 struct Frames {
     inline: [Option<ByteString>; 2],
@@ -234,19 +236,27 @@ impl Sent {
                     return;
                 }
                 let room = change.room_id;
-                match self.last_rev.get(&room) {
-                    // Written already, or older than something written: never again, never
-                    // out of order.
-                    Some(&last) if change.rev <= last => return,
-                    // A rev skips ahead of what this connection has: wait for the missing ones.
-                    Some(&last) if change.rev.get() > last.get() + 1 => {
-                        self.hold(change, now());
-                        return;
+                match self.last_rev.entry(room) {
+                    Entry::Occupied(last) => {
+                        let last = last.into_mut();
+                        if change.rev <= *last {
+                            // Written already, or older than something written: never again,
+                            // never out of order.
+                            return;
+                        }
+                        if change.rev.get() > last.get() + 1 {
+                            // It skips ahead of what this connection has: wait for the rest.
+                            self.hold(change, now());
+                            return;
+                        }
+                        *last = change.rev;
                     }
-                    // The next rev, or the first of the room on this connection.
-                    _ => {}
+                    // The first change of the room on this connection.
+                    Entry::Vacant(last) => {
+                        last.insert(change.rev);
+                    }
                 }
-                self.write_change(&change, out);
+                self.emit(&change, out);
                 self.release_contiguous(room, out);
             }
             Outbound::RoomJoined { json } | Outbound::RoomEvent { json } => out.push(json),
@@ -347,8 +357,14 @@ impl Sent {
         }
     }
 
+    /// Writes a change that [`Sent::release_contiguous`] or [`Sent::expire`] lets go.
     fn write_change(&mut self, change: &ChangeEvent, out: &mut Frames) {
         self.last_rev.insert(change.room_id, change.rev);
+        self.emit(change, out);
+    }
+
+    /// Writes `change`, its `ack` first if its sender awaits one; `last_rev` is the caller's.
+    fn emit(&mut self, change: &ChangeEvent, out: &mut Frames) {
         self.remember(change.room_id, change.rev);
         if let Some(reference) = self.awaiting_ack.remove(&change.id) {
             out.push(ack_event(reference.as_deref(), &change.dto));
