@@ -4,15 +4,28 @@
 //! `message` echo on the sending connection: the reader announces each send (`Expect`) before
 //! the send can possibly be published, and whichever of echo or outcome arrives first writes
 //! the `ack`. And each connection gets each change at most once and, per room, in rev order:
-//! events arrive in publication order (each change of a room takes the room's next rev), and
-//! anything at or below the last rev written for its room is a duplicate and is dropped.
+//! anything at or below the last rev written for its room is a duplicate (or too late to be
+//! written in order) and is dropped.
+//!
+//! On one node changes arrive in rev order (each change of a room takes the room's next rev,
+//! and a node publishes a room's changes in that order). Across nodes they may not: node B's
+//! rev 11 can be heard before node A's rev 10. So a change that skips ahead of the last rev
+//! written for its room is held, per room and by rev, for at most [`REORDER_WINDOW`]: the
+//! missing rev arriving in time releases it and everything contiguous, in order; otherwise it
+//! goes out when its window ends, the client sees the gap and resumes, as it would without the
+//! window. A room whose revs come in order never holds anything, and the window's state (and
+//! its timer) exists only while a change is held.
 
-use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
-use super::outbound::{CloseSignal, Outbound};
+use super::outbound::{ChangeEvent, CloseSignal, Outbound};
 use super::protocol::{ack_event, error_event};
 use super::queue::{Next, QueueReceiver};
 use actix_web::web::Bytes;
@@ -20,6 +33,7 @@ use actix_ws::{Message, Session};
 use bytestring::ByteString;
 use chat_domain::{MessageId, Rev, RoomId};
 use futures_util::SinkExt as _;
+use tokio::time::{Instant, Sleep};
 
 /// Milliseconds on a monotonic clock, shared with the reader to track the client's liveness.
 #[derive(Debug)]
@@ -64,6 +78,16 @@ pub struct Heartbeat {
 /// resume replays the same range (a client resumes right after connecting, so this is plenty).
 const REMEMBERED_REVS: usize = 1024;
 
+/// How long a change that skips ahead of its room's last written rev waits for the missing
+/// ones. Two nodes' changes of a room race only between one node's commit and its publication
+/// reaching the other's subscribers: a group commit's publishing plus a Redis pub/sub hop,
+/// expected to be single milliseconds, tens under load or a scheduling hiccup (an estimate
+/// from the path, not a measurement of the race itself). 50 ms covers that with room to
+/// spare while staying far below what a hole costs instead (a `resume` round trip: p50 of
+/// 380-700 ms measured on 2-3 nodes) and below what a person notices; only the room's changes
+/// after the hole wait, and only on connections that saw the hole.
+pub const REORDER_WINDOW: Duration = Duration::from_millis(50);
+
 /// The writer's state.
 pub struct Writer {
     session: Session,
@@ -81,6 +105,9 @@ struct Sent {
     written: HashMap<RoomId, std::collections::BTreeSet<Rev>>,
     /// Live changes held while their room is replayed.
     held: HashMap<RoomId, Vec<Outbound>>,
+    /// Changes held until the revs they skip arrive: boxed and made by the first one held,
+    /// freed with the last one released, so in-order rooms pay one null pointer.
+    reorder: Option<Box<Reorder>>,
 }
 
 impl std::fmt::Debug for Writer {
@@ -95,8 +122,8 @@ impl std::fmt::Debug for Writer {
 }
 
 /// The frames one item becomes: none (a duplicate, a held change, an `Expect`), one, or two
-/// (an `ack` and its message); the end of a replay may release many. Two live inline, so the
-/// common items cost no allocation.
+/// (an `ack` and its message); the end of a replay, or a rev that fills a hole, may release
+/// many. Two live inline, so the common items cost no allocation.
 #[derive(Default)]
 struct Frames {
     inline: [Option<ByteString>; 2],
@@ -148,25 +175,29 @@ impl Writer {
         async move {
             // A ping at once, then one every `limits.every` after the last (what an `Interval`
             // with `MissedTickBehavior::Delay` did, without its boxed timer).
-            let heartbeat = tokio::time::sleep_until(tokio::time::Instant::now());
+            let heartbeat = tokio::time::sleep_until(Instant::now());
             let mut heartbeat = std::pin::pin!(heartbeat);
             let signal = loop {
-                tokio::select! {
+                let frames = tokio::select! {
                     biased;
+                    // First, so a busy queue cannot keep held changes waiting past their window.
+                    () = reorder_due(&mut self.sent) => {
+                        let mut frames = Frames::default();
+                        if let Some(sent) = self.sent.as_mut() {
+                            sent.expire(Instant::now(), &mut frames);
+                            sent.arm();
+                        }
+                        frames
+                    }
                     // A close signal comes out of the queue before any item still in it.
                     next = receiver.next() => match next {
                         Next::Close(signal) => break Some(signal),
                         Next::Item(item) => {
                             let mut frames = Frames::default();
-                            self.sent
-                                .get_or_insert_with(Box::default)
-                                .frames(item, &mut frames);
-                            for frame in frames.in_order() {
-                                if self.session.send(Message::Text(frame)).await.is_err() {
-                                    return;
-                                }
-                                metrics::counter!("chat_ws_events_out_total").increment(1);
-                            }
+                            let sent = self.sent.get_or_insert_with(Box::default);
+                            sent.frames(item, &Instant::now, &mut frames);
+                            sent.arm();
+                            frames
                         }
                         Next::Ended => break None,
                     },
@@ -174,11 +205,18 @@ impl Writer {
                         if last_heard.silence() > limits.timeout {
                             break Some(CloseSignal::Timeout);
                         }
-                        heartbeat.as_mut().reset(tokio::time::Instant::now() + limits.every);
+                        heartbeat.as_mut().reset(Instant::now() + limits.every);
                         if self.session.send(Message::Ping(Bytes::new())).await.is_err() {
                             return;
                         }
+                        continue;
                     }
+                };
+                for frame in frames.in_order() {
+                    if self.session.send(Message::Text(frame)).await.is_err() {
+                        return;
+                    }
+                    metrics::counter!("chat_ws_events_out_total").increment(1);
                 }
             };
             // The peer may already be gone; closing is best effort.
@@ -189,23 +227,37 @@ impl Writer {
 
 impl Sent {
     /// What writing `item` sends, in order; updates the ordering and de-duplication state.
-    fn frames(&mut self, item: Outbound, out: &mut Frames) {
+    /// `now` is read only when a change is held for reordering.
+    fn frames(&mut self, item: Outbound, now: &dyn Fn() -> Instant, out: &mut Frames) {
         match item {
             Outbound::Change(change) => {
                 if let Some(held) = self.held.get_mut(&change.room_id) {
                     held.push(Outbound::Change(change));
                     return;
                 }
-                let last = self.last_rev.entry(change.room_id).or_default();
-                if change.rev <= *last {
-                    return;
+                let room = change.room_id;
+                match self.last_rev.entry(room) {
+                    Entry::Occupied(last) => {
+                        let last = last.into_mut();
+                        if change.rev <= *last {
+                            // Written already, or older than something written: never again,
+                            // never out of order.
+                            return;
+                        }
+                        if change.rev.get() > last.get() + 1 {
+                            // It skips ahead of what this connection has: wait for the rest.
+                            self.hold(change, now());
+                            return;
+                        }
+                        *last = change.rev;
+                    }
+                    // The first change of the room on this connection.
+                    Entry::Vacant(last) => {
+                        last.insert(change.rev);
+                    }
                 }
-                *last = change.rev;
-                self.remember(change.room_id, change.rev);
-                if let Some(reference) = self.awaiting_ack.remove(&change.id) {
-                    out.push(ack_event(reference.as_deref(), &change.dto));
-                }
-                out.push(change.json.clone());
+                self.emit(&change, out);
+                self.release_contiguous(room, out);
             }
             Outbound::RoomJoined { json } | Outbound::RoomEvent { json } => out.push(json),
             Outbound::Expect { id, reference } => {
@@ -226,16 +278,20 @@ impl Sent {
             Outbound::Text(text) => out.push(text),
             Outbound::BeginReplay { rooms } => {
                 for room in rooms {
-                    self.held.entry(room).or_default();
+                    let held = self.held.entry(room).or_default();
+                    // Changes waiting for a missing rev wait for the replay instead, which
+                    // brings the missing ones from the store; they go first, being older
+                    // than any live change held from now on.
+                    if let Some(waiting) = self.reorder.as_mut().and_then(|r| r.rooms.remove(&room))
+                    {
+                        held.extend(waiting.into_values().map(|w| Outbound::Change(w.change)));
+                    }
                 }
+                self.free_reorder_if_empty();
             }
             Outbound::Replay(replay) => {
                 let (room_id, rev) = (replay.room_id, replay.rev);
-                if self
-                    .written
-                    .get(&room_id)
-                    .is_some_and(|revs| revs.contains(&rev))
-                {
+                if self.was_written(room_id, rev) {
                     return;
                 }
                 self.remember(room_id, rev);
@@ -244,25 +300,153 @@ impl Sent {
                 out.push(replay.json.clone());
             }
             Outbound::EndReplay { json } => {
-                // Held changes are newer than the replayed ones or already written by it.
+                // Held changes are newer than the replayed ones or already written by it;
+                // they go through the reorder window like any live change.
                 let held: Vec<(RoomId, Vec<Outbound>)> = self.held.drain().collect();
                 for (room, items) in held {
                     for item in items {
                         if let Outbound::Change(change) = &item {
-                            if self
-                                .written
-                                .get(&room)
-                                .is_some_and(|revs| revs.contains(&change.rev))
-                            {
+                            if self.was_written(room, change.rev) {
                                 continue;
                             }
                         }
-                        self.frames(item, out);
+                        self.frames(item, now, out);
                     }
                 }
                 out.push(json);
             }
         }
+    }
+
+    /// Writes what the reorder window has held too long: for each room with a change held
+    /// for [`REORDER_WINDOW`] or more, its lowest held rev goes out (the client sees the gap
+    /// and resumes), then whatever is contiguous with it; until no held change is overdue.
+    fn expire(&mut self, now: Instant, out: &mut Frames) {
+        while let Some(room) = self.overdue_room(now) {
+            let Some(change) = self.take_lowest(room) else {
+                break;
+            };
+            metrics::counter!("chat_ws_reorder_timeouts_total").increment(1);
+            self.write_change(&change, out);
+            self.release_contiguous(room, out);
+        }
+        self.free_reorder_if_empty();
+    }
+
+    /// When the oldest held change is due, if any is held.
+    fn deadline(&self) -> Option<Instant> {
+        self.reorder
+            .as_ref()?
+            .oldest()
+            .map(|at| at + REORDER_WINDOW)
+    }
+
+    /// Makes the reorder timer match [`Sent::deadline`]: none while nothing is held (the
+    /// window's state is freed with the last held change), else one boxed `Sleep`.
+    fn arm(&mut self) {
+        let Some(deadline) = self.deadline() else {
+            return;
+        };
+        let Some(reorder) = self.reorder.as_mut() else {
+            return;
+        };
+        match &mut reorder.timer {
+            Some(timer) if timer.deadline() == deadline && !timer.is_elapsed() => {}
+            Some(timer) => timer.as_mut().reset(deadline),
+            None => reorder.timer = Some(Box::pin(tokio::time::sleep_until(deadline))),
+        }
+    }
+
+    /// Writes a change that [`Sent::release_contiguous`] or [`Sent::expire`] lets go.
+    fn write_change(&mut self, change: &ChangeEvent, out: &mut Frames) {
+        self.last_rev.insert(change.room_id, change.rev);
+        self.emit(change, out);
+    }
+
+    /// Writes `change`, its `ack` first if its sender awaits one; `last_rev` is the caller's.
+    fn emit(&mut self, change: &ChangeEvent, out: &mut Frames) {
+        self.remember(change.room_id, change.rev);
+        if let Some(reference) = self.awaiting_ack.remove(&change.id) {
+            out.push(ack_event(reference.as_deref(), &change.dto));
+        }
+        out.push(change.json.clone());
+    }
+
+    fn hold(&mut self, change: Arc<ChangeEvent>, now: Instant) {
+        let rooms = &mut self.reorder.get_or_insert_with(Box::default).rooms;
+        rooms
+            .entry(change.room_id)
+            .or_default()
+            .entry(change.rev)
+            // A second copy of a held rev is a duplicate; the first keeps its place in time.
+            .or_insert(Waiting {
+                arrived: now,
+                change,
+            });
+    }
+
+    /// Writes the held changes of `room` that now follow its last written rev, in rev order,
+    /// and drops held ones that something else (a replay) already wrote past.
+    fn release_contiguous(&mut self, room: RoomId, out: &mut Frames) {
+        let Some(reorder) = self.reorder.as_mut() else {
+            return; // the common case: nothing held anywhere
+        };
+        let Some(waiting) = reorder.rooms.get_mut(&room) else {
+            return;
+        };
+        let mut ready = Vec::new();
+        let mut last = self.last_rev.get(&room).copied().unwrap_or_default();
+        while let Some(entry) = waiting.first_entry() {
+            let rev = *entry.key();
+            if rev <= last {
+                entry.remove();
+            } else if rev.get() == last.get() + 1 {
+                ready.push(entry.remove().change);
+                last = rev;
+            } else {
+                break;
+            }
+        }
+        if waiting.is_empty() {
+            reorder.rooms.remove(&room);
+        }
+        for change in ready {
+            self.write_change(&change, out);
+        }
+        self.free_reorder_if_empty();
+    }
+
+    /// A room holding a change that arrived [`REORDER_WINDOW`] ago or earlier.
+    fn overdue_room(&self, now: Instant) -> Option<RoomId> {
+        let reorder = self.reorder.as_ref()?;
+        reorder.rooms.iter().find_map(|(room, waiting)| {
+            waiting
+                .values()
+                .any(|w| w.arrived + REORDER_WINDOW <= now)
+                .then_some(*room)
+        })
+    }
+
+    fn take_lowest(&mut self, room: RoomId) -> Option<Arc<ChangeEvent>> {
+        let reorder = self.reorder.as_mut()?;
+        let waiting = reorder.rooms.get_mut(&room)?;
+        let (_, lowest) = waiting.pop_first()?;
+        if waiting.is_empty() {
+            reorder.rooms.remove(&room);
+        }
+        Some(lowest.change)
+    }
+
+    fn free_reorder_if_empty(&mut self) {
+        if self.reorder.as_ref().is_some_and(|r| r.rooms.is_empty()) {
+            self.reorder = None;
+        }
+    }
+
+    fn was_written(&self, room: RoomId, rev: Rev) -> bool {
+        self.written
+            .get(&room)
+            .is_some_and(|revs| revs.contains(&rev))
     }
 
     fn remember(&mut self, room: RoomId, rev: Rev) {
@@ -273,3 +457,46 @@ impl Sent {
         }
     }
 }
+
+/// Changes held until the revs they skip arrive; exists only while one is held.
+#[derive(Default)]
+struct Reorder {
+    /// Per room, by rev.
+    rooms: HashMap<RoomId, BTreeMap<Rev, Waiting>>,
+    /// Fires at the oldest held change's deadline; set by [`Sent::arm`] in the running writer.
+    timer: Option<Pin<Box<Sleep>>>,
+}
+
+impl Reorder {
+    fn oldest(&self) -> Option<Instant> {
+        self.rooms
+            .values()
+            .flat_map(BTreeMap::values)
+            .map(|w| w.arrived)
+            .min()
+    }
+}
+
+/// One held change and when it arrived.
+struct Waiting {
+    arrived: Instant,
+    change: Arc<ChangeEvent>,
+}
+
+/// Resolves when the reorder window of a held change ends; never while nothing is held.
+fn reorder_due(sent: &mut Option<Box<Sent>>) -> impl Future<Output = ()> + '_ {
+    std::future::poll_fn(move |cx| {
+        match sent
+            .as_mut()
+            .and_then(|sent| sent.reorder.as_mut())
+            .and_then(|reorder| reorder.timer.as_mut())
+        {
+            Some(timer) => timer.as_mut().poll(cx),
+            None => Poll::Pending,
+        }
+    })
+}
+
+#[cfg(test)]
+#[path = "writer_tests.rs"]
+mod tests;
