@@ -22,6 +22,21 @@ async fn ping_gets_pong() {
     ws.expect_no_event(QUIET).await;
 }
 
+/// A WebSocket ping (the control frame, not the JSON one) is answered with its payload, also
+/// while events flow; the writer writes the pong, in line with them.
+#[tokio::test]
+async fn a_websocket_ping_gets_its_pong_while_events_flow() {
+    let app = spawn_app().await;
+    let alice = app.register_and_login("alice").await;
+    let bob = app.register_and_login("bob").await;
+    let mut ws = app.ws_connect(&alice.access_token).await;
+    for i in 0..3 {
+        ws.send_to_user(&format!("m{i}"), &bob.id, "hello").await;
+        ws.control_ping(format!("ping {i}").as_bytes()).await;
+    }
+    ws.ping_pong().await;
+}
+
 #[tokio::test]
 async fn a_client_closing_cleanly_gets_1000_back_not_a_server_going_away() {
     let app = spawn_app().await;

@@ -112,6 +112,23 @@ impl WsClient {
         let _ = self.stream.send(Message::text(text)).await;
     }
 
+    /// Sends a WebSocket ping control frame carrying `payload` and waits for the pong with the
+    /// same payload, skipping any events that come first; panics on a close or a timeout.
+    pub async fn control_ping(&mut self, payload: &[u8]) {
+        self.stream
+            .send(Message::Ping(payload.to_vec().into()))
+            .await
+            .expect("sending a ping");
+        let deadline = tokio::time::Instant::now() + EVENT_TIMEOUT;
+        loop {
+            match tokio::time::timeout_at(deadline, self.stream.next()).await {
+                Ok(Some(Ok(Message::Pong(echoed)))) if echoed.as_ref() == payload => return,
+                Ok(Some(Ok(Message::Text(_) | Message::Ping(_) | Message::Pong(_)))) => continue,
+                other => panic!("expected the pong of a ping, got {other:?}"),
+            }
+        }
+    }
+
     /// The next JSON event, the close, or a timeout.
     pub async fn next_frame(&mut self, timeout: Duration) -> Frame {
         let deadline = tokio::time::Instant::now() + timeout;

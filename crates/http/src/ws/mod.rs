@@ -197,12 +197,12 @@ fn serve(
         // Both futures are made inside `join!`, not bound first: a future held in a local while
         // another is awaited takes room of its own in this one, twice over.
         tokio::join!(
-            Writer::new(session.clone()).run(registration.receiver, last_heard, heartbeat),
+            Writer::new(session).run(registration.receiver, last_heard, heartbeat),
             async {
                 // The reader ends when the client goes; a close decided elsewhere (revoked
                 // login, slow consumer, shutdown, oversize frame) ends it too.
                 tokio::select! {
-                    _ = reader.run(stream, session) => {}
+                    _ = reader.run(stream) => {}
                     _ = outbound.closing() => {}
                 }
                 state.gateway.unregister(connection);

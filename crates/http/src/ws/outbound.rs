@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use actix_web::error::PayloadError;
+use actix_web::web::Bytes;
 use actix_ws::{CloseCode, CloseReason, ProtocolError};
 use bytestring::ByteString;
 use chat_domain::{MessageId, Rev, RoomId};
@@ -78,6 +79,10 @@ pub enum Outbound {
     },
     /// A ready-made frame (an `error` or a `pong`).
     Text(String),
+    /// The answer to a WebSocket ping from the client: a pong control frame with this payload.
+    /// The reader hands it to the writer rather than writing it itself, so a connection holds
+    /// one `Session` (one `PollSender`) instead of two.
+    Pong(Bytes),
     /// A resume starts: hold these rooms' live changes until the replay is written.
     BeginReplay {
         /// The rooms replayed.

@@ -6,10 +6,9 @@
 
 use std::sync::Arc;
 
-use actix_ws::{AggregatedMessage, AggregatedMessageStream, Message};
+use actix_ws::{AggregatedMessage, AggregatedMessageStream};
 use chat_app::messaging::{MessagingService, SendRequest, SendTarget};
 use chat_domain::{MessageId, RoomId, UserId};
-use futures_util::SinkExt as _;
 use tokio::sync::Semaphore;
 
 use super::outbound::{CloseSignal, Outbound};
@@ -104,11 +103,7 @@ impl Reader {
         clippy::manual_async_fn,
         reason = "an `async fn` keeps its arguments twice in its future"
     )]
-    pub fn run(
-        self,
-        mut stream: AggregatedMessageStream,
-        mut session: actix_ws::Session,
-    ) -> impl std::future::Future<Output = ()> {
+    pub fn run(self, mut stream: AggregatedMessageStream) -> impl std::future::Future<Output = ()> {
         async move {
             let mut permits = Permits::default();
             while let Some(frame) = stream.recv().await {
@@ -153,9 +148,9 @@ impl Reader {
                         }
                     }
                     AggregatedMessage::Ping(bytes) => {
-                        // The `Sink` send, not `Session::pong`: the same frame, a smaller future.
+                        // Written by the writer, the one holder of the connection's `Session`.
                         let bytes = bytes.slice(..bytes.len().min(MAX_CONTROL_PAYLOAD));
-                        if session.send(Message::Pong(bytes)).await.is_err() {
+                        if self.outbound.send(Outbound::Pong(bytes)).await.is_err() {
                             return;
                         }
                     }

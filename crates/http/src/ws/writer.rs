@@ -192,6 +192,12 @@ impl Writer {
                     // A close signal comes out of the queue before any item still in it.
                     next = receiver.next() => match next {
                         Next::Close(signal) => break Some(signal),
+                        Next::Item(Outbound::Pong(bytes)) => {
+                            if self.session.send(Message::Pong(bytes)).await.is_err() {
+                                return;
+                            }
+                            continue;
+                        }
                         Next::Item(item) => {
                             let mut frames = Frames::default();
                             let sent = self.sent.get_or_insert_with(Box::default);
@@ -276,6 +282,8 @@ impl Sent {
                 }
             }
             Outbound::Text(text) => out.push(text),
+            // A control frame, not text: `Writer::run` writes it before it gets here.
+            Outbound::Pong(_) => {}
             Outbound::BeginReplay { rooms } => {
                 for room in rooms {
                     let held = self.held.entry(room).or_default();
