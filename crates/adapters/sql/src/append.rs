@@ -6,13 +6,13 @@
 //!    by message id (a persistence job that is retried after its commit carries the same id);
 //! 2. decide per message: duplicate of a stored one, duplicate of an earlier one in the batch,
 //!    or new;
-//! 3. for up to a hundred rooms at a time, in room-id order so two batches lock rooms in the
-//!    same order (PostgreSQL and MySQL would otherwise kill one as a deadlock victim, which
-//!    the retry below absorbs): `UPDATE rooms SET last_seq = last_seq + CASE id WHEN .. THEN n
-//!    .. END, last_rev = ..same.. WHERE id IN (..)`, which also locks the rooms' rows until
-//!    commit, so racing batches take consecutive, gapless ranges of both; then read both back
-//!    in the same transaction (portable: MySQL has no `RETURNING`). A new
-//!    message's `rev` and `created_rev` are the same number: its creation is its first change;
+//! 3. lock the batch's rooms in room-id order and read their counters (`SELECT id, last_seq,
+//!    last_rev FROM rooms WHERE id IN (..) ORDER BY id FOR UPDATE`; SQLite, with one writer,
+//!    needs no row lock), so racing batches take consecutive, gapless ranges of both and never
+//!    lock two rooms in opposite orders; then, for up to a hundred rooms at a time, `UPDATE
+//!    rooms SET last_seq = last_seq + CASE id WHEN .. THEN n .. END, last_rev = ..same.. WHERE
+//!    id IN (..)`. A new message's `rev` and `created_rev` are the same number: its creation is
+//!    its first change;
 //! 4. insert the new rows with multi-row inserts;
 //! 5. move each sender's read marker up to its newest new message (`send_access`'s
 //!    `UPDATE memberships ... CASE`): sending means having read the room up to there, and
@@ -29,8 +29,8 @@ use chat_ports::messages::batch::{plan_batch as plan, senders_read_marks, BatchP
 use chat_ports::{Appended, StoreError};
 use sea_orm::sea_query::{CaseStatement, Expr, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
-    QuerySelect, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 
 use crate::decode;
@@ -128,6 +128,34 @@ async fn allocate_seqs(
     if counts.is_empty() {
         return Ok(());
     }
+    // The rooms' rows are locked first, in room-id order, by one `SELECT ... ORDER BY id FOR
+    // UPDATE`: an `UPDATE ... WHERE id IN (..)` locks rows in whatever order its plan scans
+    // them (index or heap order, which changes as rows are updated), so two racing batches
+    // could lock two rooms in opposite orders and deadlock. SQLite has one writer and no row
+    // locks. The same read gives the counters this batch continues from.
+    let mut select = rooms::Entity::find()
+        .select_only()
+        .column(rooms::Column::Id)
+        .column(rooms::Column::LastSeq)
+        .column(rooms::Column::LastRev)
+        .filter(rooms::Column::Id.is_in(counts.keys().map(RoomId::to_string)))
+        .order_by_asc(rooms::Column::Id);
+    if txn.get_database_backend() != DbBackend::Sqlite {
+        select = select.lock_exclusive();
+    }
+    let last: Vec<(String, i64, i64)> = select.into_tuple().all(txn).await?;
+    if last.len() < counts.len() {
+        // A batch for a room that does not exist stores nothing at all.
+        return Err(Failure::Store(StoreError::NotFound));
+    }
+    // The next seq and rev to hand out in each room: right after those taken before this batch.
+    let mut next: HashMap<RoomId, (Seq, u64)> = HashMap::with_capacity(counts.len());
+    for (room, last_seq, last_rev) in last {
+        let room: RoomId = decode::parse(&room, "room id")?;
+        let seq = decode::seq(last_seq + 1, "room last_seq")?;
+        let rev = decode::rev(last_rev + 1, "room last_rev")?;
+        next.insert(room, (seq, rev.get()));
+    }
     // One statement per hundred rooms, not one per room: a batch spread over many rooms
     // (every pair writing to its own room) costs the same few round trips as a busy group.
     let counts_in_order: Vec<(&RoomId, &i64)> = counts.iter().collect();
@@ -137,7 +165,7 @@ async fn allocate_seqs(
             added = added.case(rooms::Column::Id.eq(room.to_string()), **count);
         }
         let added: SimpleExpr = added.finally(0).into();
-        let updated = rooms::Entity::update_many()
+        rooms::Entity::update_many()
             .col_expr(
                 rooms::Column::LastSeq,
                 Expr::col(rooms::Column::LastSeq).add(added.clone()),
@@ -149,28 +177,6 @@ async fn allocate_seqs(
             .filter(rooms::Column::Id.is_in(chunk.iter().map(|(room, _)| room.to_string())))
             .exec(txn)
             .await?;
-        if updated.rows_affected < chunk.len() as u64 {
-            // A batch for a room that does not exist stores nothing at all.
-            return Err(Failure::Store(StoreError::NotFound));
-        }
-    }
-    let last: Vec<(String, i64, i64)> = rooms::Entity::find()
-        .select_only()
-        .column(rooms::Column::Id)
-        .column(rooms::Column::LastSeq)
-        .column(rooms::Column::LastRev)
-        .filter(rooms::Column::Id.is_in(counts.keys().map(RoomId::to_string)))
-        .into_tuple()
-        .all(txn)
-        .await?;
-    // The next seq and rev to hand out in each room: right after those taken before this batch.
-    let mut next: HashMap<RoomId, (Seq, u64)> = HashMap::with_capacity(counts.len());
-    for (room, last_seq, last_rev) in last {
-        let room: RoomId = decode::parse(&room, "room id")?;
-        let taken = counts.get(&room).copied().unwrap_or_default();
-        let seq = decode::seq(last_seq - taken + 1, "room last_seq")?;
-        let rev = decode::rev(last_rev - taken + 1, "room last_rev")?;
-        next.insert(room, (seq, rev.get()));
     }
     for (new, plan) in batch.iter().zip(plans.iter_mut()) {
         if let Plan::New(seq, rev) = plan {

@@ -1,10 +1,11 @@
 //! Raising the per-room counters `rooms.last_seq` and `rooms.last_rev` for
 //! [`SqlSeqAllocator`](crate::SqlSeqAllocator), and reading them back in the same transaction.
 //!
-//! - PostgreSQL: one `UPDATE rooms ... FROM (VALUES ...) RETURNING`, which raises and reads
-//!   back in one statement. The values are in room-id order, but the planner decides the
-//!   order in which rows get locked, so a deadlock between two requests stays possible; the
-//!   server then aborts one (40P01) and the caller runs it again, like `crate::append` does.
+//! - PostgreSQL: the rooms' rows are locked first in room-id order (`SELECT id ... ORDER BY id
+//!   FOR UPDATE`), because the planner, not the order of the values, decides the order in
+//!   which an `UPDATE` locks rows, and two requests locking two rooms in opposite orders
+//!   deadlock (seen in the contract races, absorbed by retries until they ran out); then one
+//!   `UPDATE rooms ... FROM (VALUES ...) RETURNING` raises and reads back.
 //! - MySQL/MariaDB (no `RETURNING`) and SQLite: one `UPDATE ... SET last_seq = last_seq +
 //!   CASE id ... END, last_rev = last_rev + CASE id ... END WHERE id IN (...)`, then a `SELECT`
 //!   of the new values inside the same transaction. InnoDB walks the primary key in order for
@@ -21,7 +22,7 @@ use chat_ports::StoreError;
 use sea_orm::sea_query::{CaseStatement, Expr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    EntityTrait, QueryFilter, QuerySelect, Statement, TransactionTrait, Value,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait, Value,
 };
 
 use crate::decode;
@@ -43,6 +44,9 @@ pub(crate) async fn raise(
     totals: &BTreeMap<RoomId, i64>,
 ) -> Result<HashMap<RoomId, Counters>, Failure> {
     let txn = db.begin().await?;
+    if txn.get_database_backend() == DbBackend::Postgres {
+        lock_in_id_order(&txn, totals.keys()).await?;
+    }
     let mut last = HashMap::with_capacity(totals.len());
     let rooms: Vec<(RoomId, i64)> = totals.iter().map(|(room, n)| (*room, *n)).collect();
     for chunk in rooms.chunks(ROOMS_PER_STATEMENT) {
@@ -61,6 +65,23 @@ pub(crate) async fn raise(
     }
     txn.commit().await?;
     Ok(last)
+}
+
+/// Locks the rows of `rooms` in room-id order, until `txn` ends.
+async fn lock_in_id_order(
+    txn: &DatabaseTransaction,
+    rooms: impl Iterator<Item = &RoomId>,
+) -> Result<(), DbErr> {
+    let _locked: Vec<String> = rooms::Entity::find()
+        .select_only()
+        .column(rooms::Column::Id)
+        .filter(rooms::Column::Id.is_in(rooms.map(RoomId::to_string)))
+        .order_by_asc(rooms::Column::Id)
+        .lock_exclusive()
+        .into_tuple()
+        .all(txn)
+        .await?;
+    Ok(())
 }
 
 /// PostgreSQL: raise and read back in one statement.
