@@ -36,6 +36,8 @@ pub(crate) const WRITER_AUTOCHECKPOINT_PAGES: u32 = 10_000;
 #[derive(Debug)]
 pub(crate) struct Checkpointer {
     connection: DatabaseConnection,
+    /// [`INTERVAL`], except in tests.
+    interval: Duration,
     running: AtomicBool,
     last: Mutex<Instant>,
     started: AtomicU64,
@@ -44,8 +46,13 @@ pub(crate) struct Checkpointer {
 impl Checkpointer {
     /// A checkpointer that runs its checkpoints on `connection` (a reader pool of the file).
     pub(crate) fn new(connection: DatabaseConnection) -> Arc<Self> {
+        Self::with_interval(connection, INTERVAL)
+    }
+
+    fn with_interval(connection: DatabaseConnection, interval: Duration) -> Arc<Self> {
         Arc::new(Self {
             connection,
+            interval,
             running: AtomicBool::new(false),
             last: Mutex::new(Instant::now()),
             started: AtomicU64::new(0),
@@ -57,7 +64,7 @@ impl Checkpointer {
     pub(crate) fn nudge(self: &Arc<Self>) {
         {
             let last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
-            if last.elapsed() < INTERVAL {
+            if last.elapsed() < self.interval {
                 return;
             }
         }
@@ -121,17 +128,8 @@ mod tests {
         assert_eq!(copied, frames);
     }
 
-    #[tokio::test]
-    async fn nudges_start_at_most_one_checkpoint_per_interval() {
-        let (_dir, handles) = file_database().await;
-        let checkpointer = Checkpointer::new(handles.read.clone());
-        checkpointer.nudge();
-        assert_eq!(checkpointer.started.load(Ordering::Relaxed), 0, "too soon");
-
-        tokio::time::sleep(INTERVAL).await;
-        checkpointer.nudge();
-        checkpointer.nudge();
-        assert_eq!(checkpointer.started.load(Ordering::Relaxed), 1);
+    /// Waits until no checkpoint runs.
+    async fn settled(checkpointer: &Checkpointer) {
         tokio::time::timeout(Duration::from_secs(5), async {
             while checkpointer.running.load(Ordering::Acquire) {
                 tokio::time::sleep(Duration::from_millis(5)).await;
@@ -139,11 +137,31 @@ mod tests {
         })
         .await
         .expect("the checkpoint ends");
+    }
+
+    #[tokio::test]
+    async fn a_nudge_within_the_interval_starts_nothing() {
+        let (_dir, handles) = file_database().await;
+        let checkpointer =
+            Checkpointer::with_interval(handles.read.clone(), Duration::from_secs(3600));
         checkpointer.nudge();
-        assert_eq!(
-            checkpointer.started.load(Ordering::Relaxed),
-            1,
-            "too soon again"
-        );
+        assert_eq!(checkpointer.started.load(Ordering::Relaxed), 0);
+    }
+
+    #[tokio::test]
+    async fn a_nudge_after_the_interval_starts_one_checkpoint_unless_one_runs() {
+        let (_dir, handles) = file_database().await;
+        let checkpointer = Checkpointer::with_interval(handles.read.clone(), Duration::ZERO);
+        checkpointer.nudge();
+        assert_eq!(checkpointer.started.load(Ordering::Relaxed), 1);
+        settled(&checkpointer).await;
+        checkpointer.nudge();
+        assert_eq!(checkpointer.started.load(Ordering::Relaxed), 2);
+        settled(&checkpointer).await;
+
+        // One is running: a nudge leaves it alone.
+        checkpointer.running.store(true, Ordering::Release);
+        checkpointer.nudge();
+        assert_eq!(checkpointer.started.load(Ordering::Relaxed), 2);
     }
 }
