@@ -109,9 +109,7 @@ impl JobWorkers {
     /// Runs one reservation's jobs: the persistence jobs together, the others one by one.
     #[tracing::instrument(skip_all, fields(jobs = jobs.len()))]
     pub async fn handle(&self, jobs: Vec<LeasedJob>) {
-        let (persist, mut others): (Vec<_>, Vec<_>) = jobs
-            .into_iter()
-            .partition(|job| matches!(job.payload, JobPayload::PersistMessage { .. }));
+        let (persist, mut others) = split_persistence(jobs);
         if !persist.is_empty() {
             others.extend(self.persist_batch(persist).await);
         }
@@ -182,4 +180,11 @@ impl JobWorkers {
             }
         }
     }
+}
+
+/// `jobs` split into the persistence jobs (written together in a group commit) and the others
+/// (run one by one), each in reservation order.
+fn split_persistence(jobs: Vec<LeasedJob>) -> (Vec<LeasedJob>, Vec<LeasedJob>) {
+    jobs.into_iter()
+        .partition(|job| matches!(job.payload, JobPayload::PersistMessage { .. }))
 }

@@ -9,7 +9,7 @@ use chat_ports::{
     Appended, BusEvent, JobPayload, LeasedJob, NewJob, Priority, RoomView, StoreError, UserSummary,
 };
 
-use super::{figures, JobWorkers};
+use super::{figures, split_persistence, JobWorkers};
 
 impl JobWorkers {
     /// Commits every message of `jobs` in one write, then publishes them in seq order, and
@@ -94,9 +94,7 @@ impl JobWorkers {
                 return Vec::new();
             }
         };
-        let (persist, others): (Vec<_>, Vec<_>) = more
-            .into_iter()
-            .partition(|job| matches!(job.payload, JobPayload::PersistMessage { .. }));
+        let (persist, others) = split_persistence(more);
         jobs.extend(persist);
         others
     }
