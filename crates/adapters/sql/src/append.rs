@@ -18,6 +18,9 @@
 //!    `UPDATE memberships ... CASE`): sending means having read the room up to there, and
 //!    doing it here saves the worker a second durable commit per batch.
 //!
+//! On SQLite each step is one statement of fixed text with the rows in a JSON parameter
+//! (`crate::json_batch`), so its prepared form is reused whatever the batch's size.
+//!
 //! A racing writer can store the same key between step 1 and step 4; the unique index then
 //! rejects the insert, the transaction rolls back, and the batch runs again, now seeing the
 //! racer's row as a duplicate. Deadlock and serialization failures are retried the same way.
@@ -35,6 +38,7 @@ use sea_orm::{
 
 use crate::decode;
 use crate::entity::{messages, rooms};
+use crate::json_batch;
 use crate::retry::{retrying, Failure};
 use crate::send_access::advance_read_markers;
 
@@ -61,23 +65,37 @@ pub(crate) async fn append_batch(
 /// One run of the batch: commits everything or nothing.
 async fn run(db: &DatabaseConnection, batch: &[NewMessage]) -> Result<Vec<Appended>, Failure> {
     let txn = db.begin().await?;
-    let stored = find_stored(&txn, batch).await?;
+    let sqlite = txn.get_database_backend() == DbBackend::Sqlite;
+    let stored = if sqlite {
+        let rows = json_batch::find_stored(&txn, batch).await?;
+        rows.into_iter()
+            .map(messages::Model::into_message)
+            .collect::<Result<_, _>>()?
+    } else {
+        find_stored(&txn, batch).await?
+    };
     let mut plans = plan(batch, &stored)?;
     allocate_seqs(&txn, batch, &mut plans).await?;
-    let rows: Vec<_> = batch
+    let new_rows = batch
         .iter()
         .zip(&plans)
         .filter_map(|(new, plan)| match plan {
-            Plan::New(seq, rev) => Some(messages::new_row(new, *seq, *rev)),
+            Plan::New(seq, rev) => Some((new, *seq, *rev)),
             Plan::Stored(_) | Plan::SameAs(_) => None,
-        })
-        .collect();
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<_> = rows.by_ref().take(INSERT_CHUNK).collect();
-        messages::Entity::insert_many(chunk)
-            .exec_without_returning(&txn)
-            .await?;
+        });
+    if sqlite {
+        json_batch::insert_messages(&txn, &new_rows.collect::<Vec<_>>()).await?;
+    } else {
+        let rows: Vec<_> = new_rows
+            .map(|(new, seq, rev)| messages::new_row(new, seq, rev))
+            .collect();
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<_> = rows.by_ref().take(INSERT_CHUNK).collect();
+            messages::Entity::insert_many(chunk)
+                .exec_without_returning(&txn)
+                .await?;
+        }
     }
     let results = results(batch, plans);
     advance_read_markers(&txn, &senders_read_marks(&results)).await?;
@@ -133,17 +151,22 @@ async fn allocate_seqs(
     // them (index or heap order, which changes as rows are updated), so two racing batches
     // could lock two rooms in opposite orders and deadlock. SQLite has one writer and no row
     // locks. The same read gives the counters this batch continues from.
-    let mut select = rooms::Entity::find()
-        .select_only()
-        .column(rooms::Column::Id)
-        .column(rooms::Column::LastSeq)
-        .column(rooms::Column::LastRev)
-        .filter(rooms::Column::Id.is_in(counts.keys().map(RoomId::to_string)))
-        .order_by_asc(rooms::Column::Id);
-    if txn.get_database_backend() != DbBackend::Sqlite {
-        select = select.lock_exclusive();
-    }
-    let last: Vec<(String, i64, i64)> = select.into_tuple().all(txn).await?;
+    let sqlite = txn.get_database_backend() == DbBackend::Sqlite;
+    let last: Vec<(String, i64, i64)> = if sqlite {
+        json_batch::read_counters(txn, counts.keys()).await?
+    } else {
+        rooms::Entity::find()
+            .select_only()
+            .column(rooms::Column::Id)
+            .column(rooms::Column::LastSeq)
+            .column(rooms::Column::LastRev)
+            .filter(rooms::Column::Id.is_in(counts.keys().map(RoomId::to_string)))
+            .order_by_asc(rooms::Column::Id)
+            .lock_exclusive()
+            .into_tuple()
+            .all(txn)
+            .await?
+    };
     if last.len() < counts.len() {
         // A batch for a room that does not exist stores nothing at all.
         return Err(Failure::Store(StoreError::NotFound));
@@ -156,8 +179,32 @@ async fn allocate_seqs(
         let rev = decode::rev(last_rev + 1, "room last_rev")?;
         next.insert(room, (seq, rev.get()));
     }
-    // One statement per hundred rooms, not one per room: a batch spread over many rooms
-    // (every pair writing to its own room) costs the same few round trips as a busy group.
+    if sqlite {
+        json_batch::advance_counters(txn, counts.iter()).await?;
+    } else {
+        advance_counters(txn, &counts).await?;
+    }
+    for (new, plan) in batch.iter().zip(plans.iter_mut()) {
+        if let Plan::New(seq, rev) = plan {
+            let (room_seq, room_rev) = next.get_mut(&new.room_id).ok_or_else(|| {
+                StoreError::corrupt(format!("room {} vanished during the batch", new.room_id))
+            })?;
+            *seq = *room_seq;
+            *rev = Rev(*room_rev);
+            *room_seq = room_seq.next();
+            *room_rev += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Raises each room's seq and rev counters by its count, in room-id order. One statement per
+/// hundred rooms, not one per room: a batch spread over many rooms (every pair writing to its
+/// own room) costs the same few round trips as a busy group.
+async fn advance_counters(
+    txn: &DatabaseTransaction,
+    counts: &BTreeMap<RoomId, i64>,
+) -> Result<(), Failure> {
     let counts_in_order: Vec<(&RoomId, &i64)> = counts.iter().collect();
     for chunk in counts_in_order.chunks(ROOMS_PER_UPDATE) {
         let mut added = CaseStatement::new();
@@ -177,17 +224,6 @@ async fn allocate_seqs(
             .filter(rooms::Column::Id.is_in(chunk.iter().map(|(room, _)| room.to_string())))
             .exec(txn)
             .await?;
-    }
-    for (new, plan) in batch.iter().zip(plans.iter_mut()) {
-        if let Plan::New(seq, rev) = plan {
-            let (room_seq, room_rev) = next.get_mut(&new.room_id).ok_or_else(|| {
-                StoreError::corrupt(format!("room {} vanished during the batch", new.room_id))
-            })?;
-            *seq = *room_seq;
-            *rev = Rev(*room_rev);
-            *room_seq = room_seq.next();
-            *room_rev += 1;
-        }
     }
     Ok(())
 }

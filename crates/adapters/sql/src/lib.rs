@@ -29,6 +29,7 @@ mod figures;
 mod groups;
 mod invites;
 mod joins;
+mod json_batch;
 mod members;
 mod messages;
 mod retry;

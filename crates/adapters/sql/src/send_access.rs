@@ -26,7 +26,7 @@ use chat_domain::{RoomId, Seq, UserId};
 use chat_ports::{SendAccess, StoreError};
 use sea_orm::sea_query::{Alias, CaseStatement, Expr, JoinType, Query};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
     FromQueryResult, QueryFilter,
 };
 
@@ -131,6 +131,9 @@ pub(crate) async fn advance_read_markers(
     db: &impl ConnectionTrait,
     marks: &[(RoomId, UserId, Seq)],
 ) -> Result<(), DbErr> {
+    if db.get_database_backend() == DbBackend::Sqlite {
+        return crate::json_batch::advance_read_markers(db, marks).await;
+    }
     for chunk in marks.chunks(MARKS_PER_STATEMENT) {
         let mut new_value = CaseStatement::new();
         let mut lower = Condition::any();

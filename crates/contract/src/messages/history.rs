@@ -19,6 +19,7 @@ where
     latest_in_rooms_gives_the_newest_message_of_each_room_that_has_one(make().await).await;
     find_by_client_msg_id_finds_only_that_senders_message_in_that_room(make().await).await;
     find_in_room_finds_a_message_only_in_its_own_room(make().await).await;
+    text_comes_back_exactly_as_it_was_stored(make().await).await;
 }
 
 /// Stores `count` messages from `sender` in `room` (seqs 1..=count) and returns them.
@@ -182,4 +183,65 @@ pub async fn find_in_room_finds_a_message_only_in_its_own_room(stores: MessageSt
             .expect("find_in_room"),
         None
     );
+}
+
+/// Bodies, idempotency keys and reply references come back exactly as they were sent, and a
+/// retried key is recognised, whatever characters they hold: quotes, backslashes, newlines,
+/// tabs, text that looks like JSON or SQL, accents and emoji (an adapter may pack rows into
+/// JSON or SQL text on the way in).
+pub async fn text_comes_back_exactly_as_it_was_stored(stores: MessageStores) {
+    let (room, a, b) = private_room(stores.users.as_ref(), stores.rooms.as_ref()).await;
+    let bodies = [
+        "say \"hi\" \\ and 'bye'",
+        "line one\nline two\ttabbed\r\n",
+        "[\"not\", {\"an\": \"array\"}] null true 1e400",
+        "'); DROP TABLE messages; --",
+        "Grüße, ça va? 你好 🙂👋🏽",
+        "\u{7f}\u{1b}[0m \u{2028}\u{2029}",
+    ];
+    let keys = ["k\"1", "k\\2", "k'3", "ключ-4", "🙂-5", "k 6"];
+    let first = fill(&stores, room.id, b.id, 1).await;
+    let batch: Vec<_> = bodies
+        .iter()
+        .zip(keys)
+        .map(|(body, key)| {
+            let mut new = message(room.id, a.id, body, Some(key));
+            new.reply_to = Some(first[0].id);
+            new
+        })
+        .collect();
+    let appended = stores
+        .messages
+        .append_batch(&batch)
+        .await
+        .expect("append_batch");
+    let page = stores
+        .messages
+        .page(room.id, HistoryCursor::After(first[0].seq), 50)
+        .await
+        .expect("page");
+    assert_eq!(page.len(), bodies.len());
+    for ((stored, sent), result) in page.iter().zip(&batch).zip(&appended) {
+        assert_eq!(stored, result.message());
+        assert_eq!(stored.body.as_deref(), Some(sent.body.as_str()));
+        assert_eq!(stored.client_msg_id, sent.client_msg_id);
+        assert_eq!(stored.reply_to, Some(first[0].id));
+    }
+
+    let retried: Vec<_> = batch
+        .iter()
+        .map(|sent| {
+            let mut again = sent.clone();
+            again.id = MessageId::new_v7();
+            again
+        })
+        .collect();
+    let again = stores
+        .messages
+        .append_batch(&retried)
+        .await
+        .expect("append_batch");
+    for (result, original) in again.iter().zip(&page) {
+        assert_eq!(result, &chat_ports::Appended::Duplicate(original.clone()));
+    }
 }

@@ -1,0 +1,174 @@
+//! The group commit's statements on SQLite, with the batch's rows in ONE JSON parameter.
+//!
+//! The portable statements of `crate::append` carry one set of bound parameters per row, so
+//! their text changes with the batch's size (`IN (?, ?, ..)`, `CASE WHEN .. THEN ..` per room,
+//! one `VALUES` tuple per message). sqlx caches prepared statements by their text, so on the
+//! hot path nearly every statement was parsed and planned afresh: profiled at 3,000 msg/s of
+//! the pairs workload, preparing took 28 % of the SQLite writer thread's time, mostly the
+//! `CASE` updates of room counters and read markers (docs/benchmarks.md).
+//!
+//! Here every statement has one fixed text and takes the rows as one JSON array, which SQLite
+//! unpacks with `json_each`; each statement is prepared once per connection and then served
+//! from sqlx's cache whatever the batch's size. The plans are the portable ones: a primary-key
+//! or unique-index lookup per JSON element (checked with `EXPLAIN QUERY PLAN`). The semantics
+//! are those of `crate::append` and `crate::send_access`, which say why each step exists; the
+//! shared contract suite runs both paths (SQLite here, PostgreSQL and MariaDB there).
+//!
+//! JSON text goes through `->>`, which yields SQL TEXT for strings, INTEGER for integers and
+//! NULL for null, so the stored values are what the portable statements store.
+
+use chat_domain::{NewMessage, RoomId, Seq, UserId};
+use sea_orm::{
+    ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryResult, Statement, TryGetable, Value,
+};
+use serde_json::json;
+
+use crate::decode;
+use crate::entity::messages;
+
+/// Stored messages whose id, or whose `(room, sender, client_msg_id)`, is one of `batch`'s.
+const FIND_STORED: &str = "\
+SELECT messages.* FROM messages WHERE id IN (SELECT value FROM json_each(?1)) \
+UNION \
+SELECT m.* FROM json_each(?2) AS j JOIN messages AS m \
+ON m.room_id = j.value->>0 AND m.sender_id = j.value->>1 AND m.client_msg_id = j.value->>2";
+
+/// The rooms' counters, in room-id order.
+const READ_COUNTERS: &str = "\
+SELECT id, last_seq, last_rev FROM rooms \
+WHERE id IN (SELECT value FROM json_each(?1)) ORDER BY id";
+
+/// Raises each room's seq and rev counters by its count: elements `[room, count]`.
+const ADVANCE_COUNTERS: &str = "\
+UPDATE rooms SET last_seq = last_seq + (j.value->>1), last_rev = last_rev + (j.value->>1) \
+FROM json_each(?1) AS j WHERE rooms.id = j.value->>0";
+
+/// New messages: elements `[id, room, seq, sender, body, client_msg_id, reply_to, created_at,
+/// rev]`; a new message's `created_rev` is its `rev`.
+const INSERT_MESSAGES: &str = "\
+INSERT INTO messages (id, room_id, seq, sender_id, body, client_msg_id, reply_to, \
+created_at, edited_at, deleted, rev, created_rev) \
+SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, \
+value->>7, NULL, FALSE, value->>8, value->>8 FROM json_each(?1)";
+
+/// Moves read markers up, never down: elements `[room, user, seq]`.
+const ADVANCE_READ_MARKERS: &str = "\
+UPDATE memberships SET read_seq = (j.value->>2) FROM json_each(?1) AS j \
+WHERE memberships.room_id = j.value->>0 AND memberships.user_id = j.value->>1 \
+AND memberships.read_seq < (j.value->>2)";
+
+/// `sql` on SQLite with the JSON arrays `arrays` as its parameters `?1`, `?2`, ...
+fn statement(sql: &str, arrays: Vec<serde_json::Value>) -> Statement {
+    let values: Vec<Value> = arrays
+        .into_iter()
+        .map(|array| Value::from(array.to_string()))
+        .collect();
+    Statement::from_sql_and_values(DbBackend::Sqlite, sql, values)
+}
+
+/// Runs `sql` with `elements` as its one JSON array parameter.
+async fn execute(
+    db: &impl ConnectionTrait,
+    sql: &str,
+    elements: Vec<serde_json::Value>,
+) -> Result<(), DbErr> {
+    db.execute(statement(sql, vec![json!(elements)])).await?;
+    Ok(())
+}
+
+/// See [`FIND_STORED`].
+pub(crate) async fn find_stored(
+    db: &impl ConnectionTrait,
+    batch: &[NewMessage],
+) -> Result<Vec<messages::Model>, DbErr> {
+    let ids: Vec<String> = batch.iter().map(|m| m.id.to_string()).collect();
+    let keys: Vec<serde_json::Value> = batch
+        .iter()
+        .filter_map(|m| {
+            let key = m.client_msg_id.as_ref()?;
+            Some(json!([
+                m.room_id.to_string(),
+                m.sender_id.to_string(),
+                key.as_str()
+            ]))
+        })
+        .collect();
+    messages::Entity::find()
+        .from_raw_sql(statement(FIND_STORED, vec![json!(ids), json!(keys)]))
+        .all(db)
+        .await
+}
+
+/// See [`READ_COUNTERS`]: `(room id, last_seq, last_rev)` in room-id order.
+pub(crate) async fn read_counters<'a>(
+    db: &impl ConnectionTrait,
+    rooms: impl Iterator<Item = &'a RoomId>,
+) -> Result<Vec<(String, i64, i64)>, DbErr> {
+    let ids: Vec<String> = rooms.map(RoomId::to_string).collect();
+    let rows = db
+        .query_all(statement(READ_COUNTERS, vec![json!(ids)]))
+        .await?;
+    rows.iter()
+        .map(|row| Ok((column(row, 0)?, column(row, 1)?, column(row, 2)?)))
+        .collect()
+}
+
+/// See [`ADVANCE_COUNTERS`].
+pub(crate) async fn advance_counters<'a>(
+    db: &impl ConnectionTrait,
+    counts: impl Iterator<Item = (&'a RoomId, &'a i64)>,
+) -> Result<(), DbErr> {
+    let elements: Vec<serde_json::Value> = counts
+        .map(|(room, count)| json!([room.to_string(), count]))
+        .collect();
+    execute(db, ADVANCE_COUNTERS, elements).await
+}
+
+/// See [`INSERT_MESSAGES`]: `rows` are the new messages with the seq and rev each was given.
+pub(crate) async fn insert_messages(
+    db: &impl ConnectionTrait,
+    rows: &[(&NewMessage, Seq, chat_domain::Rev)],
+) -> Result<(), DbErr> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let elements: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|(new, seq, rev)| {
+            json!([
+                new.id.to_string(),
+                new.room_id.to_string(),
+                decode::seq_to_db(*seq),
+                new.sender_id.to_string(),
+                new.body.as_str(),
+                new.client_msg_id.as_ref().map(|key| key.as_str()),
+                new.reply_to.map(|id| id.to_string()),
+                new.created_at.unix_millis(),
+                decode::rev_to_db(*rev),
+            ])
+        })
+        .collect();
+    execute(db, INSERT_MESSAGES, elements).await
+}
+
+/// See [`ADVANCE_READ_MARKERS`].
+pub(crate) async fn advance_read_markers(
+    db: &impl ConnectionTrait,
+    marks: &[(RoomId, UserId, Seq)],
+) -> Result<(), DbErr> {
+    if marks.is_empty() {
+        return Ok(());
+    }
+    let elements: Vec<serde_json::Value> = marks
+        .iter()
+        .map(|(room, user, seq)| {
+            json!([room.to_string(), user.to_string(), decode::seq_to_db(*seq)])
+        })
+        .collect();
+    execute(db, ADVANCE_READ_MARKERS, elements).await
+}
+
+/// Column `index` of `row`.
+fn column<T: TryGetable>(row: &QueryResult, index: usize) -> Result<T, DbErr> {
+    row.try_get_by_index(index)
+}
