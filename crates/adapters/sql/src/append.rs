@@ -7,12 +7,12 @@
 //! 2. decide per message: duplicate of a stored one, duplicate of an earlier one in the batch,
 //!    or new;
 //! 3. lock the batch's rooms in room-id order and read their counters (`SELECT id, last_seq,
-//!    last_rev FROM rooms WHERE id IN (..) ORDER BY id FOR UPDATE`; SQLite, with one writer,
-//!    needs no row lock), so racing batches take consecutive, gapless ranges of both and never
-//!    lock two rooms in opposite orders; then, for up to a hundred rooms at a time, `UPDATE
-//!    rooms SET last_seq = last_seq + CASE id WHEN .. THEN n .. END, last_rev = ..same.. WHERE
-//!    id IN (..)`. A new message's `rev` and `created_rev` are the same number: its creation is
-//!    its first change;
+//!    last_rev FROM rooms WHERE id IN (..) ORDER BY id FOR UPDATE`), so racing batches take
+//!    consecutive, gapless ranges of both and never lock two rooms in opposite orders; then,
+//!    for up to a hundred rooms at a time, `UPDATE rooms SET last_seq = last_seq + CASE id WHEN
+//!    .. THEN n .. END, last_rev = ..same.. WHERE id IN (..)`. SQLite, with one writer, needs
+//!    no row lock, and raises and reads the counters in one `UPDATE .. RETURNING`. A new
+//!    message's `rev` and `created_rev` are the same number: its creation is its first change;
 //! 4. insert the new rows with multi-row inserts;
 //! 5. move each sender's read marker up to its newest new message (`send_access`'s
 //!    `UPDATE memberships ... CASE`): sending means having read the room up to there, and
@@ -146,16 +146,16 @@ async fn allocate_seqs(
     if counts.is_empty() {
         return Ok(());
     }
-    // The rooms' rows are locked first, in room-id order, by one `SELECT ... ORDER BY id FOR
-    // UPDATE`: an `UPDATE ... WHERE id IN (..)` locks rows in whatever order its plan scans
-    // them (index or heap order, which changes as rows are updated), so two racing batches
-    // could lock two rooms in opposite orders and deadlock. SQLite has one writer and no row
-    // locks. The same read gives the counters this batch continues from.
-    let sqlite = txn.get_database_backend() == DbBackend::Sqlite;
-    let last: Vec<(String, i64, i64)> = if sqlite {
-        json_batch::read_counters(txn, counts.keys()).await?
+    // Elsewhere the rooms' rows are locked first, in room-id order, by one `SELECT ... ORDER BY
+    // id FOR UPDATE`: an `UPDATE ... WHERE id IN (..)` locks rows in whatever order its plan
+    // scans them (index or heap order, which changes as rows are updated), so two racing
+    // batches could lock two rooms in opposite orders and deadlock. The same read gives the
+    // counters this batch continues from. SQLite has one writer and no row locks: there one
+    // `UPDATE ... RETURNING` raises the counters and reports them.
+    let last: Vec<(String, i64, i64)> = if txn.get_database_backend() == DbBackend::Sqlite {
+        json_batch::raise_counters(txn, &counts).await?
     } else {
-        rooms::Entity::find()
+        let last = rooms::Entity::find()
             .select_only()
             .column(rooms::Column::Id)
             .column(rooms::Column::LastSeq)
@@ -165,10 +165,13 @@ async fn allocate_seqs(
             .lock_exclusive()
             .into_tuple()
             .all(txn)
-            .await?
+            .await?;
+        advance_counters(txn, &counts).await?;
+        last
     };
     if last.len() < counts.len() {
-        // A batch for a room that does not exist stores nothing at all.
+        // A batch for a room that does not exist stores nothing at all (the transaction,
+        // counters included, is rolled back).
         return Err(Failure::Store(StoreError::NotFound));
     }
     // The next seq and rev to hand out in each room: right after those taken before this batch.
@@ -178,11 +181,6 @@ async fn allocate_seqs(
         let seq = decode::seq(last_seq + 1, "room last_seq")?;
         let rev = decode::rev(last_rev + 1, "room last_rev")?;
         next.insert(room, (seq, rev.get()));
-    }
-    if sqlite {
-        json_batch::advance_counters(txn, counts.iter()).await?;
-    } else {
-        advance_counters(txn, &counts).await?;
     }
     for (new, plan) in batch.iter().zip(plans.iter_mut()) {
         if let Plan::New(seq, rev) = plan {

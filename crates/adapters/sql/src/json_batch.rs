@@ -17,10 +17,10 @@
 //! JSON text goes through `->>`, which yields SQL TEXT for strings, INTEGER for integers and
 //! NULL for null, so the stored values are what the portable statements store.
 
+use std::collections::BTreeMap;
+
 use chat_domain::{NewMessage, RoomId, Seq, UserId};
-use sea_orm::{
-    ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryResult, Statement, TryGetable, Value,
-};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, Statement, Value};
 use serde_json::json;
 
 use crate::decode;
@@ -33,15 +33,13 @@ UNION \
 SELECT m.* FROM json_each(?2) AS j JOIN messages AS m \
 ON m.room_id = j.value->>0 AND m.sender_id = j.value->>1 AND m.client_msg_id = j.value->>2";
 
-/// The rooms' counters, in room-id order.
-const READ_COUNTERS: &str = "\
-SELECT id, last_seq, last_rev FROM rooms \
-WHERE id IN (SELECT value FROM json_each(?1)) ORDER BY id";
-
-/// Raises each room's seq and rev counters by its count: elements `[room, count]`.
-const ADVANCE_COUNTERS: &str = "\
+/// Raises each room's seq and rev counters by its count (elements `[room, count]`) and
+/// returns the raised values. (SQLite's `RETURNING` may not name the `FROM` table, so the
+/// counts are subtracted again in Rust.)
+const RAISE_COUNTERS: &str = "\
 UPDATE rooms SET last_seq = last_seq + (j.value->>1), last_rev = last_rev + (j.value->>1) \
-FROM json_each(?1) AS j WHERE rooms.id = j.value->>0";
+FROM json_each(?1) AS j WHERE rooms.id = j.value->>0 \
+RETURNING rooms.id, rooms.last_seq, rooms.last_rev";
 
 /// New messages: elements `[id, room, seq, sender, body, client_msg_id, reply_to, created_at,
 /// rev]`; a new message's `created_rev` is its `rev`.
@@ -99,29 +97,32 @@ pub(crate) async fn find_stored(
         .await
 }
 
-/// See [`READ_COUNTERS`]: `(room id, last_seq, last_rev)` in room-id order.
-pub(crate) async fn read_counters<'a>(
+/// See [`RAISE_COUNTERS`]: `(room id, last_seq, last_rev)` of each room found, as they were
+/// BEFORE this raise, in no particular order.
+pub(crate) async fn raise_counters(
     db: &impl ConnectionTrait,
-    rooms: impl Iterator<Item = &'a RoomId>,
+    counts: &BTreeMap<RoomId, i64>,
 ) -> Result<Vec<(String, i64, i64)>, DbErr> {
-    let ids: Vec<String> = rooms.map(RoomId::to_string).collect();
-    let rows = db
-        .query_all(statement(READ_COUNTERS, vec![json!(ids)]))
-        .await?;
-    rows.iter()
-        .map(|row| Ok((column(row, 0)?, column(row, 1)?, column(row, 2)?)))
-        .collect()
-}
-
-/// See [`ADVANCE_COUNTERS`].
-pub(crate) async fn advance_counters<'a>(
-    db: &impl ConnectionTrait,
-    counts: impl Iterator<Item = (&'a RoomId, &'a i64)>,
-) -> Result<(), DbErr> {
     let elements: Vec<serde_json::Value> = counts
+        .iter()
         .map(|(room, count)| json!([room.to_string(), count]))
         .collect();
-    execute(db, ADVANCE_COUNTERS, elements).await
+    let rows = db
+        .query_all(statement(RAISE_COUNTERS, vec![json!(elements)]))
+        .await?;
+    rows.iter()
+        .map(|row| {
+            let id: String = row.try_get_by_index(0)?;
+            let count = id
+                .parse()
+                .ok()
+                .and_then(|room: RoomId| counts.get(&room).copied())
+                .ok_or_else(|| DbErr::Custom(format!("unexpected room {id} raised")))?;
+            let last_seq: i64 = row.try_get_by_index(1)?;
+            let last_rev: i64 = row.try_get_by_index(2)?;
+            Ok((id, last_seq - count, last_rev - count))
+        })
+        .collect()
 }
 
 /// See [`INSERT_MESSAGES`]: `rows` are the new messages with the seq and rev each was given.
@@ -166,9 +167,4 @@ pub(crate) async fn advance_read_markers(
         })
         .collect();
     execute(db, ADVANCE_READ_MARKERS, elements).await
-}
-
-/// Column `index` of `row`.
-fn column<T: TryGetable>(row: &QueryResult, index: usize) -> Result<T, DbErr> {
-    row.try_get_by_index(index)
 }
