@@ -22,6 +22,7 @@ use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage};
 use chat_domain::ids::Uuid;
+use futures_util::future::LocalBoxFuture;
 use tracing::Instrument;
 
 /// The header a request id is read from and returned in.
@@ -38,7 +39,21 @@ pub const MAX_LOGGED_PATH_CHARS: usize = 128;
 pub struct RequestId(pub String);
 
 /// The middleware (`App::new().wrap(actix_web::middleware::from_fn(request_id))`).
-pub async fn request_id(
+///
+/// Its future is boxed. actix-http keeps the future of the outermost middleware inline in
+/// every connection's dispatcher, for as long as the connection is open, so an unboxed one
+/// (this function's span, id, clock and the inner call) would size the dispatcher task of every
+/// idle WebSocket for a request it finished long ago; boxed, it is one allocation while a
+/// request is handled (see `docs/idle-memory.md`). It is the outermost middleware, so this is
+/// the one that matters.
+pub fn request_id<B: MessageBody + 'static>(
+    request: ServiceRequest,
+    next: Next<B>,
+) -> LocalBoxFuture<'static, Result<ServiceResponse<impl MessageBody>, Error>> {
+    Box::pin(handle(request, next))
+}
+
+async fn handle(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {

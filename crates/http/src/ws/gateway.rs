@@ -17,6 +17,7 @@ use super::events::{route, Afterwards, Route};
 use super::ids::{self, Ids};
 use super::outbound::{CloseSignal, Outbound};
 use super::queue::{self, QueueReceiver, QueueSender, TrySendError};
+use super::room_set::RoomSet;
 use chat_app::events::LocalDelivery;
 use chat_domain::{RoomId, SessionId, UserId};
 use chat_ports::BusEvent;
@@ -58,14 +59,15 @@ pub enum RegisterRefusal {
     },
 }
 
+/// One entry of the `connections` table, paid by every open connection: kept to what a
+/// connection needs for as long as it is open (56 bytes; the backlog of its first moments
+/// lives in `Registry::attaching`).
 #[derive(Debug)]
 struct Connection {
     user_id: UserId,
     session_id: SessionId,
     sender: QueueSender,
-    rooms: HashSet<RoomId>,
-    /// `Some` until the room list is attached: events that may concern the connection.
-    backlog: Option<Vec<(RoomId, Outbound)>>,
+    rooms: RoomSet,
 }
 
 #[derive(Debug, Default)]
@@ -75,9 +77,10 @@ struct Registry {
     by_user: HashMap<UserId, Ids>,
     by_room: HashMap<RoomId, HashSet<ConnectionId>>,
     by_session: HashMap<SessionId, Ids>,
-    /// Connections registered whose room list is not attached yet (they keep a backlog):
-    /// room events visit these few, not every connection of the node.
-    attaching: HashSet<ConnectionId>,
+    /// Connections registered whose room list is not attached yet, with their backlog (the
+    /// events that may concern them): room events visit these few, not every connection of
+    /// the node.
+    attaching: HashMap<ConnectionId, Vec<(RoomId, Outbound)>>,
     shutting_down: bool,
 }
 
@@ -132,11 +135,10 @@ impl Gateway {
                 user_id,
                 session_id,
                 sender: sender.clone(),
-                rooms: HashSet::new(),
-                backlog: Some(Vec::new()),
+                rooms: RoomSet::default(),
             },
         );
-        registry.attaching.insert(id);
+        registry.attaching.insert(id, Vec::new());
         Ok(Registration {
             id,
             sender,
@@ -150,9 +152,8 @@ impl Gateway {
         let Some(connection) = registry.connections.get_mut(&id) else {
             return;
         };
-        let backlog = connection.backlog.take().unwrap_or_default();
         connection.rooms.extend(rooms.iter().copied());
-        registry.attaching.remove(&id);
+        let backlog = registry.attaching.remove(&id).unwrap_or_default();
         for room in rooms {
             registry.by_room.entry(room).or_default().insert(id);
         }
@@ -324,14 +325,8 @@ impl Registry {
             }
             self.push(id, item.clone());
         }
-        for id in &self.attaching {
-            if let Some(backlog) = self
-                .connections
-                .get_mut(id)
-                .and_then(|c| c.backlog.as_mut())
-            {
-                backlog.push((room, item.clone()));
-            }
+        for backlog in self.attaching.values_mut() {
+            backlog.push((room, item.clone()));
         }
     }
 
@@ -344,12 +339,14 @@ impl Registry {
             .copied()
             .collect();
         for id in targets {
+            if let Some(backlog) = self.attaching.get_mut(&id) {
+                backlog.push((room, item.clone()));
+                continue;
+            }
             let Some(connection) = self.connections.get_mut(&id) else {
                 continue;
             };
-            if let Some(backlog) = connection.backlog.as_mut() {
-                backlog.push((room, item.clone()));
-            } else if connection.rooms.insert(room) {
+            if connection.rooms.insert(room) {
                 self.by_room.entry(room).or_default().insert(id);
                 self.push(id, item.clone());
             }
@@ -393,7 +390,7 @@ impl Registry {
         self.attaching.remove(&id);
         ids::remove(&mut self.by_user, connection.user_id, id);
         ids::remove(&mut self.by_session, connection.session_id, id);
-        for room in connection.rooms {
+        for room in connection.rooms.iter() {
             drop_from(&mut self.by_room, room, id);
         }
     }

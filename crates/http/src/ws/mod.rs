@@ -15,6 +15,7 @@ pub mod protocol;
 pub mod queue;
 pub mod reader;
 pub mod replay;
+mod room_set;
 pub mod writer;
 
 #[cfg(test)]
@@ -29,7 +30,7 @@ mod queue_tests;
 use std::sync::Arc;
 
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
-use chat_ports::AccessClaims;
+use chat_domain::UserId;
 use tracing::Instrument;
 
 pub use gateway::{ConnectionStats, Gateway};
@@ -40,7 +41,7 @@ use crate::extract::bearer_token;
 use crate::{ApiError, AppState};
 use outbound::CloseSignal;
 use reader::Reader;
-use writer::{Heartbeat, LastHeard, Writer};
+use writer::{LastHeard, Writer};
 
 /// Upgrades an authenticated request to a WebSocket; without a valid token the answer is 401,
 /// before any upgrade.
@@ -117,11 +118,21 @@ pub async fn ws_connect(
     // request id) for every line it logs, in a span of its own.
     let span = tracing::info_span!("ws", user_id = %claims.user_id);
     span.follows_from(tracing::Span::current());
-    actix_web::rt::spawn(
-        serve(state.into_inner(), claims, registration, session, stream)
-            .instrument(span)
-            .instrument(tracing::Span::current()),
+    let task = serve(
+        state.into_inner(),
+        claims.user_id,
+        registration,
+        session,
+        stream,
     );
+    let request_span = tracing::Span::current();
+    if span.is_disabled() && request_span.is_disabled() {
+        // Both spans off (`RUST_LOG=warn`): instrumenting would do nothing but keep two
+        // `Span`s (80 bytes) in the task of every connection for as long as it is open.
+        actix_web::rt::spawn(task);
+    } else {
+        actix_web::rt::spawn(task.instrument(span).instrument(request_span));
+    }
     Ok(response)
 }
 
@@ -158,16 +169,17 @@ async fn guarded(
 )]
 fn serve(
     state: Arc<AppState>,
-    claims: AccessClaims,
+    user_id: UserId,
     registration: Registration,
     session: actix_ws::Session,
-    stream: actix_ws::AggregatedMessageStream,
+    mut stream: actix_ws::AggregatedMessageStream,
 ) -> impl std::future::Future<Output = ()> {
     async move {
         let connection = registration.id;
-        let opened = std::time::Instant::now();
+        // Also the connection's age, for the last line it logs.
+        let last_heard = LastHeard::new();
         tracing::info!(connection = %connection, "websocket connected");
-        let rooms = match Box::pin(state.messaging.room_ids(claims.user_id)).await {
+        let rooms = match Box::pin(state.messaging.room_ids(user_id)).await {
             Ok(rooms) => rooms,
             Err(error) => {
                 tracing::error!(%error, "could not load the rooms of a new connection");
@@ -177,36 +189,33 @@ fn serve(
             }
         };
         state.gateway.attach_rooms(connection, rooms);
-        if let Err(error) = Box::pin(state.presence.connected(claims.user_id)).await {
+        if let Err(error) = Box::pin(state.presence.connected(user_id)).await {
             tracing::warn!(%error, "could not record presence");
         }
 
-        let last_heard = LastHeard::new();
+        // Silence counts from here, as it did when the clock was made here.
+        last_heard.touch();
         let outbound = registration.sender;
         let reader = Reader {
-            user_id: claims.user_id,
+            user_id,
             messaging: Arc::clone(&state.messaging),
             outbound: outbound.clone(),
-            last_heard: Arc::clone(&last_heard),
+            last_heard: &last_heard,
             rates: Arc::clone(&state.limits.rates),
-        };
-        let heartbeat = Heartbeat {
-            every: state.limits.ws_ping_interval,
-            timeout: state.limits.ws_client_timeout,
         };
         // Both futures are made inside `join!`, not bound first: a future held in a local while
         // another is awaited takes room of its own in this one, twice over.
         tokio::join!(
-            Writer::new(session).run(registration.receiver, last_heard, heartbeat),
+            Writer::new(session).run(registration.receiver, &last_heard, &state.limits),
             async {
                 // The reader ends when the client goes; a close decided elsewhere (revoked
                 // login, slow consumer, shutdown, oversize frame) ends it too.
                 tokio::select! {
-                    _ = reader.run(stream) => {}
+                    _ = reader.run(&mut stream) => {}
                     _ = outbound.closing() => {}
                 }
                 state.gateway.unregister(connection);
-                if let Err(error) = Box::pin(state.presence.disconnected(claims.user_id)).await {
+                if let Err(error) = Box::pin(state.presence.disconnected(user_id)).await {
                     tracing::warn!(%error, "could not record presence");
                 }
                 // The writer then sends what the close calls for and ends.
@@ -218,7 +227,7 @@ fn serve(
             .map_or(1000, |signal| u16::from(signal.reason().code));
         tracing::info!(
             connection = %connection,
-            seconds = opened.elapsed().as_secs(),
+            seconds = last_heard.age().as_secs(),
             close_code,
             "websocket closed"
         );

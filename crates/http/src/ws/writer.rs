@@ -19,13 +19,13 @@
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 use self::reorder::{reorder_due, Reorder};
 use super::outbound::{ChangeEvent, CloseSignal, Outbound};
 use super::protocol::{ack_event, error_event};
 use super::queue::{Next, QueueReceiver};
+use crate::state::HttpLimits;
 use actix_web::web::Bytes;
 use actix_ws::{Message, Session};
 use bytestring::ByteString;
@@ -34,6 +34,9 @@ use futures_util::SinkExt as _;
 use tokio::time::Instant;
 
 /// Milliseconds on a monotonic clock, shared with the reader to track the client's liveness.
+///
+/// Held in the connection's task and lent to the reader and the writer, which run in that
+/// task: an `Arc` would be one more allocation for every open connection.
 #[derive(Debug)]
 pub struct LastHeard {
     origin: tokio::time::Instant,
@@ -42,14 +45,19 @@ pub struct LastHeard {
 
 impl LastHeard {
     /// Starts the clock now.
-    pub fn new() -> Arc<Self> {
-        Arc::new(Self {
+    pub fn new() -> Self {
+        Self {
             origin: tokio::time::Instant::now(),
             millis: AtomicI64::new(0),
-        })
+        }
     }
 
-    /// The client just sent something.
+    /// How long since the clock started (when the connection opened).
+    pub fn age(&self) -> Duration {
+        self.origin.elapsed()
+    }
+
+    /// The client just sent something (or silence starts counting now).
     pub fn touch(&self) {
         let elapsed = i64::try_from(self.origin.elapsed().as_millis()).unwrap_or(i64::MAX);
         self.millis.store(elapsed, Ordering::Relaxed);
@@ -63,13 +71,10 @@ impl LastHeard {
     }
 }
 
-/// How often the writer pings, and how long a silent client is kept.
-#[derive(Debug, Clone, Copy)]
-pub struct Heartbeat {
-    /// Time between two pings.
-    pub every: Duration,
-    /// Silence after which the connection is closed (1001).
-    pub timeout: Duration,
+impl Default for LastHeard {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 /// How many recently written revs a connection remembers per room, to skip them when a
@@ -164,14 +169,14 @@ impl Writer {
         clippy::manual_async_fn,
         reason = "an `async fn` keeps its arguments twice in its future"
     )]
-    pub fn run(
+    pub fn run<'a>(
         mut self,
         mut receiver: QueueReceiver,
-        last_heard: Arc<LastHeard>,
-        limits: Heartbeat,
-    ) -> impl std::future::Future<Output = ()> {
+        last_heard: &'a LastHeard,
+        limits: &'a HttpLimits,
+    ) -> impl std::future::Future<Output = ()> + 'a {
         async move {
-            // A ping at once, then one every `limits.every` after the last (what an `Interval`
+            // A ping at once, then one every `limits.ws_ping_interval` after the last (what an `Interval`
             // with `MissedTickBehavior::Delay` did, without its boxed timer).
             let heartbeat = tokio::time::sleep_until(Instant::now());
             let mut heartbeat = std::pin::pin!(heartbeat);
@@ -206,10 +211,10 @@ impl Writer {
                         Next::Ended => break None,
                     },
                     () = &mut heartbeat => {
-                        if last_heard.silence() > limits.timeout {
+                        if last_heard.silence() > limits.ws_client_timeout {
                             break Some(CloseSignal::Timeout);
                         }
-                        heartbeat.as_mut().reset(Instant::now() + limits.every);
+                        heartbeat.as_mut().reset(Instant::now() + limits.ws_ping_interval);
                         if self.session.send(Message::Ping(Bytes::new())).await.is_err() {
                             return;
                         }
