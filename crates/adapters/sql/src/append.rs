@@ -30,7 +30,6 @@ use std::collections::{BTreeMap, HashMap};
 use chat_domain::{Message, NewMessage, Rev, RoomId, Seq};
 use chat_ports::messages::batch::{plan_batch as plan, senders_read_marks, BatchPlan as Plan};
 use chat_ports::{Appended, StoreError};
-use sea_orm::sea_query::{CaseStatement, Expr, SimpleExpr};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
     EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
@@ -41,6 +40,7 @@ use crate::entity::{messages, rooms};
 use crate::json_batch;
 use crate::retry::{retrying, Failure};
 use crate::send_access::advance_read_markers;
+use crate::sequences::counters::raise_by_case;
 
 /// Messages looked up per duplicate query (each adds up to four bound parameters).
 const LOOKUP_CHUNK: usize = 100;
@@ -203,25 +203,9 @@ async fn advance_counters(
     txn: &DatabaseTransaction,
     counts: &BTreeMap<RoomId, i64>,
 ) -> Result<(), Failure> {
-    let counts_in_order: Vec<(&RoomId, &i64)> = counts.iter().collect();
+    let counts_in_order: Vec<(RoomId, i64)> = counts.iter().map(|(r, n)| (*r, *n)).collect();
     for chunk in counts_in_order.chunks(ROOMS_PER_UPDATE) {
-        let mut added = CaseStatement::new();
-        for (room, count) in chunk {
-            added = added.case(rooms::Column::Id.eq(room.to_string()), **count);
-        }
-        let added: SimpleExpr = added.finally(0).into();
-        rooms::Entity::update_many()
-            .col_expr(
-                rooms::Column::LastSeq,
-                Expr::col(rooms::Column::LastSeq).add(added.clone()),
-            )
-            .col_expr(
-                rooms::Column::LastRev,
-                Expr::col(rooms::Column::LastRev).add(added),
-            )
-            .filter(rooms::Column::Id.is_in(chunk.iter().map(|(room, _)| room.to_string())))
-            .exec(txn)
-            .await?;
+        raise_by_case(txn, chunk).await?;
     }
     Ok(())
 }

@@ -124,6 +124,26 @@ async fn raise_then_read(
     txn: &DatabaseTransaction,
     rooms: &[(RoomId, i64)],
 ) -> Result<Vec<(String, i64, i64)>, DbErr> {
+    raise_by_case(txn, rooms).await?;
+    let ids: Vec<String> = rooms.iter().map(|(room, _)| room.to_string()).collect();
+    rooms::Entity::find()
+        .select_only()
+        .column(rooms::Column::Id)
+        .column(rooms::Column::LastSeq)
+        .column(rooms::Column::LastRev)
+        .filter(rooms::Column::Id.is_in(ids))
+        .into_tuple()
+        .all(txn)
+        .await
+}
+
+/// Raises both counters of each of `rooms` by its count in ONE portable statement: `UPDATE
+/// rooms SET last_seq = last_seq + CASE id WHEN .. THEN n .. ELSE 0 END, last_rev = ..same..
+/// WHERE id IN (..)`. Also the group commit's, on PostgreSQL and MariaDB (`crate::append`).
+pub(crate) async fn raise_by_case(
+    db: &impl ConnectionTrait,
+    rooms: &[(RoomId, i64)],
+) -> Result<(), DbErr> {
     let ids: Vec<String> = rooms.iter().map(|(room, _)| room.to_string()).collect();
     let mut by_room = CaseStatement::new();
     for (id, (_, count)) in ids.iter().zip(rooms) {
@@ -139,18 +159,10 @@ async fn raise_then_read(
             rooms::Column::LastRev,
             Expr::col(rooms::Column::LastRev).add(by_room),
         )
-        .filter(rooms::Column::Id.is_in(ids.iter().map(String::as_str)))
-        .exec(txn)
-        .await?;
-    rooms::Entity::find()
-        .select_only()
-        .column(rooms::Column::Id)
-        .column(rooms::Column::LastSeq)
-        .column(rooms::Column::LastRev)
         .filter(rooms::Column::Id.is_in(ids))
-        .into_tuple()
-        .all(txn)
-        .await
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Takes the next rev of `room` in a transaction of its own. `NotFound` for a room that does
