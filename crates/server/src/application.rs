@@ -134,6 +134,11 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
             .wrap(from_fn(chat_http::middleware::request_id))
             .configure(chat_http::configure(state.clone()))
     })
+    // Nagle's algorithm holds a small write back until the previous one is acknowledged, and
+    // a client's delayed ACK can take 40 ms: with it on, about one event in a hundred reached
+    // its recipient 40-45 ms late under the pairs load (docs/benchmarks.md). A chat server's
+    // writes are small and urgent, and the WebSocket writer already batches what is ready.
+    .tcp_nodelay(true)
     .listen(listener)
     .context("listening")?
     .disable_signals()
