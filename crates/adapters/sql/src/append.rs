@@ -19,7 +19,9 @@
 //!    doing it here saves the worker a second durable commit per batch.
 //!
 //! On SQLite each step is one statement of fixed text with the rows in a JSON parameter
-//! (`crate::json_batch`), so its prepared form is reused whatever the batch's size.
+//! (`crate::json_batch`), so its prepared form is reused whatever the batch's size, and a
+//! batch that repeats no stored message sends them in two queries, not six
+//! (`crate::sqlite_commit`).
 //!
 //! A racing writer can store the same key between step 1 and step 4; the unique index then
 //! rejects the insert, the transaction rolls back, and the batch runs again, now seeing the
@@ -41,6 +43,7 @@ use crate::json_batch;
 use crate::retry::{retrying, Failure};
 use crate::send_access::advance_read_markers;
 use crate::sequences::counters::raise_by_case;
+use crate::sqlite_commit;
 
 /// Messages looked up per duplicate query (each adds up to four bound parameters).
 const LOOKUP_CHUNK: usize = 100;
@@ -64,6 +67,11 @@ pub(crate) async fn append_batch(
 
 /// One run of the batch: commits everything or nothing.
 async fn run(db: &DatabaseConnection, batch: &[NewMessage]) -> Result<Vec<Appended>, Failure> {
+    if db.get_database_backend() == DbBackend::Sqlite {
+        if let Some(done) = sqlite_commit::append_batch(db, batch).await? {
+            return Ok(done);
+        }
+    }
     let txn = db.begin().await?;
     let sqlite = txn.get_database_backend() == DbBackend::Sqlite;
     let stored = if sqlite {
@@ -129,6 +137,21 @@ async fn find_stored(
     Ok(found)
 }
 
+/// A room's counters as the database returns them: `(room id, last_seq, last_rev)`.
+pub(crate) type RoomCounters = (String, i64, i64);
+
+/// How many new messages `plans` put into each room, in room-id order.
+pub(crate) fn counts_of_new(batch: &[NewMessage], plans: &[Plan]) -> BTreeMap<RoomId, i64> {
+    // A BTreeMap iterates in room-id order: every transaction locks rooms in the same order.
+    let mut counts: BTreeMap<RoomId, i64> = BTreeMap::new();
+    for (new, plan) in batch.iter().zip(plans) {
+        if matches!(plan, Plan::New(..)) {
+            *counts.entry(new.room_id).or_default() += 1;
+        }
+    }
+    counts
+}
+
 /// Takes a range of seqs and one of revs per room for the new messages and writes them into
 /// `plans`.
 async fn allocate_seqs(
@@ -136,13 +159,7 @@ async fn allocate_seqs(
     batch: &[NewMessage],
     plans: &mut [Plan],
 ) -> Result<(), Failure> {
-    // A BTreeMap iterates in room-id order: every transaction locks rooms in the same order.
-    let mut counts: BTreeMap<RoomId, i64> = BTreeMap::new();
-    for (new, plan) in batch.iter().zip(plans.iter()) {
-        if matches!(plan, Plan::New(..)) {
-            *counts.entry(new.room_id).or_default() += 1;
-        }
-    }
+    let counts = counts_of_new(batch, plans);
     if counts.is_empty() {
         return Ok(());
     }
@@ -152,7 +169,7 @@ async fn allocate_seqs(
     // batches could lock two rooms in opposite orders and deadlock. The same read gives the
     // counters this batch continues from. SQLite has one writer and no row locks: there one
     // `UPDATE ... RETURNING` raises the counters and reports them.
-    let last: Vec<(String, i64, i64)> = if txn.get_database_backend() == DbBackend::Sqlite {
+    let last: Vec<RoomCounters> = if txn.get_database_backend() == DbBackend::Sqlite {
         json_batch::raise_counters(txn, &counts).await?
     } else {
         let last = rooms::Entity::find()
@@ -169,13 +186,24 @@ async fn allocate_seqs(
         advance_counters(txn, &counts).await?;
         last
     };
-    if last.len() < counts.len() {
-        // A batch for a room that does not exist stores nothing at all (the transaction,
-        // counters included, is rolled back).
+    assign_seqs(batch, plans, counts.len(), last)
+}
+
+/// Writes into `plans` the seqs and revs that follow each room's counters `last` (`(room id,
+/// last_seq, last_rev)` as they were before this batch), in batch order. Fewer rooms than
+/// `rooms` means a room does not exist: the batch then stores nothing at all (the transaction,
+/// counters included, is rolled back).
+pub(crate) fn assign_seqs(
+    batch: &[NewMessage],
+    plans: &mut [Plan],
+    rooms: usize,
+    last: Vec<RoomCounters>,
+) -> Result<(), Failure> {
+    if last.len() < rooms {
         return Err(Failure::Store(StoreError::NotFound));
     }
     // The next seq and rev to hand out in each room: right after those taken before this batch.
-    let mut next: HashMap<RoomId, (Seq, u64)> = HashMap::with_capacity(counts.len());
+    let mut next: HashMap<RoomId, (Seq, u64)> = HashMap::with_capacity(rooms);
     for (room, last_seq, last_rev) in last {
         let room: RoomId = decode::parse(&room, "room id")?;
         let seq = decode::seq(last_seq + 1, "room last_seq")?;
@@ -211,7 +239,7 @@ async fn advance_counters(
 }
 
 /// The outcome of each message, once the batch is committed.
-fn results(batch: &[NewMessage], plans: Vec<Plan>) -> Vec<Appended> {
+pub(crate) fn results(batch: &[NewMessage], plans: Vec<Plan>) -> Vec<Appended> {
     let mut appended: Vec<Appended> = Vec::with_capacity(batch.len());
     for (new, plan) in batch.iter().zip(plans) {
         let outcome = match plan {

@@ -52,6 +52,12 @@ pub struct SqlDatabase {
 }
 
 impl SqlDatabase {
+    /// The connections, for tests of the statements beneath the stores.
+    #[cfg(test)]
+    pub(crate) fn handles(&self) -> &Handles {
+        &self.handles
+    }
+
     /// Connects to `url` (`sqlite://path?mode=rwc`, `sqlite::memory:`, `postgres://...` or
     /// `mysql://...`) with [`DEFAULT_MAX_CONNECTIONS`].
     pub async fn connect(url: &str) -> Result<Self, StoreError> {

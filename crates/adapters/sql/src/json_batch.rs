@@ -23,37 +23,77 @@ use chat_domain::{NewMessage, RoomId, Seq, UserId};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, Statement, Value};
 use serde_json::json;
 
+use crate::append::RoomCounters;
 use crate::decode;
 use crate::entity::messages;
 
-/// Stored messages whose id, or whose `(room, sender, client_msg_id)`, is one of `batch`'s.
-const FIND_STORED: &str = "\
-SELECT messages.* FROM messages WHERE id IN (SELECT value FROM json_each(?1)) \
-UNION \
-SELECT m.* FROM json_each(?2) AS j JOIN messages AS m \
-ON m.room_id = j.value->>0 AND m.sender_id = j.value->>1 AND m.client_msg_id = j.value->>2";
+/// The statements' texts, written once and numbered by where they go: alone, each takes its
+/// parameters from `?1`; in a multi-statement query (`crate::sqlite_commit`) the numbers are
+/// those of the whole query's parameters.
+macro_rules! find_stored_sql {
+    ($ids:literal, $keys:literal) => {
+        concat!(
+            "SELECT messages.* FROM messages WHERE id IN (SELECT value FROM json_each(?",
+            $ids,
+            ")) UNION SELECT m.* FROM json_each(?",
+            $keys,
+            ") AS j JOIN messages AS m ON m.room_id = j.value->>0 \
+             AND m.sender_id = j.value->>1 AND m.client_msg_id = j.value->>2"
+        )
+    };
+}
+macro_rules! raise_counters_sql {
+    ($counts:literal) => {
+        concat!(
+            "UPDATE rooms SET last_seq = last_seq + (j.value->>1), \
+             last_rev = last_rev + (j.value->>1) FROM json_each(?",
+            $counts,
+            ") AS j WHERE rooms.id = j.value->>0 \
+             RETURNING rooms.id, rooms.last_seq, rooms.last_rev"
+        )
+    };
+}
+macro_rules! insert_messages_sql {
+    ($rows:literal) => {
+        concat!(
+            "INSERT INTO messages (id, room_id, seq, sender_id, body, client_msg_id, reply_to, \
+             created_at, edited_at, deleted, rev, created_rev) \
+             SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, \
+             value->>6, value->>7, NULL, FALSE, value->>8, value->>8 FROM json_each(?",
+            $rows,
+            ")"
+        )
+    };
+}
+macro_rules! advance_read_markers_sql {
+    ($marks:literal) => {
+        concat!(
+            "UPDATE memberships SET read_seq = (j.value->>2) FROM json_each(?",
+            $marks,
+            ") AS j WHERE memberships.room_id = j.value->>0 \
+             AND memberships.user_id = j.value->>1 AND memberships.read_seq < (j.value->>2)"
+        )
+    };
+}
+pub(crate) use {
+    advance_read_markers_sql, find_stored_sql, insert_messages_sql, raise_counters_sql,
+};
+
+/// Stored messages whose id (`?1`, an array of ids), or whose `(room, sender, client_msg_id)`
+/// (`?2`, elements `[room, sender, key]`), is one of the batch's.
+const FIND_STORED: &str = find_stored_sql!("1", "2");
 
 /// Raises each room's seq and rev counters by its count (elements `[room, count]`) and
 /// returns the raised values. (SQLite's `RETURNING` may not name the `FROM` table, so the
 /// counts are subtracted again in Rust.)
-const RAISE_COUNTERS: &str = "\
-UPDATE rooms SET last_seq = last_seq + (j.value->>1), last_rev = last_rev + (j.value->>1) \
-FROM json_each(?1) AS j WHERE rooms.id = j.value->>0 \
-RETURNING rooms.id, rooms.last_seq, rooms.last_rev";
+const RAISE_COUNTERS: &str = raise_counters_sql!("1");
 
 /// New messages: elements `[id, room, seq, sender, body, client_msg_id, reply_to, created_at,
 /// rev]`; a new message's `created_rev` is its `rev`.
-const INSERT_MESSAGES: &str = "\
-INSERT INTO messages (id, room_id, seq, sender_id, body, client_msg_id, reply_to, \
-created_at, edited_at, deleted, rev, created_rev) \
-SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, \
-value->>7, NULL, FALSE, value->>8, value->>8 FROM json_each(?1)";
+const INSERT_MESSAGES: &str = insert_messages_sql!("1");
 
 /// Moves read markers up, never down: elements `[room, user, seq]`.
-const ADVANCE_READ_MARKERS: &str = "\
-UPDATE memberships SET read_seq = (j.value->>2) FROM json_each(?1) AS j \
-WHERE memberships.room_id = j.value->>0 AND memberships.user_id = j.value->>1 \
-AND memberships.read_seq < (j.value->>2)";
+const ADVANCE_READ_MARKERS: &str = advance_read_markers_sql!("1");
 
 /// `sql` on SQLite with the JSON arrays `arrays` as its parameters `?1`, `?2`, ...
 fn statement(sql: &str, arrays: Vec<serde_json::Value>) -> Statement {
@@ -64,21 +104,9 @@ fn statement(sql: &str, arrays: Vec<serde_json::Value>) -> Statement {
     Statement::from_sql_and_values(DbBackend::Sqlite, sql, values)
 }
 
-/// Runs `sql` with `elements` as its one JSON array parameter.
-async fn execute(
-    db: &impl ConnectionTrait,
-    sql: &str,
-    elements: Vec<serde_json::Value>,
-) -> Result<(), DbErr> {
-    db.execute(statement(sql, vec![json!(elements)])).await?;
-    Ok(())
-}
-
-/// See [`FIND_STORED`].
-pub(crate) async fn find_stored(
-    db: &impl ConnectionTrait,
-    batch: &[NewMessage],
-) -> Result<Vec<messages::Model>, DbErr> {
+/// The parameters of [`find_stored_sql!`]: the batch's ids, and its idempotency keys as
+/// `[room, sender, key]`.
+pub(crate) fn stored_lookup(batch: &[NewMessage]) -> (serde_json::Value, serde_json::Value) {
     let ids: Vec<String> = batch.iter().map(|m| m.id.to_string()).collect();
     let keys: Vec<serde_json::Value> = batch
         .iter()
@@ -91,50 +119,34 @@ pub(crate) async fn find_stored(
             ]))
         })
         .collect();
-    messages::Entity::find()
-        .from_raw_sql(statement(FIND_STORED, vec![json!(ids), json!(keys)]))
-        .all(db)
-        .await
+    (json!(ids), json!(keys))
 }
 
-/// See [`RAISE_COUNTERS`]: `(room id, last_seq, last_rev)` of each room found, as they were
-/// BEFORE this raise, in no particular order.
-pub(crate) async fn raise_counters(
-    db: &impl ConnectionTrait,
-    counts: &BTreeMap<RoomId, i64>,
-) -> Result<Vec<(String, i64, i64)>, DbErr> {
-    let elements: Vec<serde_json::Value> = counts
+/// The parameter of [`raise_counters_sql!`]: `[room, count]` per room.
+pub(crate) fn room_counts(counts: &BTreeMap<RoomId, i64>) -> serde_json::Value {
+    counts
         .iter()
         .map(|(room, count)| json!([room.to_string(), count]))
-        .collect();
-    let rows = db
-        .query_all(statement(RAISE_COUNTERS, vec![json!(elements)]))
-        .await?;
-    rows.iter()
-        .map(|row| {
-            let id: String = row.try_get_by_index(0)?;
-            let count = id
-                .parse()
-                .ok()
-                .and_then(|room: RoomId| counts.get(&room).copied())
-                .ok_or_else(|| DbErr::Custom(format!("unexpected room {id} raised")))?;
-            let last_seq: i64 = row.try_get_by_index(1)?;
-            let last_rev: i64 = row.try_get_by_index(2)?;
-            Ok((id, last_seq - count, last_rev - count))
-        })
         .collect()
 }
 
-/// See [`INSERT_MESSAGES`]: `rows` are the new messages with the seq and rev each was given.
-pub(crate) async fn insert_messages(
-    db: &impl ConnectionTrait,
-    rows: &[(&NewMessage, Seq, chat_domain::Rev)],
-) -> Result<(), DbErr> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let elements: Vec<serde_json::Value> = rows
-        .iter()
+/// One row returned by [`raise_counters_sql!`] (`id, last_seq, last_rev` as raised), turned back
+/// into the room's counters BEFORE the raise.
+pub(crate) fn before_raise(
+    counts: &BTreeMap<RoomId, i64>,
+    (id, last_seq, last_rev): RoomCounters,
+) -> Result<RoomCounters, DbErr> {
+    let count = id
+        .parse()
+        .ok()
+        .and_then(|room: RoomId| counts.get(&room).copied())
+        .ok_or_else(|| DbErr::Custom(format!("unexpected room {id} raised")))?;
+    Ok((id, last_seq - count, last_rev - count))
+}
+
+/// The parameter of [`insert_messages_sql!`]: the new messages with the seq and rev each was given.
+pub(crate) fn new_rows(rows: &[(&NewMessage, Seq, chat_domain::Rev)]) -> serde_json::Value {
+    rows.iter()
         .map(|(new, seq, rev)| {
             json!([
                 new.id.to_string(),
@@ -148,8 +160,63 @@ pub(crate) async fn insert_messages(
                 decode::rev_to_db(*rev),
             ])
         })
-        .collect();
-    execute(db, INSERT_MESSAGES, elements).await
+        .collect()
+}
+
+/// The parameter of [`advance_read_markers_sql!`]: `[room, user, seq]` per marker.
+pub(crate) fn read_marks(marks: &[(RoomId, UserId, Seq)]) -> serde_json::Value {
+    marks
+        .iter()
+        .map(|(room, user, seq)| {
+            json!([room.to_string(), user.to_string(), decode::seq_to_db(*seq)])
+        })
+        .collect()
+}
+
+/// See [`FIND_STORED`].
+pub(crate) async fn find_stored(
+    db: &impl ConnectionTrait,
+    batch: &[NewMessage],
+) -> Result<Vec<messages::Model>, DbErr> {
+    let (ids, keys) = stored_lookup(batch);
+    messages::Entity::find()
+        .from_raw_sql(statement(FIND_STORED, vec![ids, keys]))
+        .all(db)
+        .await
+}
+
+/// See [`RAISE_COUNTERS`]: `(room id, last_seq, last_rev)` of each room found, as they were
+/// BEFORE this raise, in no particular order.
+pub(crate) async fn raise_counters(
+    db: &impl ConnectionTrait,
+    counts: &BTreeMap<RoomId, i64>,
+) -> Result<Vec<RoomCounters>, DbErr> {
+    let rows = db
+        .query_all(statement(RAISE_COUNTERS, vec![room_counts(counts)]))
+        .await?;
+    rows.iter()
+        .map(|row| {
+            let raised = (
+                row.try_get_by_index(0)?,
+                row.try_get_by_index(1)?,
+                row.try_get_by_index(2)?,
+            );
+            before_raise(counts, raised)
+        })
+        .collect()
+}
+
+/// See [`INSERT_MESSAGES`].
+pub(crate) async fn insert_messages(
+    db: &impl ConnectionTrait,
+    rows: &[(&NewMessage, Seq, chat_domain::Rev)],
+) -> Result<(), DbErr> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    db.execute(statement(INSERT_MESSAGES, vec![new_rows(rows)]))
+        .await?;
+    Ok(())
 }
 
 /// See [`ADVANCE_READ_MARKERS`].
@@ -160,11 +227,7 @@ pub(crate) async fn advance_read_markers(
     if marks.is_empty() {
         return Ok(());
     }
-    let elements: Vec<serde_json::Value> = marks
-        .iter()
-        .map(|(room, user, seq)| {
-            json!([room.to_string(), user.to_string(), decode::seq_to_db(*seq)])
-        })
-        .collect();
-    execute(db, ADVANCE_READ_MARKERS, elements).await
+    db.execute(statement(ADVANCE_READ_MARKERS, vec![read_marks(marks)]))
+        .await?;
+    Ok(())
 }

@@ -38,6 +38,7 @@ mod send_access;
 mod sequences;
 mod sessions;
 mod sqlite;
+mod sqlite_commit;
 mod unread;
 mod users;
 
