@@ -27,73 +27,43 @@ use crate::append::RoomCounters;
 use crate::decode;
 use crate::entity::messages;
 
-/// The statements' texts, written once and numbered by where they go: alone, each takes its
-/// parameters from `?1`; in a multi-statement query (`crate::sqlite_commit`) the numbers are
-/// those of the whole query's parameters.
-macro_rules! find_stored_sql {
-    ($ids:literal, $keys:literal) => {
-        concat!(
-            "SELECT messages.* FROM messages WHERE id IN (SELECT value FROM json_each(?",
-            $ids,
-            ")) UNION SELECT m.* FROM json_each(?",
-            $keys,
-            ") AS j JOIN messages AS m ON m.room_id = j.value->>0 \
-             AND m.sender_id = j.value->>1 AND m.client_msg_id = j.value->>2"
-        )
-    };
-}
-macro_rules! raise_counters_sql {
-    ($counts:literal) => {
-        concat!(
-            "UPDATE rooms SET last_seq = last_seq + (j.value->>1), \
-             last_rev = last_rev + (j.value->>1) FROM json_each(?",
-            $counts,
-            ") AS j WHERE rooms.id = j.value->>0 \
-             RETURNING rooms.id, rooms.last_seq, rooms.last_rev"
-        )
-    };
-}
-macro_rules! insert_messages_sql {
-    ($rows:literal) => {
-        concat!(
-            "INSERT INTO messages (id, room_id, seq, sender_id, body, client_msg_id, reply_to, \
-             created_at, edited_at, deleted, rev, created_rev) \
-             SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, \
-             value->>6, value->>7, NULL, FALSE, value->>8, value->>8 FROM json_each(?",
-            $rows,
-            ")"
-        )
-    };
-}
-macro_rules! advance_read_markers_sql {
-    ($marks:literal) => {
-        concat!(
-            "UPDATE memberships SET read_seq = (j.value->>2) FROM json_each(?",
-            $marks,
-            ") AS j WHERE memberships.room_id = j.value->>0 \
-             AND memberships.user_id = j.value->>1 AND memberships.read_seq < (j.value->>2)"
-        )
-    };
-}
-pub(crate) use {
-    advance_read_markers_sql, find_stored_sql, insert_messages_sql, raise_counters_sql,
-};
-
 /// Stored messages whose id (`?1`, an array of ids), or whose `(room, sender, client_msg_id)`
 /// (`?2`, elements `[room, sender, key]`), is one of the batch's.
-const FIND_STORED: &str = find_stored_sql!("1", "2");
+const FIND_STORED: &str = "\
+SELECT messages.* FROM messages WHERE id IN (SELECT value FROM json_each(?1)) \
+UNION \
+SELECT m.* FROM json_each(?2) AS j JOIN messages AS m \
+ON m.room_id = j.value->>0 AND m.sender_id = j.value->>1 AND m.client_msg_id = j.value->>2";
 
-/// Raises each room's seq and rev counters by its count (elements `[room, count]`) and
+/// Raises each room's seq and rev counters by its count (elements `[room, count]`, `?1`) and
 /// returns the raised values. (SQLite's `RETURNING` may not name the `FROM` table, so the
-/// counts are subtracted again in Rust.)
-const RAISE_COUNTERS: &str = raise_counters_sql!("1");
+/// counts are subtracted again in Rust.) A macro, so that `crate::sqlite_commit` can build its
+/// one query around the same text with `concat!`.
+macro_rules! raise_counters_sql {
+    () => {
+        "UPDATE rooms SET last_seq = last_seq + (j.value->>1), \
+         last_rev = last_rev + (j.value->>1) FROM json_each(?1) AS j \
+         WHERE rooms.id = j.value->>0 RETURNING rooms.id, rooms.last_seq, rooms.last_rev"
+    };
+}
+pub(crate) use raise_counters_sql;
+
+/// See [`raise_counters_sql!`].
+const RAISE_COUNTERS: &str = raise_counters_sql!();
 
 /// New messages: elements `[id, room, seq, sender, body, client_msg_id, reply_to, created_at,
 /// rev]`; a new message's `created_rev` is its `rev`.
-const INSERT_MESSAGES: &str = insert_messages_sql!("1");
+const INSERT_MESSAGES: &str = "\
+INSERT INTO messages (id, room_id, seq, sender_id, body, client_msg_id, reply_to, \
+created_at, edited_at, deleted, rev, created_rev) \
+SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, \
+value->>7, NULL, FALSE, value->>8, value->>8 FROM json_each(?1)";
 
 /// Moves read markers up, never down: elements `[room, user, seq]`.
-const ADVANCE_READ_MARKERS: &str = advance_read_markers_sql!("1");
+const ADVANCE_READ_MARKERS: &str = "\
+UPDATE memberships SET read_seq = (j.value->>2) FROM json_each(?1) AS j \
+WHERE memberships.room_id = j.value->>0 AND memberships.user_id = j.value->>1 \
+AND memberships.read_seq < (j.value->>2)";
 
 /// `sql` on SQLite with the JSON arrays `arrays` as its parameters `?1`, `?2`, ...
 fn statement(sql: &str, arrays: Vec<serde_json::Value>) -> Statement {
@@ -104,7 +74,7 @@ fn statement(sql: &str, arrays: Vec<serde_json::Value>) -> Statement {
     Statement::from_sql_and_values(DbBackend::Sqlite, sql, values)
 }
 
-/// The parameters of [`find_stored_sql!`]: the batch's ids, and its idempotency keys as
+/// The parameters of [`FIND_STORED`]: the batch's ids, and its idempotency keys as
 /// `[room, sender, key]`.
 pub(crate) fn stored_lookup(batch: &[NewMessage]) -> (serde_json::Value, serde_json::Value) {
     let ids: Vec<String> = batch.iter().map(|m| m.id.to_string()).collect();
@@ -144,8 +114,11 @@ pub(crate) fn before_raise(
     Ok((id, last_seq - count, last_rev - count))
 }
 
-/// The parameter of [`insert_messages_sql!`]: the new messages with the seq and rev each was given.
-pub(crate) fn new_rows(rows: &[(&NewMessage, Seq, chat_domain::Rev)]) -> serde_json::Value {
+/// A new message with the seq and rev it was given.
+pub(crate) type NewRow<'a> = (&'a NewMessage, Seq, chat_domain::Rev);
+
+/// The parameter of [`INSERT_MESSAGES`]: the new messages with the seq and rev each was given.
+pub(crate) fn new_rows(rows: &[NewRow<'_>]) -> serde_json::Value {
     rows.iter()
         .map(|(new, seq, rev)| {
             json!([
@@ -163,7 +136,7 @@ pub(crate) fn new_rows(rows: &[(&NewMessage, Seq, chat_domain::Rev)]) -> serde_j
         .collect()
 }
 
-/// The parameter of [`advance_read_markers_sql!`]: `[room, user, seq]` per marker.
+/// The parameter of [`ADVANCE_READ_MARKERS`]: `[room, user, seq]` per marker.
 pub(crate) fn read_marks(marks: &[(RoomId, UserId, Seq)]) -> serde_json::Value {
     marks
         .iter()
@@ -209,7 +182,7 @@ pub(crate) async fn raise_counters(
 /// See [`INSERT_MESSAGES`].
 pub(crate) async fn insert_messages(
     db: &impl ConnectionTrait,
-    rows: &[(&NewMessage, Seq, chat_domain::Rev)],
+    rows: &[NewRow<'_>],
 ) -> Result<(), DbErr> {
     if rows.is_empty() {
         return Ok(());

@@ -1,4 +1,4 @@
-//! The group commit on SQLite in two round trips to the writer thread instead of six.
+//! The group commit on SQLite in ONE round trip to the writer thread instead of six.
 //!
 //! sqlx runs each SQLite connection on a thread of its own, and every query is a round trip to
 //! it: the calling task sends the query, the thread wakes, runs it and sends the rows back, and
@@ -9,144 +9,148 @@
 //! writer thread ran for less than half of it, and a third of the writer's samples were the
 //! kernel switching it in and out (docs/benchmarks.md).
 //!
-//! Here the same statements (`crate::json_batch`) go in two queries of several statements
-//! each; sqlx's SQLite driver runs a multi-statement query as one command on its thread:
-//! 1. `BEGIN IMMEDIATE`, the lookup of stored duplicates, and the counter raise for every
-//!    message the batch itself does not repeat, assuming that none is stored yet;
-//! 2. the insert, the senders' read markers and `COMMIT`.
+//! Here the whole commit is one query of several statements ([`GROUP_COMMIT`]; sqlx's SQLite
+//! driver runs a multi-statement query as one command on its thread): `BEGIN IMMEDIATE`, the
+//! counter raise (`crate::json_batch`), the insert, the senders' read markers and `COMMIT`.
+//! Seqs and revs are computed by the statements themselves from the raised counters, and in
+//! Rust from the counters the raise returns, the same way (`crate::append::assign_seqs`).
 //!
-//! A batch that meets a stored message (a retried send, rare) is rolled back after the first
-//! query and left to the portable path, which looks up before it raises: what is committed is
-//! always what `crate::append` would commit, and the shared contract suite checks both.
+//! It looks nothing up first: a message that is stored already (a retried send, a job run
+//! again after its commit) breaks a unique index (its id, or its `(room, sender,
+//! client_msg_id)`), and so does nothing else that a healthy batch does. So when the database
+//! refuses the query, for that reason or any other, the transaction is rolled back and the
+//! caller runs the portable path, which finds stored messages first and reports what else
+//! went wrong. What is committed is always what `crate::append` would commit, and the shared
+//! contract suite checks both paths.
 //!
 //! These statements, not sqlx, open and close the transaction, so the connection is held by
-//! [`OpenTransaction`]: a run that ends between the two queries without `COMMIT` or `ROLLBACK`
-//! (an error during the rollback, a cancelled future) takes the connection out of the pool and
-//! closes it, which rolls the transaction back; the pool then opens a fresh one.
+//! [`OpenTransaction`]: a run that ends without `COMMIT` or `ROLLBACK` (an error during the
+//! rollback, a cancelled future) takes the connection out of the pool and closes it, which
+//! rolls the transaction back; the pool then opens a fresh one.
 //!
 //! sqlx documents several statements in one prepared query as a SQLite-only behaviour it may
 //! drop (launchbadge/sqlx#3108); the contract suite runs this path on every SQLite database, so
 //! an upgrade that drops it fails there, not in production.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
-use chat_domain::{NewMessage, RoomId};
-use chat_ports::messages::batch::{plan_batch, senders_read_marks, BatchPlan};
+use chat_domain::{NewMessage, Rev, RoomId, Seq, UserId};
+use chat_ports::messages::batch::{plan_batch, BatchPlan};
 use chat_ports::Appended;
 use sea_orm::sqlx::pool::PoolConnection;
-use sea_orm::sqlx::sqlite::SqliteRow;
 use sea_orm::sqlx::{self, Row, Sqlite, SqliteConnection};
 use sea_orm::{DatabaseConnection, DbErr, RuntimeErr};
 
 use crate::append::{assign_seqs, counts_of_new, results, RoomCounters};
-use crate::json_batch::{
-    self, advance_read_markers_sql, find_stored_sql, insert_messages_sql, raise_counters_sql,
-};
+use crate::json_batch::{self, raise_counters_sql, NewRow};
 use crate::retry::Failure;
 
-/// Opens the transaction, looks up stored duplicates (`?1` ids, `?2` keys) and raises the
-/// counters (`?3`). The raise returns the column `last_seq`; a stored message does not.
-const FIRST_QUERY: &str = concat!(
+/// The whole group commit (see the module docs): `?1` the rooms' counts (`[room, count]`),
+/// `?2` the new messages (`[id, room, back, sender, body, client_msg_id, reply_to,
+/// created_at, back]`), `?3` the senders' read markers (`[room, user, back]`). `back` counts
+/// the batch's new messages of the same room that come after this one, so a message's seq is
+/// its room's raised `last_seq` minus `back` (and its rev the raised `last_rev` minus
+/// `back`). The `LEFT JOIN` makes a message for a missing room a NULL seq, which the `NOT
+/// NULL` column refuses, so nothing of the batch is committed.
+const GROUP_COMMIT: &str = concat!(
     "BEGIN IMMEDIATE; ",
-    find_stored_sql!("1", "2"),
-    "; ",
-    raise_counters_sql!("3")
+    raise_counters_sql!(),
+    "; INSERT INTO messages (id, room_id, seq, sender_id, body, client_msg_id, reply_to, \
+     created_at, edited_at, deleted, rev, created_rev) \
+     SELECT j.value->>0, j.value->>1, r.last_seq - (j.value->>2), j.value->>3, j.value->>4, \
+     j.value->>5, j.value->>6, j.value->>7, NULL, FALSE, r.last_rev - (j.value->>8), \
+     r.last_rev - (j.value->>8) \
+     FROM json_each(?2) AS j LEFT JOIN rooms AS r ON r.id = j.value->>1; \
+     UPDATE memberships SET read_seq = r.last_seq - (j.value->>2) \
+     FROM json_each(?3) AS j JOIN rooms AS r ON r.id = j.value->>0 \
+     WHERE memberships.room_id = j.value->>0 AND memberships.user_id = j.value->>1 \
+     AND memberships.read_seq < r.last_seq - (j.value->>2); \
+     COMMIT"
 );
 
-/// Inserts the new messages (`?1`), moves the senders' read markers (`?2`) and commits.
-const SECOND_QUERY: &str = concat!(
-    insert_messages_sql!("1"),
-    "; ",
-    advance_read_markers_sql!("2"),
-    "; COMMIT"
-);
-
-/// Stores `batch` in one transaction in two round trips, or returns `None` having stored
-/// nothing when a message of it is already stored (the caller then runs the portable path).
+/// Stores `batch` in one transaction in ONE round trip, or returns `None` having stored
+/// nothing when the database refused it (the caller then runs the portable path, which finds
+/// any stored message first and reports whatever else went wrong).
 pub(crate) async fn append_batch(
     db: &DatabaseConnection,
     batch: &[NewMessage],
 ) -> Result<Option<Vec<Appended>>, Failure> {
     let mut plans = plan_batch(batch, &[])?;
     let counts = counts_of_new(batch, &plans);
-    let (ids, keys) = json_batch::stored_lookup(batch);
+    let (new_rows, marks) = counted_back(batch, &plans);
     let connection = db
         .get_sqlite_connection_pool()
         .acquire()
         .await
         .map_err(|err| DbErr::Conn(RuntimeErr::SqlxError(err)))?;
     let mut transaction = OpenTransaction(Some(connection));
-
-    let first = sqlx::query(FIRST_QUERY)
-        .bind(ids.to_string())
-        .bind(keys.to_string())
+    let committed = sqlx::query(GROUP_COMMIT)
         .bind(json_batch::room_counts(&counts).to_string())
+        .bind(json_batch::new_rows(&new_rows).to_string())
+        .bind(json_batch::read_marks(&marks).to_string())
         .fetch_all(transaction.connection()?)
         .await;
-    let raised = match first
-        .map_err(query_err)
-        .and_then(|rows| counters(&rows, &counts))
-    {
-        Ok(Some(raised)) => raised,
-        Ok(None) => return Ok(transaction.roll_back(None).await),
-        Err(failure) => return Err(transaction.roll_back(failure).await),
-    };
-    if let Err(failure) = assign_seqs(batch, &mut plans, counts.len(), raised) {
-        return Err(transaction.roll_back(failure).await);
-    }
-
-    let new: Vec<_> = batch
-        .iter()
-        .zip(&plans)
-        .filter_map(|(new, plan)| match plan {
-            BatchPlan::New(seq, rev) => Some((new, *seq, *rev)),
-            BatchPlan::Stored(_) | BatchPlan::SameAs(_) => None,
-        })
-        .collect();
-    let new_rows = json_batch::new_rows(&new);
-    let results = results(batch, plans);
-    let marks = json_batch::read_marks(&senders_read_marks(&results));
-    let second = sqlx::query(SECOND_QUERY)
-        .bind(new_rows.to_string())
-        .bind(marks.to_string())
-        .execute(transaction.connection()?)
-        .await;
-    match second {
-        Ok(_) => {
+    let rows = match committed {
+        Ok(rows) => {
             transaction.committed();
-            Ok(Some(results))
+            rows
         }
-        Err(err) => Err(transaction.roll_back(exec_err(err)).await),
-    }
+        Err(err) => {
+            tracing::debug!(error = %err, "the one-query group commit was refused; running the portable one");
+            return Ok(transaction.roll_back(None).await);
+        }
+    };
+    // Committed: what follows only reads the counters back. It cannot fail for a batch the
+    // database accepted; if it did, the worker's retry finds every message by its id.
+    let raised = rows
+        .iter()
+        .map(|row| {
+            let counters = (
+                row.try_get(0).map_err(query_err)?,
+                row.try_get(1).map_err(query_err)?,
+                row.try_get(2).map_err(query_err)?,
+            );
+            Ok(json_batch::before_raise(&counts, counters)?)
+        })
+        .collect::<Result<Vec<RoomCounters>, Failure>>()?;
+    assign_seqs(batch, &mut plans, counts.len(), raised)?;
+    Ok(Some(results(batch, plans)))
 }
 
-/// The rooms' counters before the raise, from the rows of [`FIRST_QUERY`]; `None` if a message
-/// of the batch is stored already.
-fn counters(
-    rows: &[SqliteRow],
-    counts: &BTreeMap<RoomId, i64>,
-) -> Result<Option<Vec<RoomCounters>>, Failure> {
-    let mut raised = Vec::with_capacity(counts.len());
-    for row in rows {
-        if row.try_column("last_seq").is_err() {
-            return Ok(None);
-        }
-        let counters = (
-            row.try_get(0).map_err(query_err)?,
-            row.try_get(1).map_err(query_err)?,
-            row.try_get(2).map_err(query_err)?,
-        );
-        raised.push(json_batch::before_raise(counts, counters)?);
+/// The new messages and the senders' newest messages, each with its `back` (see
+/// [`GROUP_COMMIT`]) in the place of its seq and rev.
+fn counted_back<'a>(
+    batch: &'a [NewMessage],
+    plans: &[BatchPlan],
+) -> (Vec<NewRow<'a>>, Vec<(RoomId, UserId, Seq)>) {
+    let new: Vec<&NewMessage> = batch
+        .iter()
+        .zip(plans)
+        .filter(|(_, plan)| matches!(plan, BatchPlan::New(..)))
+        .map(|(new, _)| new)
+        .collect();
+    let mut later: HashMap<RoomId, u64> = HashMap::new();
+    let mut rows = Vec::with_capacity(new.len());
+    let mut newest: HashMap<(RoomId, UserId), u64> = HashMap::new();
+    // From the last message back: `later` is how many of its room's come after it.
+    for message in new.iter().rev() {
+        let back = later.entry(message.room_id).or_default();
+        rows.push((*message, Seq(*back), Rev(*back)));
+        newest
+            .entry((message.room_id, message.sender_id))
+            .or_insert(*back);
+        *back += 1;
     }
-    Ok(Some(raised))
+    rows.reverse();
+    let marks = newest
+        .into_iter()
+        .map(|((room, user), back)| (room, user, Seq(back)))
+        .collect();
+    (rows, marks)
 }
 
 fn query_err(err: sqlx::Error) -> Failure {
     Failure::Db(DbErr::Query(RuntimeErr::SqlxError(err)))
-}
-
-fn exec_err(err: sqlx::Error) -> Failure {
-    Failure::Db(DbErr::Exec(RuntimeErr::SqlxError(err)))
 }
 
 /// The writer connection while a transaction that sqlx does not know of may be open on it.
@@ -192,7 +196,7 @@ impl Drop for OpenTransaction {
 #[cfg(test)]
 mod tests {
     use chat_contract::fixtures;
-    use chat_domain::Seq;
+    use chat_ports::MessageStore;
     use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
 
     use super::*;
@@ -263,21 +267,18 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_batch_for_a_missing_room_stores_nothing_and_leaves_the_writer_usable() {
+    async fn a_batch_for_a_missing_room_is_left_to_the_portable_path_and_stores_nothing() {
         let (_dir, db, room, [a, _]) = database().await;
         let write = &db.handles().write;
         let batch = vec![
             fixtures::message(room.id, a, "kept out", None),
             fixtures::message(RoomId::new_v7(), a, "nowhere", None),
         ];
-        let refused = append_batch(write, &batch).await;
-        assert!(
-            matches!(
-                refused,
-                Err(Failure::Store(chat_ports::StoreError::NotFound))
-            ),
-            "{refused:?}"
-        );
+        assert!(append_batch(write, &batch).await.unwrap().is_none());
+        assert!(matches!(
+            crate::append::append_batch(write, &batch).await,
+            Err(chat_ports::StoreError::NotFound)
+        ));
         // Rolled back, and out of the transaction: sqlx can begin one on the same connection.
         let txn = write.begin().await.unwrap();
         txn.commit().await.unwrap();
@@ -288,6 +289,64 @@ mod tests {
             .expect("fresh batch");
         assert_eq!(seqs(&appended), [1]);
         assert_eq!(committed(&db, room.id).await, 1);
+    }
+
+    #[tokio::test]
+    async fn seqs_revs_and_read_markers_follow_batch_order_across_rooms() {
+        let (_dir, db, room, [a, b]) = database().await;
+        let (other, c, d) = fixtures::private_room(&*db.users(), &*db.rooms()).await;
+        let write = &db.handles().write;
+        let first = vec![fixtures::message(room.id, a, "before", None)];
+        append_batch(write, &first)
+            .await
+            .unwrap()
+            .expect("fresh batch");
+        let batch = vec![
+            fixtures::message(room.id, a, "a1", None),
+            fixtures::message(other.id, c.id, "c1", None),
+            fixtures::message(room.id, b, "b1", None),
+            fixtures::message(room.id, a, "a2", None),
+            fixtures::message(other.id, d.id, "d1", None),
+        ];
+        let appended = append_batch(write, &batch)
+            .await
+            .unwrap()
+            .expect("fresh batch");
+        assert_eq!(seqs(&appended), [2, 1, 3, 4, 2]);
+        let revs: Vec<u64> = appended.iter().map(|a| a.message().rev.0).collect();
+        assert_eq!(revs, [2, 1, 3, 4, 2]);
+        // What the statements stored is what Rust reported.
+        let stored = db
+            .messages()
+            .page(room.id, chat_ports::HistoryCursor::Latest, 10)
+            .await
+            .unwrap();
+        let stored: Vec<(String, u64, u64)> = stored
+            .iter()
+            .map(|m| (m.body.clone().unwrap_or_default(), m.seq.0, m.rev.0))
+            .collect();
+        assert!(stored.contains(&("a2".to_owned(), 4, 4)), "{stored:?}");
+        assert!(stored.contains(&("b1".to_owned(), 3, 3)), "{stored:?}");
+        // Each sender has read up to their newest message, and no further.
+        let read = |room: RoomId, user: UserId| {
+            let read = db.handles().read.clone();
+            async move {
+                let row = read
+                    .query_one(Statement::from_sql_and_values(
+                        read.get_database_backend(),
+                        "SELECT read_seq FROM memberships WHERE room_id = ? AND user_id = ?",
+                        [room.to_string().into(), user.to_string().into()],
+                    ))
+                    .await
+                    .unwrap()
+                    .unwrap();
+                row.try_get_by_index::<i64>(0).unwrap()
+            }
+        };
+        assert_eq!(read(room.id, a).await, 4);
+        assert_eq!(read(room.id, b).await, 3);
+        assert_eq!(read(other.id, c.id).await, 1);
+        assert_eq!(read(other.id, d.id).await, 2);
     }
 
     #[tokio::test]
