@@ -60,7 +60,7 @@ fn store_commits_from(mocks: &mut MockPorts, first: u64) {
 
 /// Completing jobs and moving read markers succeed; nothing else is expected of them.
 fn bookkeeping_succeeds(mocks: &mut MockPorts) {
-    mocks.queue.expect_complete().returning(|_| Ok(()));
+    mocks.queue.expect_complete_all().returning(|_| Ok(()));
     mocks.rooms.expect_mark_read_many().returning(|_| Ok(()));
 }
 
@@ -104,14 +104,12 @@ async fn every_committed_job_is_completed() {
     store_commits_from(&mut mocks, 4);
     record_publishes(&mut mocks.bus);
     mocks.rooms.expect_mark_read_many().returning(|_| Ok(()));
-    for n in 1..=3 {
-        mocks
-            .queue
-            .expect_complete()
-            .with(eq(job_id(n)))
-            .times(1)
-            .returning(|_| Ok(()));
-    }
+    mocks
+        .queue
+        .expect_complete_all()
+        .withf(|ids| ids == [job_id(1), job_id(2), job_id(3)])
+        .times(1)
+        .returning(|_| Ok(()));
     mocks.queue.expect_retry().never();
     let pending = PendingSends::new();
 
@@ -130,7 +128,7 @@ async fn the_sender_s_read_marker_moves_once_per_room_to_their_newest_message() 
     let mut mocks = MockPorts::new();
     store_commits_from(&mut mocks, 10);
     record_publishes(&mut mocks.bus);
-    mocks.queue.expect_complete().returning(|_| Ok(()));
+    mocks.queue.expect_complete_all().returning(|_| Ok(()));
     mocks
         .rooms
         .expect_mark_read_many()
@@ -177,11 +175,11 @@ async fn the_sender_s_read_marker_moves_before_the_commit_is_announced_or_answer
         });
     mocks
         .bus
-        .expect_publish()
+        .expect_publish_all()
         .times(1)
         .in_sequence(&mut order)
         .returning(|_| Ok(()));
-    mocks.queue.expect_complete().returning(|_| Ok(()));
+    mocks.queue.expect_complete_all().returning(|_| Ok(()));
 
     workers(mocks, &pending)
         .handle(vec![persist_job(1, &message, 1)])

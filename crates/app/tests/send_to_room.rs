@@ -246,15 +246,16 @@ async fn a_send_completes_when_a_worker_commits_its_job() {
         });
     worker_mocks
         .bus
-        .expect_publish()
-        .withf(
-            |event| matches!(event, BusEvent::MessageCreated { message, .. } if message.seq == Seq(5)),
-        )
+        .expect_publish_all()
+        .withf(|events| {
+            matches!(events, [BusEvent::MessageCreated { message, .. }] if message.seq == Seq(5))
+        })
         .times(1)
         .returning(|_| Ok(()));
     worker_mocks
         .queue
-        .expect_complete()
+        .expect_complete_all()
+        .withf(|ids| ids.len() == 1)
         .times(1)
         .returning(|_| Ok(()));
     worker_mocks

@@ -37,6 +37,7 @@ where
     every_subscription_gets_every_event_in_publish_order(make().await).await;
     a_subscription_gets_what_is_published_after_it_began(make().await).await;
     concurrent_publishers_reach_every_subscriber_in_their_own_order(make().await).await;
+    publish_all_keeps_the_order_of_single_publishes(make().await).await;
 }
 
 /// The event number `index` of publisher `publisher`.
@@ -70,6 +71,26 @@ pub async fn every_subscription_gets_every_event_in_publish_order(bus: Arc<dyn E
     let mut second = bus.subscribe().await.expect("subscribe");
     let sent: Vec<BusEvent> = (0..50).map(|index| event(1, index)).collect();
     for event in &sent {
+        bus.publish(event).await.expect("publish");
+    }
+    for expected in &sent {
+        assert_eq!(&next_event(&mut first).await, expected);
+        assert_eq!(&next_event(&mut second).await, expected);
+    }
+}
+
+/// Events published one by one, then 100 at once with `publish_all` (and an empty
+/// `publish_all`), then one by one again reach both subscriptions once each, in that order.
+pub async fn publish_all_keeps_the_order_of_single_publishes(bus: Arc<dyn EventBus>) {
+    let mut first = bus.subscribe().await.expect("subscribe");
+    let mut second = bus.subscribe().await.expect("subscribe");
+    let sent: Vec<BusEvent> = (0..104).map(|index| event(1, index)).collect();
+    for event in &sent[..2] {
+        bus.publish(event).await.expect("publish");
+    }
+    bus.publish_all(&[]).await.expect("publish_all of nothing");
+    bus.publish_all(&sent[2..102]).await.expect("publish_all");
+    for event in &sent[102..] {
         bus.publish(event).await.expect("publish");
     }
     for expected in &sent {

@@ -51,6 +51,7 @@ where
     reserve_returns_nothing_after_its_wait_when_no_job_is_ready(make(LONG_LEASE).await).await;
     pending_counts_waiting_and_leased_jobs_until_all_are_completed(make(LONG_LEASE).await).await;
     waiting_counts_each_priority_class_without_the_leased_jobs(make(LONG_LEASE).await).await;
+    complete_all_finishes_the_listed_jobs_and_no_others(make(LONG_LEASE).await).await;
 }
 
 /// A job of `priority`, ready after `delay`.
@@ -279,6 +280,44 @@ pub async fn pending_counts_waiting_and_leased_jobs_until_all_are_completed(
         queue.complete(leased.id).await.expect("complete");
     }
     pending(0).await;
+}
+
+/// `complete_all` finishes every leased job it names, skips an id that is not leased, and
+/// leaves the other jobs alone, leased or waiting.
+pub async fn complete_all_finishes_the_listed_jobs_and_no_others(queue: Arc<dyn JobQueue>) {
+    for _ in 0..5 {
+        queue
+            .enqueue(job(Priority::Normal, Duration::ZERO))
+            .await
+            .expect("enqueue");
+    }
+    let mut leased = Vec::new();
+    while leased.len() < 4 {
+        leased.extend(
+            queue
+                .reserve(4 - leased.len(), PATIENCE)
+                .await
+                .expect("reserve"),
+        );
+    }
+    queue
+        .complete_all(&[])
+        .await
+        .expect("complete_all of nothing");
+    let mut finished: Vec<JobId> = leased[..3].iter().map(|job| job.id).collect();
+    finished.push(JobId::new_v7());
+    queue.complete_all(&finished).await.expect("complete_all");
+    assert_eq!(
+        queue.pending().await.expect("pending"),
+        2,
+        "one leased, one waiting"
+    );
+    let last = next_job(&*queue).await;
+    queue
+        .complete_all(&[leased[3].id, last.id])
+        .await
+        .expect("complete_all");
+    assert_eq!(queue.pending().await.expect("pending"), 0);
 }
 
 /// `waiting` counts each class's ready and delayed jobs, in the order of [`Priority::ALL`],

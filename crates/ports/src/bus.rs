@@ -235,6 +235,15 @@ pub enum BusError {
 pub trait EventBus: Send + Sync {
     /// Publishes `event` to every subscription.
     async fn publish(&self, event: &BusEvent) -> Result<(), BusError>;
+    /// Publishes `events` in order, as `publish` one after the other would, but in as few
+    /// round trips as the bus allows (one, on Redis): a group commit publishes its whole batch
+    /// with it. On an error, any prefix of `events` may have been published.
+    async fn publish_all(&self, events: &[BusEvent]) -> Result<(), BusError> {
+        for event in events {
+            self.publish(event).await?;
+        }
+        Ok(())
+    }
     /// A new subscription (one per node).
     async fn subscribe(&self) -> Result<EventStream, BusError>;
 }

@@ -122,6 +122,15 @@ pub trait JobQueue: Send + Sync {
     async fn reserve(&self, max: usize, wait: Duration) -> Result<Vec<LeasedJob>, QueueError>;
     /// Finishes a leased job for good.
     async fn complete(&self, id: JobId) -> Result<(), QueueError>;
+    /// Finishes every job of `ids`, as `complete` one after the other would, in as few round
+    /// trips as the queue allows (one, on Redis): a group commit completes its whole batch
+    /// with it. On an error, any of them may have been completed.
+    async fn complete_all(&self, ids: &[JobId]) -> Result<(), QueueError> {
+        for id in ids {
+            self.complete(*id).await?;
+        }
+        Ok(())
+    }
     /// Puts a leased job back, ready again after `delay`.
     async fn retry(&self, id: JobId, delay: Duration) -> Result<(), QueueError>;
     /// Jobs waiting or leased: zero means the queue is drained.

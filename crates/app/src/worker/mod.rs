@@ -137,6 +137,18 @@ impl JobWorkers {
         }
     }
 
+    /// Completes every job of `jobs` in one call to the queue.
+    async fn complete_all(&self, jobs: &[LeasedJob]) {
+        let ids: Vec<chat_domain::JobId> = jobs.iter().map(|job| job.id).collect();
+        if let Err(error) = self.ports.queue.complete_all(&ids).await {
+            // The leases will time out and the jobs run again; handlers are idempotent.
+            tracing::warn!(%error, jobs = ids.len(), "could not complete jobs");
+        }
+        for job in jobs {
+            figures::done(job);
+        }
+    }
+
     async fn complete(&self, job: &LeasedJob) {
         figures::done(job);
         if let Err(error) = self.ports.queue.complete(job.id).await {

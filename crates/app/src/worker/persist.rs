@@ -114,9 +114,10 @@ impl JobWorkers {
             }
         }
         let previews = self.previews_of(&results).await;
-        // Once the bus refuses one event, every later event of this commit is queued behind it
-        // instead of being published, so none overtakes it.
-        let mut deferred = false;
+        // The commit's events, in seq order, go to the bus in one `publish_all`; the waiting
+        // sends are settled and the jobs completed once they are out.
+        let mut events = Vec::with_capacity(results.len());
+        let mut settled = Vec::with_capacity(results.len());
         for (job, result) in jobs.iter().zip(results) {
             let pending_id = match &job.payload {
                 JobPayload::PersistMessage { message } => message.id,
@@ -134,27 +135,29 @@ impl JobWorkers {
             match result {
                 Appended::Created(message) => {
                     if message.seq == Seq(1) {
-                        self.announce_private_room(&message, &mut deferred).await;
+                        events.extend(self.private_room_announcements(&message).await);
                     }
                     let reply_preview = message.reply_to.and_then(|id| previews.get(&id).cloned());
-                    let event = BusEvent::MessageCreated {
+                    events.push(BusEvent::MessageCreated {
                         message: message.clone(),
                         reply_preview,
-                    };
-                    self.publish(event, &mut deferred).await;
-                    self.pending.settle(pending_id, &message);
+                    });
+                    settled.push((pending_id, message));
                 }
                 Appended::Duplicate(original) => {
-                    self.pending.settle(pending_id, &original);
-                    let event = BusEvent::SendDeduplicated {
+                    events.push(BusEvent::SendDeduplicated {
                         pending_id,
-                        original,
-                    };
-                    self.publish(event, &mut deferred).await;
+                        original: original.clone(),
+                    });
+                    settled.push((pending_id, original));
                 }
             }
-            self.complete(job).await;
         }
+        self.publish_all(events).await;
+        for (pending_id, message) in &settled {
+            self.pending.settle(*pending_id, message);
+        }
+        self.complete_all(jobs).await;
     }
 
     /// Previews of the messages the created ones answer, one `find_many` per room. Previews
@@ -179,21 +182,21 @@ impl JobWorkers {
     }
 
     /// The first message of a private room is what makes the room exist for its two users:
-    /// tell both, before the message itself is published.
-    async fn announce_private_room(&self, first: &Message, deferred: &mut bool) {
+    /// one `RoomJoined` for each, published before the message itself.
+    async fn private_room_announcements(&self, first: &Message) -> Vec<BusEvent> {
         let room = match self.ports.rooms.find_room(first.room_id).await {
             Ok(Some(room)) if room.kind == RoomKind::Private => room,
-            Ok(_) => return,
+            Ok(_) => return Vec::new(),
             Err(error) => {
                 tracing::warn!(%error, room = %first.room_id, "could not load the new private room");
-                return;
+                return Vec::new();
             }
         };
         let members = match self.ports.rooms.list_members(room.id).await {
             Ok(members) => members,
             Err(error) => {
                 tracing::warn!(%error, room = %room.id, "could not load the new room's members");
-                return;
+                return Vec::new();
             }
         };
         let summaries: Vec<UserSummary> = members
@@ -203,42 +206,43 @@ impl JobWorkers {
                 username: m.user.username.clone(),
             })
             .collect();
-        for member in &members {
-            let view = RoomView {
-                room: room.clone(),
-                members: summaries.clone(),
-                member_count: u32::try_from(summaries.len()).unwrap_or(u32::MAX),
-                last_message: None,
-                unread_count: 0,
-            };
-            let event = BusEvent::RoomJoined {
-                user_id: member.user.id,
-                room: Box::new(view),
-            };
-            self.publish(event, deferred).await;
-        }
+        members
+            .iter()
+            .map(|member| {
+                let view = RoomView {
+                    room: room.clone(),
+                    members: summaries.clone(),
+                    member_count: u32::try_from(summaries.len()).unwrap_or(u32::MAX),
+                    last_message: None,
+                    unread_count: 0,
+                };
+                BusEvent::RoomJoined {
+                    user_id: member.user.id,
+                    room: Box::new(view),
+                }
+            })
+            .collect()
     }
 
-    /// Publishes `event`, unless an earlier event of the same commit was `deferred`; if the
-    /// bus fails, or the event must wait behind a deferred one, a `PublishEvent` job retries
-    /// it with backoff.
-    async fn publish(&self, event: BusEvent, deferred: &mut bool) {
-        if !*deferred {
-            let Err(error) = self.ports.bus.publish(&event).await else {
-                return;
-            };
-            tracing::warn!(%error, "event bus unavailable; queueing the event for retry");
-            *deferred = true;
-        }
-        let job = NewJob {
-            id: chat_domain::JobId::from_uuid(self.ports.ids.new_id()),
-            payload: JobPayload::PublishEvent { event },
-            priority: Priority::Normal,
-            delay: self.config.job_backoff_base,
-            attempts: 0,
+    /// Publishes a commit's `events` in order; if the bus fails, each becomes a
+    /// `PublishEvent` job, in order, retried with backoff (some may then arrive twice, which
+    /// connections ignore: they drop revs they already have).
+    async fn publish_all(&self, events: Vec<BusEvent>) {
+        let Err(error) = self.ports.bus.publish_all(&events).await else {
+            return;
         };
-        if let Err(error) = self.ports.queue.enqueue(job).await {
-            tracing::error!(%error, "could not queue an event for retry; it is in the store for catch-up");
+        tracing::warn!(%error, events = events.len(), "event bus unavailable; queueing the commit's events for retry");
+        for event in events {
+            let job = NewJob {
+                id: chat_domain::JobId::from_uuid(self.ports.ids.new_id()),
+                payload: JobPayload::PublishEvent { event },
+                priority: Priority::Normal,
+                delay: self.config.job_backoff_base,
+                attempts: 0,
+            };
+            if let Err(error) = self.ports.queue.enqueue(job).await {
+                tracing::error!(%error, "could not queue an event for retry; it is in the store for catch-up");
+            }
         }
     }
 }

@@ -43,7 +43,14 @@ async fn jobs_that_became_ready_while_a_batch_waited_for_its_turn_join_it() {
                 .collect())
         });
     mocks.sessions.expect_prune().times(1).returning(|_| Ok(0));
-    mocks.queue.expect_complete().times(4).returning(|_| Ok(()));
+    // The three messages' jobs together, the prune job on its own.
+    mocks
+        .queue
+        .expect_complete_all()
+        .withf(|ids| ids.len() == 3)
+        .times(1)
+        .returning(|_| Ok(()));
+    mocks.queue.expect_complete().times(1).returning(|_| Ok(()));
     mocks.rooms.expect_mark_read_many().returning(|_| Ok(()));
     let published = record_publishes(&mut mocks.bus);
     let pending = PendingSends::new();
@@ -65,7 +72,7 @@ async fn a_store_that_moves_the_senders_markers_itself_is_not_asked_twice() {
         .return_const(true);
     store_commits_from(&mut mocks, 2);
     mocks.rooms.expect_mark_read_many().never();
-    mocks.queue.expect_complete().returning(|_| Ok(()));
+    mocks.queue.expect_complete_all().returning(|_| Ok(()));
     mocks
         .queue
         .expect_reserve()
@@ -95,19 +102,19 @@ async fn racing_workers_publish_every_batch_in_commit_order() {
     let mut mocks = MockPorts::new();
     // From seq 2: the first message of a room would announce it, which is not raced here.
     store_commits_from(&mut mocks, 2);
-    mocks.queue.expect_complete().returning(|_| Ok(()));
+    mocks.queue.expect_complete_all().returning(|_| Ok(()));
     mocks.rooms.expect_mark_read_many().returning(|_| Ok(()));
     let published = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&published);
     let coin = AtomicU64::new(0);
-    mocks.bus.expect_publish().returning(move |event| {
-        // A publication that takes a while, on every third event.
+    mocks.bus.expect_publish_all().returning(move |events| {
+        // A publication that takes a while, on every third batch.
         if coin.fetch_add(1, Ordering::Relaxed).is_multiple_of(3) {
             std::thread::sleep(Duration::from_micros(200));
         }
         sink.lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .push(event.clone());
+            .extend_from_slice(events);
         Ok(())
     });
     let pending = PendingSends::new();

@@ -41,29 +41,21 @@ async fn the_first_message_of_a_private_room_announces_the_room_to_both_members_
                 member(room, &user(2, "bob")),
             ])
         });
-    let mut order = Sequence::new();
-    for joiner in [user_id(1), user_id(2)] {
-        mocks
-            .bus
-            .expect_publish()
-            .withf(move |event| {
+    // One publication for the commit: both announcements, then the message.
+    mocks
+        .bus
+        .expect_publish_all()
+        .withf(|events| {
+            let joined = |event: &BusEvent, joiner| {
                 matches!(event, BusEvent::RoomJoined { user_id: joined, room }
                     if *joined == joiner
                         && room.room == private_room(7)
                         && room.members.iter().map(|m| m.id).collect::<Vec<_>>() == [user_id(1), user_id(2)])
-            })
-            .times(1)
-            .in_sequence(&mut order)
-            .returning(|_| Ok(()));
-    }
-    mocks
-        .bus
-        .expect_publish()
-        .withf(
-            |event| matches!(event, BusEvent::MessageCreated { message, .. } if message.seq == Seq(1)),
-        )
+            };
+            matches!(events, [alice, bob, BusEvent::MessageCreated { message, .. }]
+                if joined(alice, user_id(1)) && joined(bob, user_id(2)) && message.seq == Seq(1))
+        })
         .times(1)
-        .in_sequence(&mut order)
         .returning(|_| Ok(()));
     let pending = PendingSends::new();
 
@@ -140,19 +132,20 @@ async fn a_duplicate_settles_the_waiting_send_with_the_original_and_announces_th
         .expect_append_batch()
         .return_once(move |_| Ok(vec![Appended::Duplicate(answer)]));
     // Only the deduplication is published: no second MessageCreated for the original.
+    let deduplicated = BusEvent::SendDeduplicated {
+        pending_id: retry.id,
+        original: original.clone(),
+    };
     mocks
         .bus
-        .expect_publish()
-        .with(eq(BusEvent::SendDeduplicated {
-            pending_id: retry.id,
-            original: original.clone(),
-        }))
+        .expect_publish_all()
+        .withf(move |events| events == std::slice::from_ref(&deduplicated))
         .times(1)
         .returning(|_| Ok(()));
     mocks
         .queue
-        .expect_complete()
-        .with(eq(job_id(1)))
+        .expect_complete_all()
+        .withf(|ids| ids == [job_id(1)])
         .times(1)
         .returning(|_| Ok(()));
     mocks.rooms.expect_mark_read_many().never();
@@ -176,7 +169,10 @@ async fn an_event_the_bus_refuses_is_queued_for_retry_at_normal_priority() {
     let mut mocks = MockPorts::new();
     store_commits_from(&mut mocks, 4);
     bookkeeping_succeeds(&mut mocks);
-    mocks.bus.expect_publish().returning(|_| Err(bus_down()));
+    mocks
+        .bus
+        .expect_publish_all()
+        .returning(|_| Err(bus_down()));
     mocks
         .queue
         .expect_enqueue()
@@ -205,7 +201,8 @@ async fn an_event_the_bus_refuses_is_queued_for_retry_at_normal_priority() {
 /// Events in the order something did them.
 type EventLog = Arc<Mutex<Vec<BusEvent>>>;
 
-/// Publishes everything except the first event `refused` matches, recording what got through;
+/// A bus that fails the first publication holding an event `refused` matches, having
+/// published the events before it (a failed `publish_all` may have published any prefix);
 /// returns the events published now and the events queued for a later retry, in order.
 fn bus_refuses_once(
     mocks: &mut MockPorts,
@@ -215,15 +212,17 @@ fn bus_refuses_once(
     let queued = Arc::new(Mutex::new(Vec::new()));
     let (to_bus, to_queue) = (Arc::clone(&published), Arc::clone(&queued));
     let mut refused_yet = false;
-    mocks.bus.expect_publish().returning(move |event| {
-        if !refused_yet && refused(event) {
-            refused_yet = true;
-            return Err(bus_down());
+    mocks.bus.expect_publish_all().returning(move |events| {
+        for event in events {
+            if !refused_yet && refused(event) {
+                refused_yet = true;
+                return Err(bus_down());
+            }
+            to_bus
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(event.clone());
         }
-        to_bus
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(event.clone());
         Ok(())
     });
     mocks.queue.expect_enqueue().returning(move |job: NewJob| {

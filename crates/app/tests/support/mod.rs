@@ -197,6 +197,13 @@ pub fn record_publishes(bus: &mut MockEventBus) -> Arc<Mutex<Vec<BusEvent>>> {
             .push(event.clone());
         Ok(())
     });
+    let sink = Arc::clone(&record);
+    bus.expect_publish_all().returning(move |events| {
+        sink.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend_from_slice(events);
+        Ok(())
+    });
     record
 }
 

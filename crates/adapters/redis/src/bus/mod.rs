@@ -68,6 +68,25 @@ impl EventBus for RedisEventBus {
         Ok(())
     }
 
+    async fn publish_all(&self, events: &[BusEvent]) -> Result<(), BusError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let mut pipeline = redis::pipe();
+        for event in events {
+            let frame = serde_json::to_string(event).map_err(bus_unavailable)?;
+            pipeline.publish(&self.channel, frame).ignore();
+        }
+        let mut connection = self.pool.get().await.map_err(bus_unavailable)?;
+        // One round trip; Redis runs a pipeline's commands in order, so subscribers get the
+        // events in this order, as with `publish` one by one.
+        pipeline
+            .query_async::<()>(&mut *connection)
+            .await
+            .map_err(bus_unavailable)?;
+        Ok(())
+    }
+
     async fn subscribe(&self) -> Result<EventStream, BusError> {
         let events = subscription::start(self.client.clone(), self.channel.clone())
             .await

@@ -133,11 +133,20 @@ impl JobQueue for RedisJobQueue {
     }
 
     async fn complete(&self, id: JobId) -> Result<(), QueueError> {
+        self.complete_all(std::slice::from_ref(&id)).await
+    }
+
+    async fn complete_all(&self, ids: &[JobId]) -> Result<(), QueueError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
         let started = std::time::Instant::now();
         let mut connection = self.connection().await?;
-        // 0 when the job is not leased any more (its lease ran out): it simply runs again.
-        let _completed: i64 = invocation(&self.scripts.complete, &self.keys)
-            .arg(id.to_string())
+        let mut invocation = invocation(&self.scripts.complete, &self.keys);
+        for id in ids {
+            invocation.arg(id.to_string());
+        }
+        let _completed: i64 = invocation
             .invoke_async(&mut connection)
             .await
             .map_err(queue_unavailable)?;

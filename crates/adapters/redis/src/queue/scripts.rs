@@ -102,11 +102,17 @@ end
 return reply
 "#;
 
-/// Drops a leased job for good. `ARGV`: job prefix, id. Returns 1 if it was leased.
+/// Drops leased jobs for good. `ARGV`: job prefix, then one or more ids. Returns how many
+/// were leased (a job whose lease ran out is not, and simply runs again).
 const COMPLETE: &str = r#"
-if redis.call('ZREM', LEASED, ARGV[2]) == 0 then return 0 end
-redis.call('DEL', JOB .. ARGV[2])
-return 1
+local completed = 0
+for i = 2, #ARGV do
+  if redis.call('ZREM', LEASED, ARGV[i]) == 1 then
+    redis.call('DEL', JOB .. ARGV[i])
+    completed = completed + 1
+  end
+end
+return completed
 "#;
 
 /// Puts a leased job back, ready after a delay. `ARGV`: job prefix, id, delay in ms. Returns 1
