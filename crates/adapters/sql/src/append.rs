@@ -43,7 +43,7 @@ use crate::json_batch;
 use crate::retry::{retrying, Failure};
 use crate::send_access::advance_read_markers;
 use crate::sequences::counters::raise_by_case;
-use crate::sqlite_commit;
+use crate::{pg_commit, sqlite_commit};
 
 /// Messages looked up per duplicate query (each adds up to four bound parameters).
 const LOOKUP_CHUNK: usize = 100;
@@ -67,10 +67,13 @@ pub(crate) async fn append_batch(
 
 /// One run of the batch: commits everything or nothing.
 async fn run(db: &DatabaseConnection, batch: &[NewMessage]) -> Result<Vec<Appended>, Failure> {
-    if db.get_database_backend() == DbBackend::Sqlite {
-        if let Some(done) = sqlite_commit::append_batch(db, batch).await? {
-            return Ok(done);
-        }
+    let one_query = match db.get_database_backend() {
+        DbBackend::Sqlite => sqlite_commit::append_batch(db, batch).await?,
+        DbBackend::Postgres => pg_commit::append_batch(db, batch).await?,
+        DbBackend::MySql => None,
+    };
+    if let Some(done) = one_query {
+        return Ok(done);
     }
     let txn = db.begin().await?;
     let sqlite = txn.get_database_backend() == DbBackend::Sqlite;

@@ -32,6 +32,8 @@ mod joins;
 mod json_batch;
 mod members;
 mod messages;
+mod one_query;
+mod pg_commit;
 mod retry;
 mod rooms;
 mod send_access;

@@ -32,17 +32,14 @@
 //! drop (launchbadge/sqlx#3108); the contract suite runs this path on every SQLite database, so
 //! an upgrade that drops it fails there, not in production.
 
-use std::collections::HashMap;
-
-use chat_domain::{NewMessage, Rev, RoomId, Seq, UserId};
-use chat_ports::messages::batch::{plan_batch, BatchPlan};
+use chat_domain::NewMessage;
 use chat_ports::Appended;
 use sea_orm::sqlx::pool::PoolConnection;
-use sea_orm::sqlx::{self, Row, Sqlite, SqliteConnection};
+use sea_orm::sqlx::{self, Sqlite, SqliteConnection};
 use sea_orm::{DatabaseConnection, DbErr, RuntimeErr};
 
-use crate::append::{assign_seqs, counts_of_new, results, RoomCounters};
-use crate::json_batch::{self, raise_counters_sql, NewRow};
+use crate::json_batch::{self, raise_counters_sql};
+use crate::one_query::Planned;
 use crate::retry::Failure;
 
 /// The whole group commit (see the module docs): `?1` the rooms' counts (`[room, count]`),
@@ -75,13 +72,9 @@ pub(crate) async fn append_batch(
     db: &DatabaseConnection,
     batch: &[NewMessage],
 ) -> Result<Option<Vec<Appended>>, Failure> {
-    // A batch that contradicts itself (one id in two rooms) is judged by the portable path,
-    // which sets it against what is stored as well.
-    let Ok(mut plans) = plan_batch(batch, &[]) else {
+    let Some(plan) = Planned::new(batch) else {
         return Ok(None);
     };
-    let counts = counts_of_new(batch, &plans);
-    let (new_rows, marks) = counted_back(batch, &plans);
     let connection = db
         .get_sqlite_connection_pool()
         .acquire()
@@ -89,72 +82,21 @@ pub(crate) async fn append_batch(
         .map_err(|err| DbErr::Conn(RuntimeErr::SqlxError(err)))?;
     let mut transaction = OpenTransaction(Some(connection));
     let committed = sqlx::query(GROUP_COMMIT)
-        .bind(json_batch::room_counts(&counts).to_string())
-        .bind(json_batch::new_rows(&new_rows).to_string())
-        .bind(json_batch::read_marks(&marks).to_string())
+        .bind(json_batch::room_counts(&plan.counts).to_string())
+        .bind(json_batch::new_rows(&plan.new_rows).to_string())
+        .bind(json_batch::read_marks(&plan.marks).to_string())
         .fetch_all(transaction.connection()?)
         .await;
-    let rows = match committed {
+    match committed {
         Ok(rows) => {
             transaction.committed();
-            rows
+            plan.committed(&rows).map(Some)
         }
         Err(err) => {
             tracing::debug!(error = %err, "the one-query group commit was refused; running the portable one");
-            return Ok(transaction.roll_back(None).await);
+            Ok(transaction.roll_back(None).await)
         }
-    };
-    // Committed: what follows only reads the counters back. It cannot fail for a batch the
-    // database accepted; if it did, the worker's retry finds every message by its id.
-    let raised = rows
-        .iter()
-        .map(|row| {
-            let counters = (
-                row.try_get(0).map_err(query_err)?,
-                row.try_get(1).map_err(query_err)?,
-                row.try_get(2).map_err(query_err)?,
-            );
-            Ok(json_batch::before_raise(&counts, counters)?)
-        })
-        .collect::<Result<Vec<RoomCounters>, Failure>>()?;
-    assign_seqs(batch, &mut plans, counts.len(), raised)?;
-    Ok(Some(results(batch, plans)))
-}
-
-/// The new messages and the senders' newest messages, each with its `back` (see
-/// [`GROUP_COMMIT`]) in the place of its seq and rev.
-fn counted_back<'a>(
-    batch: &'a [NewMessage],
-    plans: &[BatchPlan],
-) -> (Vec<NewRow<'a>>, Vec<(RoomId, UserId, Seq)>) {
-    let new: Vec<&NewMessage> = batch
-        .iter()
-        .zip(plans)
-        .filter(|(_, plan)| matches!(plan, BatchPlan::New(..)))
-        .map(|(new, _)| new)
-        .collect();
-    let mut later: HashMap<RoomId, u64> = HashMap::new();
-    let mut rows = Vec::with_capacity(new.len());
-    let mut newest: HashMap<(RoomId, UserId), u64> = HashMap::new();
-    // From the last message back: `later` is how many of its room's come after it.
-    for message in new.iter().rev() {
-        let back = later.entry(message.room_id).or_default();
-        rows.push((*message, Seq(*back), Rev(*back)));
-        newest
-            .entry((message.room_id, message.sender_id))
-            .or_insert(*back);
-        *back += 1;
     }
-    rows.reverse();
-    let marks = newest
-        .into_iter()
-        .map(|((room, user), back)| (room, user, Seq(back)))
-        .collect();
-    (rows, marks)
-}
-
-fn query_err(err: sqlx::Error) -> Failure {
-    Failure::Db(DbErr::Query(RuntimeErr::SqlxError(err)))
 }
 
 /// The writer connection while a transaction that sqlx does not know of may be open on it.
@@ -200,6 +142,7 @@ impl Drop for OpenTransaction {
 #[cfg(test)]
 mod tests {
     use chat_contract::fixtures;
+    use chat_domain::{RoomId, Seq, UserId};
     use chat_ports::MessageStore;
     use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
 
