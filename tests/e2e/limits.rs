@@ -181,6 +181,12 @@ async fn a_websocket_send_over_the_limit_gets_an_error_event_and_the_connection_
         socket.send_to_user(reference, &bob.id, "hello").await;
         let answer = socket.answer_to(reference, Duration::from_secs(10)).await;
         assert_eq!(answer["type"], "ack", "{answer}");
+        // The sender's own copy follows its ack; waiting for it keeps it from arriving after
+        // the refusal below, where `ping_pong` would meet it.
+        let echo = socket
+            .wait_for_message(&answer["message"]["id"], Duration::from_secs(10))
+            .await;
+        assert!(echo.is_some(), "the sender gets its own message");
     }
     socket.send_to_user("c", &bob.id, "too fast").await;
     let answer = socket.answer_to("c", Duration::from_secs(10)).await;
