@@ -22,6 +22,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use self::reorder::{reorder_due, Reorder};
+use self::written::WrittenRevs;
 use super::outbound::{ChangeEvent, CloseSignal, Outbound};
 use super::protocol::{ack_event, error_event};
 use super::queue::{Next, QueueReceiver};
@@ -77,10 +78,6 @@ impl Default for LastHeard {
     }
 }
 
-/// How many recently written revs a connection remembers per room, to skip them when a
-/// resume replays the same range (a client resumes right after connecting, so this is plenty).
-const REMEMBERED_REVS: usize = 1024;
-
 /// How long a change that skips ahead of its room's last written rev waits for the missing
 /// ones. Two nodes' changes of a room race only between one node's commit and its publication
 /// reaching the other's subscribers: a group commit's publishing plus a Redis pub/sub hop,
@@ -104,8 +101,8 @@ pub struct Writer {
 struct Sent {
     awaiting_ack: HashMap<MessageId, Option<String>>,
     last_rev: HashMap<RoomId, Rev>,
-    /// Revs written per room, newest `REMEMBERED_REVS`, so a replay never repeats one.
-    written: HashMap<RoomId, std::collections::BTreeSet<Rev>>,
+    /// Revs written per room, so a replay never repeats one.
+    written: HashMap<RoomId, WrittenRevs>,
     /// Live changes held while their room is replayed.
     held: HashMap<RoomId, Vec<Outbound>>,
     /// Changes held until the revs they skip arrive: boxed and made by the first one held,
@@ -347,20 +344,23 @@ impl Sent {
     fn was_written(&self, room: RoomId, rev: Rev) -> bool {
         self.written
             .get(&room)
-            .is_some_and(|revs| revs.contains(&rev))
+            .is_some_and(|revs| revs.contains(rev))
     }
 
     fn remember(&mut self, room: RoomId, rev: Rev) {
-        let revs = self.written.entry(room).or_default();
-        revs.insert(rev);
-        if revs.len() > REMEMBERED_REVS {
-            revs.pop_first();
+        match self.written.entry(room) {
+            Entry::Occupied(revs) => revs.into_mut().insert(rev),
+            Entry::Vacant(revs) => {
+                revs.insert(WrittenRevs::starting_at(rev));
+            }
         }
     }
 }
 
 #[path = "reorder.rs"]
 mod reorder;
+#[path = "written.rs"]
+mod written;
 
 #[cfg(test)]
 #[path = "writer_tests.rs"]

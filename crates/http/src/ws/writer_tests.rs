@@ -245,6 +245,29 @@ fn a_replay_takes_over_held_changes_and_writes_each_rev_once_in_order() {
     assert!(sent.reorder.is_none());
 }
 
+/// Found under load: a replay reaching back further than the last 1,024 revs written (a
+/// client seconds behind in a busy room) repeated the older ones.
+#[test]
+fn a_replay_reaching_far_back_repeats_nothing_the_connection_wrote() {
+    let (mut sent, room, t0) = (Sent::default(), RoomId::new_v7(), Instant::now());
+    for rev in (1..=3_000).filter(|rev| *rev != 1_500) {
+        feed(&mut sent, change(room, rev), t0);
+        // 1,501 waits for 1,500, which never comes: released when its window ends.
+        if rev == 1_501 {
+            assert_eq!(expire(&mut sent, t0 + REORDER_WINDOW), revs(room, [1_501]));
+        }
+    }
+    let begin = Outbound::BeginReplay { rooms: vec![room] };
+    assert!(feed(&mut sent, begin, t0 + ms(100)).is_empty());
+    let mut out = Vec::new();
+    for rev in 1..=3_005 {
+        out.extend(feed(&mut sent, replay(room, rev), t0 + ms(101)));
+    }
+    let mut expected = revs(room, [1_500]);
+    expected.extend(revs(room, 3_001..=3_005));
+    assert_eq!(out, expected);
+}
+
 #[test]
 fn held_changes_past_a_short_replay_go_back_into_the_window() {
     let (mut sent, room, t0) = (Sent::default(), RoomId::new_v7(), Instant::now());
