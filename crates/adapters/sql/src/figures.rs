@@ -5,20 +5,27 @@
 //! label is the statement's leading keyword (`select`, `insert`, `update`, `delete`, else
 //! `other`), never the statement itself, so the number of series stays fixed.
 
+use std::time::Duration;
+
 use sea_orm::metric::Info;
 use sea_orm::DatabaseConnection;
 
 /// Records the duration of every statement run on `connection` in
 /// `chat_store_duration_seconds{adapter="sql", op}`.
 pub(crate) fn observe(connection: &mut DatabaseConnection) {
-    connection.set_metric_callback(|info: &Info<'_>| {
-        metrics::histogram!(
-            "chat_store_duration_seconds",
-            "adapter" => "sql",
-            "op" => statement_kind(&info.statement.sql),
-        )
-        .record(info.elapsed.as_secs_f64());
-    });
+    connection.set_metric_callback(|info: &Info<'_>| record(&info.statement.sql, info.elapsed));
+}
+
+/// Records one statement that took `elapsed`. The one-query group commits
+/// (`crate::sqlite_commit`, `crate::pg_commit`) run on sqlx directly, where sea-orm's callback
+/// does not see them, and record themselves here.
+pub(crate) fn record(sql: &str, elapsed: Duration) {
+    metrics::histogram!(
+        "chat_store_duration_seconds",
+        "adapter" => "sql",
+        "op" => statement_kind(sql),
+    )
+    .record(elapsed.as_secs_f64());
 }
 
 /// The leading keyword of `sql` as a label of bounded cardinality.

@@ -76,7 +76,7 @@ fn statement(sql: &str, arrays: Vec<serde_json::Value>) -> Statement {
 
 /// The parameters of [`FIND_STORED`]: the batch's ids, and its idempotency keys as
 /// `[room, sender, key]`.
-pub(crate) fn stored_lookup(batch: &[NewMessage]) -> (serde_json::Value, serde_json::Value) {
+fn stored_lookup(batch: &[NewMessage]) -> (serde_json::Value, serde_json::Value) {
     let ids: Vec<String> = batch.iter().map(|m| m.id.to_string()).collect();
     let keys: Vec<serde_json::Value> = batch
         .iter()

@@ -21,6 +21,8 @@
 //! scans (`id = ANY($1)`), where the JSON form of the same statements measured 2 to 9 times
 //! slower (docs/benchmarks.md).
 
+use std::time::Instant;
+
 use chat_domain::NewMessage;
 use chat_ports::Appended;
 use sea_orm::sqlx;
@@ -103,6 +105,7 @@ pub(crate) async fn append_batch(
         .map(|(new, _, _)| new.created_at.unix_millis())
         .collect();
     let marks = &plan.marks;
+    let started = Instant::now();
     let committed = sqlx::query(GROUP_COMMIT)
         .bind(rooms)
         .bind(counts)
@@ -134,6 +137,7 @@ pub(crate) async fn append_batch(
         )
         .fetch_all(db.get_postgres_connection_pool())
         .await;
+    crate::figures::record(GROUP_COMMIT, started.elapsed());
     match committed {
         Ok(rows) => plan.committed(&rows).map(Some),
         Err(err) => {

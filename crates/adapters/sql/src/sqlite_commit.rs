@@ -32,6 +32,8 @@
 //! drop (launchbadge/sqlx#3108); the contract suite runs this path on every SQLite database, so
 //! an upgrade that drops it fails there, not in production.
 
+use std::time::Instant;
+
 use chat_domain::NewMessage;
 use chat_ports::Appended;
 use sea_orm::sqlx::pool::PoolConnection;
@@ -81,12 +83,14 @@ pub(crate) async fn append_batch(
         .await
         .map_err(|err| DbErr::Conn(RuntimeErr::SqlxError(err)))?;
     let mut transaction = OpenTransaction(Some(connection));
+    let started = Instant::now();
     let committed = sqlx::query(GROUP_COMMIT)
         .bind(json_batch::room_counts(&plan.counts).to_string())
         .bind(json_batch::new_rows(&plan.new_rows).to_string())
         .bind(json_batch::read_marks(&plan.marks).to_string())
         .fetch_all(transaction.connection()?)
         .await;
+    crate::figures::record(GROUP_COMMIT, started.elapsed());
     match committed {
         Ok(rows) => {
             transaction.committed();
