@@ -37,5 +37,5 @@ pub mod room_limit;
 pub mod users;
 pub mod worker;
 
-pub use config::{AppConfig, DEFAULT_MAX_ROOMS_PER_USER};
+pub use config::{AppConfig, DEFAULT_GROUP_COMMIT_INTERVAL, DEFAULT_MAX_ROOMS_PER_USER};
 pub use ports::Ports;

@@ -57,6 +57,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         invite_ttl: settings.invite_ttl,
         edit_window: settings.edit_window,
         presence_grace: settings.presence_grace,
+        group_commit_interval: settings.group_commit_interval,
         ..AppConfig::default()
     };
     let protection = &settings.protection;

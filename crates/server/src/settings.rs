@@ -38,6 +38,9 @@ pub struct Settings {
     pub bcrypt_cost: u32,
     /// `CHAT_WORKERS`: job workers on this node.
     pub workers: usize,
+    /// `CHAT_GROUP_COMMIT_INTERVAL_MS`: shortest time between the starts of two group commits
+    /// of messages on this node (`0`: back to back).
+    pub group_commit_interval: Duration,
     /// `CHAT_MAX_BODY_CHARS`: longest message body.
     pub max_body_chars: usize,
     /// `CHAT_MAX_WS_FRAME_BYTES`: largest client WebSocket frame.
@@ -188,6 +191,12 @@ impl Settings {
             access_token_ttl: Duration::from_secs(parse(&get, "CHAT_ACCESS_TOKEN_TTL_SECS", 900)?),
             bcrypt_cost,
             workers: parse(&get, "CHAT_WORKERS", 4)?,
+            group_commit_interval: Duration::from_millis(parse(
+                &get,
+                "CHAT_GROUP_COMMIT_INTERVAL_MS",
+                u64::try_from(chat_app::DEFAULT_GROUP_COMMIT_INTERVAL.as_millis())
+                    .unwrap_or(u64::MAX),
+            )?),
             max_body_chars: parse(
                 &get,
                 "CHAT_MAX_BODY_CHARS",
@@ -288,6 +297,15 @@ mod tests {
         let off = settings(&[("CHAT_MAX_ROOMS_PER_USER", "0")]).unwrap();
         assert_eq!(off.max_rooms_per_user, 0);
         assert!(settings(&[("CHAT_MAX_ROOMS_PER_USER", "-1")]).is_err());
+    }
+
+    #[test]
+    fn group_commits_are_paced_3_ms_apart_unless_told_otherwise() {
+        let paced = settings(&[]).unwrap().group_commit_interval;
+        assert_eq!(paced, Duration::from_millis(3));
+        let off = settings(&[("CHAT_GROUP_COMMIT_INTERVAL_MS", "0")]).unwrap();
+        assert_eq!(off.group_commit_interval, Duration::ZERO);
+        assert!(settings(&[("CHAT_GROUP_COMMIT_INTERVAL_MS", "soon")]).is_err());
     }
 
     #[test]

@@ -53,6 +53,7 @@ impl MessageStore for SqlMessageStore {
         let appended = append::append_batch(&self.db.write, batch).await?;
         if let Some(checkpoints) = &self.db.checkpoints {
             checkpoints.nudge();
+            checkpoints.restart_on(&self.db.write);
         }
         Ok(appended)
     }

@@ -1,12 +1,18 @@
 //! The job workers: a pool of tasks that take jobs off the priority queue and run them.
 //!
 //! Message persistence is the hot path: a worker reserves ready jobs, waits for the node's
-//! commit stage, tops its batch up with every persistence job that became ready meanwhile,
-//! and writes them all in one group commit. Publication order equals commit order on a node
-//! because the worker enters the publish stage before it leaves the commit stage
-//! ([`crate::ordering`]); the next batch is written while this one is published. Under load
-//! a batch is therefore whatever arrived during the previous commit, so the store's round
-//! trips per message fall as the load rises.
+//! commit stage, waits out the commit pace ([`pacing`]), tops its batch up with every
+//! persistence job that became ready meanwhile, and writes them all in one group commit.
+//! Publication order equals commit order on a node because the worker enters the publish
+//! stage before it leaves the commit stage ([`crate::ordering`]); the next batch is written
+//! while this one is published. Under load a batch is therefore whatever arrived during the
+//! previous commit and the pace, so the store's work per message falls as the load rises.
+//!
+//! Only one worker at a time holds persistence jobs it reserved but has not yet taken into a
+//! commit (the *reservation* lock, held from its `reserve` until its top-up). Without it,
+//! every idle worker would reserve the first job or two that arrive during a commit and then
+//! queue for the commit stage one behind the other, each with its handful: those jobs would
+//! wait out several commits instead of one.
 //!
 //! A failed job is retried after an exponential backoff that is really waited for (the queue
 //! holds it back), and after `job_max_attempts` it becomes a dead letter in the metadata
@@ -15,13 +21,14 @@
 mod backoff;
 mod dead_letters;
 mod figures;
+mod pacing;
 mod persist;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use chat_ports::{DeadLetter, JobPayload, LeasedJob};
-use tokio::sync::watch;
+use tokio::sync::{watch, Mutex, MutexGuard};
 use tokio::task::JoinHandle;
 
 use crate::messaging::PendingSends;
@@ -43,7 +50,15 @@ pub struct JobWorkers {
     /// The node's commit and publish stages (see the module docs); shared with the messaging
     /// service, whose edits and deletes take them too.
     publish_order: Arc<PublishOrder>,
+    /// Held by the one worker whose reserved persistence jobs are not in a commit yet (see
+    /// the module docs).
+    reservation: Mutex<()>,
+    /// When group commits may start.
+    pacing: pacing::CommitPacing,
 }
+
+/// Proof that this worker is the one allowed to hold reserved, uncommitted persistence jobs.
+type Reservation<'a> = MutexGuard<'a, ()>;
 
 impl JobWorkers {
     /// Workers over `ports`, settling the sends registered in `pending`; `publish_order` is
@@ -55,10 +70,12 @@ impl JobWorkers {
         publish_order: Arc<PublishOrder>,
     ) -> Arc<Self> {
         Arc::new(Self {
+            pacing: pacing::CommitPacing::new(config.group_commit_interval),
             ports,
             config,
             pending,
             publish_order,
+            reservation: Mutex::new(()),
         })
     }
 
@@ -81,13 +98,14 @@ impl JobWorkers {
     async fn run(&self, shutdown: watch::Receiver<bool>) {
         loop {
             let stopping = *shutdown.borrow();
+            let reservation = self.reservation.lock().await;
             match self
                 .ports
                 .queue
                 .reserve(self.config.worker_batch_size, IDLE_WAIT)
                 .await
             {
-                Ok(jobs) if !jobs.is_empty() => self.handle(jobs).await,
+                Ok(jobs) if !jobs.is_empty() => self.handle_reserved(jobs, reservation).await,
                 Ok(_) if stopping => match self.ports.queue.pending().await {
                     Ok(0) | Err(_) => break,
                     // Jobs waiting out a backoff: keep serving them until they are done.
@@ -107,11 +125,20 @@ impl JobWorkers {
     }
 
     /// Runs one reservation's jobs: the persistence jobs together, the others one by one.
-    #[tracing::instrument(skip_all, fields(jobs = jobs.len()))]
     pub async fn handle(&self, jobs: Vec<LeasedJob>) {
+        let reservation = self.reservation.lock().await;
+        self.handle_reserved(jobs, reservation).await;
+    }
+
+    /// [`Self::handle`] for a worker that holds the reservation lock; it lets it go once the
+    /// persistence jobs are in a commit (at once if there are none).
+    #[tracing::instrument(skip_all, fields(jobs = jobs.len()))]
+    async fn handle_reserved(&self, jobs: Vec<LeasedJob>, reservation: Reservation<'_>) {
         let (persist, mut others) = split_persistence(jobs);
-        if !persist.is_empty() {
-            others.extend(self.persist_batch(persist).await);
+        if persist.is_empty() {
+            drop(reservation);
+        } else {
+            others.extend(self.persist_batch(persist, reservation).await);
         }
         for job in others {
             let result = match &job.payload {

@@ -9,22 +9,30 @@ use chat_ports::{
     Appended, BusEvent, JobPayload, LeasedJob, NewJob, Priority, RoomView, StoreError, UserSummary,
 };
 
-use super::{figures, split_persistence, JobWorkers};
+use super::{figures, split_persistence, JobWorkers, Reservation};
 
 impl JobWorkers {
     /// Commits every message of `jobs` in one write, then publishes them in seq order, and
     /// returns the other jobs it reserved on the way.
     ///
-    /// The batch grows while it waits: once this worker has the node's commit stage, every
-    /// job that became ready meanwhile joins it (up to the batch size), so under load each
-    /// commit carries what arrived during the previous one instead of one worker's early
-    /// handful. Publication is pipelined with the next commit (see [`crate::ordering`]).
+    /// The batch grows while it waits: once this worker has the node's commit stage and the
+    /// commit pace allows a start, every job that became ready meanwhile joins it (up to the
+    /// batch size), so under load each commit carries what arrived during the previous one
+    /// instead of one worker's early handful. Only then does it let the `reservation` go, so
+    /// the next worker reserves what arrives during this commit. Publication is pipelined
+    /// with the next commit (see [`crate::ordering`]).
     ///
     /// If the batch write fails, each message is retried alone, so one bad message cannot
     /// hold back the others; only the ones that fail alone are retried later.
-    pub(super) async fn persist_batch(&self, mut jobs: Vec<LeasedJob>) -> Vec<LeasedJob> {
+    pub(super) async fn persist_batch(
+        &self,
+        mut jobs: Vec<LeasedJob>,
+        reservation: Reservation<'_>,
+    ) -> Vec<LeasedJob> {
         let mut turn = self.publish_order.commit_turn().await;
+        self.pacing.wait_for_start().await;
         let others = self.top_up(&mut jobs).await;
+        drop(reservation);
         let messages: Vec<NewMessage> = jobs
             .iter()
             .filter_map(|job| match &job.payload {

@@ -2,10 +2,12 @@
 //! for its turn, leaves the read markers to a store that moves them itself, and publishes in
 //! commit order while the next batch is being written.
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chat_app::ordering::PublishOrder;
 use chat_app::worker::JobWorkers;
+use chat_domain::MessageId;
 
 use super::*;
 
@@ -144,4 +146,92 @@ async fn racing_workers_publish_every_batch_in_commit_order() {
     let seqs = created_seqs(&recorded(&published));
     let expected: Vec<u64> = (2..=WORKERS * BATCHES * PER_BATCH + 1).collect();
     assert_eq!(seqs, expected);
+}
+
+/// The reservation lock, raced: while a commit is being written, jobs arrive one by one and
+/// four idle workers race to reserve them. Only one of them may hold reserved jobs outside a
+/// commit, so every job that arrived during the commit goes into the next one, together;
+/// without the lock each idle worker would take one and queue behind the others with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn jobs_arriving_during_a_commit_all_go_into_the_next_one() {
+    const LATE: u64 = 8;
+    let messages = group_messages(LATE + 1);
+    let queue: Arc<Mutex<VecDeque<LeasedJob>>> = Arc::default();
+    queue
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push_back(persist_job(1, &messages[0], 1));
+    let mut mocks = MockPorts::new();
+    let ready = Arc::clone(&queue);
+    mocks.queue.expect_reserve().returning(move |max, wait| {
+        let mut ready = ready.lock().unwrap_or_else(PoisonError::into_inner);
+        let taken: Vec<LeasedJob> = (0..max).map_while(|_| ready.pop_front()).collect();
+        drop(ready);
+        if taken.is_empty() && !wait.is_zero() {
+            // An idle worker's blocking wait, shortened.
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        Ok(taken)
+    });
+    mocks.queue.expect_pending().returning(|| Ok(0));
+    mocks.queue.expect_complete_all().returning(|_| Ok(()));
+    mocks
+        .messages
+        .expect_marks_senders_read()
+        .return_const(true);
+    let batches: Arc<Mutex<Vec<Vec<MessageId>>>> = Arc::default();
+    let (record, arriving, late) = (Arc::clone(&batches), Arc::clone(&queue), messages.clone());
+    mocks
+        .messages
+        .expect_append_batch()
+        .returning(move |batch| {
+            let mut batches = record.lock().unwrap_or_else(PoisonError::into_inner);
+            if batches.is_empty() {
+                // The first commit is slow, and the late jobs arrive while it is written. The
+                // runtime thread it blocks hands its other tasks on (`block_in_place`), so the
+                // idle workers really are free to race for them.
+                tokio::task::block_in_place(|| {
+                    for (n, message) in (2..).zip(&late[1..]) {
+                        std::thread::sleep(Duration::from_millis(5));
+                        arriving
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .push_back(persist_job(n, message, 1));
+                    }
+                    std::thread::sleep(Duration::from_millis(5));
+                });
+            }
+            let first = 2 + batches.iter().map(Vec::len).sum::<usize>() as u64;
+            batches.push(batch.iter().map(|m| m.id).collect());
+            Ok((first..)
+                .zip(batch)
+                .map(|(seq, m)| Appended::Created(stored(m, seq)))
+                .collect())
+        });
+    mocks.bus.expect_publish_all().returning(|_| Ok(()));
+    let pending = PendingSends::new();
+    let workers = JobWorkers::new(
+        mocks.build(),
+        config(),
+        Arc::clone(&pending),
+        Arc::new(PublishOrder::new()),
+    );
+    let (stop, shutdown) = watch::channel(false);
+    let handles = workers.spawn(4, shutdown);
+
+    let all_committed = async {
+        while recorded(&batches).iter().map(Vec::len).sum::<usize>() < messages.len() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), all_committed)
+        .await
+        .expect("every job is committed");
+    stop.send(true).expect("the workers listen");
+    for handle in handles {
+        handle.await.expect("a worker stops");
+    }
+
+    let late: Vec<MessageId> = messages[1..].iter().map(|m| m.id).collect();
+    assert_eq!(recorded(&batches), vec![vec![messages[0].id], late]);
 }
