@@ -5,7 +5,7 @@
 //! every commit is an fsync, and each message dirties its room's index leaves, its room's
 //! counter row and its sender's membership row; messages of one commit that share a page
 //! write it once. Left to run back to back, commits at 9,000 msg/s of the pairs workload
-//! carried about 7 messages each (a commit took 0.6 ms); spaced 3 ms apart they carried 38,
+//! carried about 7 messages each (a commit took 0.6 ms); spaced 3 ms apart they carried 37,
 //! the SQLite writer thread ran a third less, and the whole server used a quarter less CPU for
 //! the same messages (docs/benchmarks.md, eighth measurement). A networked store saves its
 //! round trips the same way.
