@@ -24,10 +24,11 @@
 //! while every frame was already copied. Under a steady load the writer commits again before
 //! any background pass ends, so that never happens by itself: the WAL grew to the backstop
 //! (10,000 pages then) and the writer's own checkpoint, which restarted it, took 11 to 24 ms
-//! of the commit stage every 300 ms at 12,500 msg/s (docs/benchmarks.md, eighth measurement). So once a pass finds
-//! the WAL [`RESTART_FRAMES`] long, a second pass copies what came in during the first, and
-//! the writer is asked ([`Checkpointer::restart_on`]) to checkpoint the last few commits'
-//! frames itself, between two commits; its next commit then restarts the WAL.
+//! of the commit stage every 300 ms at 12,500 msg/s (docs/benchmarks.md, eighth
+//! measurement). So once a pass finds the WAL [`RESTART_FRAMES`] long, a second pass copies
+//! what came in during the first, and the writer is asked ([`Checkpointer::restart_on`]) to
+//! checkpoint the last few commits' frames itself, between two commits; its next commit then
+//! restarts the WAL.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -133,10 +134,11 @@ impl Checkpointer {
         tokio::spawn(async move { this.checkpoint_on_writer(&writer).await });
     }
 
-    /// The writer's part of a restart: see [`Self::restart_on`].
+    /// The writer's part of a restart: see [`Self::restart_on`]. A checkpoint that finds
+    /// another one running (a background pass) answers -1 frames: that too is tried again.
     async fn checkpoint_on_writer(&self, writer: &DatabaseConnection) {
         match passive_checkpoint(writer).await {
-            Ok((frames, copied)) if copied < frames => {
+            Ok((frames, copied)) if frames < 0 || copied < frames => {
                 self.restart_wanted.store(true, Ordering::Release);
             }
             Ok(_) => {}
