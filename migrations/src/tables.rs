@@ -148,3 +148,13 @@ pub(crate) enum Blocks {
     BlockedId,
     CreatedAt,
 }
+
+/// The room's `last_seq` at each rev that changed a message without creating one (an edit or a
+/// deletion), so that catch-up can find where the creations after a rev begin.
+#[derive(DeriveIden)]
+pub(crate) enum RevMarks {
+    Table,
+    RoomId,
+    Rev,
+    LastSeq,
+}

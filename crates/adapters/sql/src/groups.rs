@@ -17,7 +17,9 @@ use sea_orm::{
     TransactionTrait,
 };
 
-use crate::entity::{invite_links, invites, memberships, message_edits, messages, rooms, seq_gaps};
+use crate::entity::{
+    invite_links, invites, memberships, message_edits, messages, rev_marks, rooms, seq_gaps,
+};
 use crate::error::{is_foreign_key_violation, store_err, unavailable};
 use crate::joins::lock_room;
 use crate::retry::{retrying, Failure};
@@ -122,6 +124,10 @@ async fn delete_dependents(txn: &DatabaseTransaction, room: RoomId) -> Result<()
         .await?;
     seq_gaps::Entity::delete_many()
         .filter(seq_gaps::Column::RoomId.eq(id.as_str()))
+        .exec(txn)
+        .await?;
+    rev_marks::Entity::delete_many()
+        .filter(rev_marks::Column::RoomId.eq(id.as_str()))
         .exec(txn)
         .await?;
     Ok(())

@@ -18,6 +18,7 @@
 
 mod append;
 mod blocks;
+mod changes;
 mod checkpoint;
 mod connection;
 mod dead_letters;

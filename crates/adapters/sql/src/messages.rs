@@ -3,8 +3,8 @@
 //! Writing lives in [`crate::append`] (the group commit and seq allocation) and
 //! [`crate::edits`] (edits and deletions), the unread counts in [`crate::unread`]; this module
 //! holds the reads. Every history read is a range over the unique `(room_id, seq)` index, and
-//! `changes_since` one over the unique `(room_id, rev)` index, so a page costs the same at seq
-//! 10 as at seq 10 million.
+//! `changes_since` ([`crate::changes`]) one over it and one over the partial index of changed
+//! messages, so a page costs the same at seq 10 as at seq 10 million.
 
 use std::collections::HashMap;
 
@@ -21,7 +21,7 @@ use crate::connection::Handles;
 use crate::entity::{messages, rooms};
 use crate::error::unavailable;
 use crate::sequences::counters;
-use crate::{append, decode, edits, unread};
+use crate::{append, changes, decode, edits, unread};
 
 /// Rooms (or message ids) asked for in one query; stays far below every backend's limit on
 /// bound parameters.
@@ -202,15 +202,7 @@ impl MessageStore for SqlMessageStore {
         after: Rev,
         limit: u32,
     ) -> Result<Vec<Message>, StoreError> {
-        let rows = messages::Entity::find()
-            .filter(messages::Column::RoomId.eq(room.to_string()))
-            .filter(messages::Column::Rev.gt(decode::rev_to_db(after)))
-            .order_by_asc(messages::Column::Rev)
-            .limit(u64::from(limit))
-            .all(&self.db.read)
-            .await
-            .map_err(unavailable)?;
-        decode_all(rows)
+        changes::changes_since(&self.db.read, room, after, limit).await
     }
 
     /// The messages of `room` with these ids; missing ones are left out.

@@ -2,7 +2,7 @@
 //! edit and deletion takes the room's next rev; edits keep the earlier bodies; deletions leave
 //! a tombstone, once; and the reads a reconnecting client is served from (`changes_since`,
 //! `find_many`, `latest_revs`). In [`unread`], the unread counts; in [`concurrent`], changes
-//! that race.
+//! that race; in [`interleaved`], catch-up over creations and changes that interleave.
 //!
 //! Checks that count revs exactly ("the next change takes rev 4") only do changes that succeed:
 //! a store whose rev counter lives apart from its messages (MongoDB) may spend a rev on an edit
@@ -20,6 +20,7 @@ use chat_ports::{HistoryCursor, StoreError};
 use crate::fixtures::{at, message, private_room, MessageStores};
 
 pub mod concurrent;
+pub mod interleaved;
 pub mod unread;
 
 /// Runs every change check, each on fresh stores from `make()`.
@@ -36,6 +37,7 @@ where
     find_many_returns_only_the_named_messages_of_the_room(make().await).await;
     unread::run_all(&make).await;
     concurrent::run_all(&make).await;
+    interleaved::run_all(&make).await;
 }
 
 /// Stores `count` messages from `sender` in `room` and returns them as stored.
@@ -59,7 +61,12 @@ pub(crate) fn body(text: &str) -> MessageBody {
 }
 
 /// Edits `target` to `text` at `when`, which must succeed.
-async fn edit(stores: &MessageStores, target: &Message, text: &str, when: Timestamp) -> Message {
+pub(crate) async fn edit(
+    stores: &MessageStores,
+    target: &Message,
+    text: &str,
+    when: Timestamp,
+) -> Message {
     let text = body(text);
     let edited = stores
         .messages

@@ -34,7 +34,8 @@ pub struct Model {
     pub edited_at: Option<i64>,
     /// Whether it was deleted.
     pub deleted: bool,
-    /// The room's rev at the message's last change; `(room_id, rev)` is unique.
+    /// The room's rev at the message's last change; unique in its room among changed messages
+    /// (`rev > created_rev`; see `crate::changes`).
     pub rev: i64,
     /// The room's rev at the message's creation.
     pub created_rev: i64,

@@ -14,6 +14,7 @@ pub(crate) mod memberships;
 pub(crate) mod message_edits;
 pub(crate) mod messages;
 pub(crate) mod refresh_tokens;
+pub(crate) mod rev_marks;
 pub(crate) mod rooms;
 pub(crate) mod seq_gaps;
 pub(crate) mod sessions;

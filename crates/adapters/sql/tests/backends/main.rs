@@ -5,10 +5,12 @@
 //! One test binary for all of them, because each binary links sea-orm and sqlx anew. Test names
 //! read `suites::<port>::on_<backend>`, `adapter::<check>::on_<backend>`,
 //! `groups::<check>::on_<backend>` (the adapter's own checks about groups) and
-//! `upgrade::on_<backend>` (the latest migration applied to a database holding data).
+//! `upgrade::on_<backend>` and `upgrade_marks::on_<backend>` (migrations applied to a database
+//! holding data).
 
 mod adapter;
 mod groups;
 mod provision;
 mod suites;
 mod upgrade;
+mod upgrade_marks;

@@ -1,8 +1,8 @@
 //! The issue-4 migration on a database that already holds data: every room's `last_rev`
 //! continues from its `last_seq`, every message's `rev` and `created_rev` equal its seq, the
-//! new markers start at zero, the `(room_id, rev)` rule holds from then on, and the store goes
-//! on numbering where the old data ended. Also: the migration can be rolled back and applied
-//! again.
+//! new markers start at zero, a changed message's rev is unique in its room from then on, and
+//! the store goes on numbering where the old data ended. Also: the migrations can be rolled
+//! back and applied again. (The rev marks' backfill has its own check, `upgrade_marks`.)
 
 use chat_migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Statement};
@@ -51,19 +51,30 @@ async fn numbers(db: &DatabaseConnection, sql: &str, columns: usize) -> Vec<i64>
         .collect()
 }
 
+/// A fresh database at the schema of the first `before` migrations, holding `rows`: its URL,
+/// and one connection to it (for SQLite in memory, every connection would be a database of
+/// its own).
+pub(crate) async fn old_database(
+    provider: &Provider,
+    before: u32,
+    rows: Vec<String>,
+) -> (String, DatabaseConnection) {
+    let url = provider.fresh_url().await;
+    let mut options = ConnectOptions::new(url.clone());
+    options.max_connections(1).sqlx_logging(false);
+    let raw = Database::connect(options).await.expect("connect");
+    Migrator::up(&raw, Some(before)).await.expect("old schema");
+    for sql in rows {
+        raw.execute_unprepared(&sql).await.expect("old data");
+    }
+    (url, raw)
+}
+
 async fn run(backend: Backend) {
     let Some(provider) = Provider::new(backend, "the upgrade of a database with data") else {
         return;
     };
-    let url = provider.fresh_url().await;
-    // One connection: for SQLite in memory, every connection would be a database of its own.
-    let mut options = ConnectOptions::new(url.clone());
-    options.max_connections(1).sqlx_logging(false);
-    let raw = Database::connect(options).await.expect("connect");
-    Migrator::up(&raw, Some(BEFORE)).await.expect("old schema");
-    for sql in old_rows() {
-        raw.execute_unprepared(&sql).await.expect("old data");
-    }
+    let (url, raw) = old_database(&provider, BEFORE, old_rows()).await;
 
     Migrator::up(&raw, None).await.expect("upgrade");
     let room = format!("SELECT last_seq, last_rev FROM rooms WHERE id = '{ROOM}'");
@@ -79,14 +90,22 @@ async fn run(backend: Backend) {
     assert_eq!(numbers(&raw, unlocked, 1).await, [2]);
     let marker = format!("SELECT read_seq, delivered_seq FROM memberships WHERE user_id = '{BOB}'");
     assert_eq!(numbers(&raw, &marker, 2).await, [1, 0]);
-    let same_rev = format!(
-        "INSERT INTO messages (id, room_id, seq, sender_id, body, created_at, rev, created_rev) \
-         VALUES ('0190a0a0-0000-7000-8000-000000000199', '{ROOM}', 3, '{BOB}', 'clash', 3, 2, 2)"
-    );
+    // A changed message's rev is unique within its room (creation revs follow from the seqs).
+    let changed = |id: u32, seq: u32| {
+        format!(
+            "INSERT INTO messages (id, room_id, seq, sender_id, body, created_at, rev, created_rev) \
+             VALUES ('0190a0a0-0000-7000-8000-000000000{id}', '{ROOM}', {seq}, '{BOB}', 'changed', 3, 9, {seq})"
+        )
+    };
+    raw.execute_unprepared(&changed(198, 3))
+        .await
+        .expect("a changed message");
     assert!(
-        raw.execute_unprepared(&same_rev).await.is_err(),
-        "a rev is unique within its room"
+        raw.execute_unprepared(&changed(199, 4)).await.is_err(),
+        "a changed message's rev is unique within its room"
     );
+    let undo = format!("DELETE FROM messages WHERE room_id = '{ROOM}' AND seq = 3");
+    raw.execute_unprepared(&undo).await.expect("undo");
 
     // Rolled back and applied again, the upgrade still finds and keeps the data.
     let later = Migrator::migrations().len() as u32 - BEFORE;
