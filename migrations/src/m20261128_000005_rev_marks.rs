@@ -13,6 +13,12 @@
 //!   together, so the room's `last_seq` at any rev `X` is that of the newest mark at or below
 //!   `X` plus the revs since (or `X` itself with no mark): catch-up reads the creations after
 //!   `X` along `room_seq` from there.
+//! - The marks are written by a trigger on `rooms` (a raise of `last_rev` beyond the raise of
+//!   `last_seq` marks the new rev), inside the statement that raises the counter. So a mark can
+//!   be missing neither by a bug of one code path nor during a rolling upgrade, when nodes of
+//!   the previous version, which know nothing of marks, still edit and delete: a missing mark
+//!   would make catch-up skip creations, silently. (Creating a trigger on MySQL with binary
+//!   logging on needs `log_bin_trust_function_creators` or the `SUPER` privilege.)
 //! - The full unique `(room_id, rev)` index becomes a partial one over the changed messages
 //!   (`rev > created_rev`), on SQLite and PostgreSQL. MySQL and MariaDB have no partial indexes
 //!   and keep the full one.
@@ -49,6 +55,12 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         create_rev_marks(manager).await?;
         backfill(manager).await?;
+        for statement in mark_trigger(manager.get_database_backend()) {
+            manager
+                .get_connection()
+                .execute_unprepared(statement)
+                .await?;
+        }
         if has_partial_indexes(manager) {
             let full = Index::drop()
                 .name(FULL_REV_INDEX)
@@ -67,6 +79,19 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let drop_trigger = match manager.get_database_backend() {
+            DatabaseBackend::Postgres => &[
+                "DROP TRIGGER IF EXISTS tr_rooms_rev_marks ON rooms",
+                "DROP FUNCTION IF EXISTS rev_marks_on_raise()",
+            ][..],
+            _ => &["DROP TRIGGER IF EXISTS tr_rooms_rev_marks"][..],
+        };
+        for statement in drop_trigger {
+            manager
+                .get_connection()
+                .execute_unprepared(statement)
+                .await?;
+        }
         if has_partial_indexes(manager) {
             let partial = Index::drop()
                 .name(CHANGED_REV_INDEX)
@@ -85,6 +110,31 @@ impl MigrationTrait for Migration {
         manager
             .drop_table(Table::drop().table(RevMarks::Table).to_owned())
             .await
+    }
+}
+
+/// The statements that create the trigger marking every rev raised beyond `last_seq`'s raise
+/// (an edit or a deletion raises `last_rev` alone; creations raise both by their count).
+fn mark_trigger(backend: DatabaseBackend) -> &'static [&'static str] {
+    match backend {
+        DatabaseBackend::Sqlite => &[
+            "CREATE TRIGGER tr_rooms_rev_marks AFTER UPDATE OF last_rev ON rooms \
+             FOR EACH ROW WHEN NEW.last_rev - OLD.last_rev > NEW.last_seq - OLD.last_seq \
+             BEGIN INSERT INTO rev_marks (room_id, rev, last_seq) \
+             VALUES (NEW.id, NEW.last_rev, NEW.last_seq); END",
+        ],
+        DatabaseBackend::Postgres => &[
+            "CREATE FUNCTION rev_marks_on_raise() RETURNS trigger LANGUAGE plpgsql AS $$ \
+             BEGIN INSERT INTO rev_marks (room_id, rev, last_seq) \
+             VALUES (NEW.id, NEW.last_rev, NEW.last_seq); RETURN NULL; END $$",
+            "CREATE TRIGGER tr_rooms_rev_marks AFTER UPDATE OF last_rev ON rooms FOR EACH ROW \
+             WHEN (NEW.last_rev - OLD.last_rev > NEW.last_seq - OLD.last_seq) \
+             EXECUTE FUNCTION rev_marks_on_raise()",
+        ],
+        DatabaseBackend::MySql => &["CREATE TRIGGER tr_rooms_rev_marks AFTER UPDATE ON rooms \
+             FOR EACH ROW INSERT INTO rev_marks (room_id, rev, last_seq) \
+             SELECT NEW.id, NEW.last_rev, NEW.last_seq FROM DUAL \
+             WHERE NEW.last_rev - OLD.last_rev > NEW.last_seq - OLD.last_seq"],
     }
 }
 

@@ -9,8 +9,9 @@
 //!   and revs in the same order. That seq is the newest `rev_marks` mark at or below `X` plus
 //!   the revs since (all of them creations), or `X` itself when no mark is that old (every
 //!   rev up to `X` created a message). Every rev that changes a message without creating one
-//!   is marked in the transaction that takes it (`crate::sequences::counters::raise_rev`),
-//!   and revs commit in order, so the marks up to any rev a client has seen are there. The
+//!   is marked by a trigger on `rooms` in the statement that raises it (the
+//!   `m20261128_000005_rev_marks` migration), and revs commit in order, so the marks up to
+//!   any rev a client has seen are there. The
 //!   `created_rev > X` test keeps the answer exact even where a mark under-states `last_seq`
 //!   (the migration's backfill around missing seqs).
 //! - **changed after `X`** (`rev > created_rev`, `rev > X`): read along the partial index

@@ -20,14 +20,13 @@ use std::collections::{BTreeMap, HashMap};
 use chat_domain::{Rev, RoomId};
 use chat_ports::StoreError;
 use sea_orm::sea_query::{CaseStatement, Expr};
-use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
     EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait, Value,
 };
 
 use crate::decode;
-use crate::entity::{rev_marks, rooms};
+use crate::entity::rooms;
 use crate::retry::Failure;
 
 /// Rooms per statement (two bound parameters each): far inside every backend's limit, and a
@@ -180,9 +179,9 @@ pub(crate) async fn next_rev(db: &DatabaseConnection, room: RoomId) -> Result<Re
 /// own value, and whatever `txn` writes next commits in rev order with the room's other
 /// changes. `NotFound` for a room that does not exist.
 ///
-/// A rev raised alone changes a message without creating one, so it is marked in `rev_marks`
-/// with the room's `last_seq`, in the same transaction: catch-up relies on every such rev being
-/// marked ([`crate::changes`]).
+/// A rev raised alone changes a message without creating one: the database's trigger on
+/// `rooms` marks it in `rev_marks` within this statement, which catch-up relies on
+/// ([`crate::changes`]).
 pub(crate) async fn raise_rev(txn: &DatabaseTransaction, room: RoomId) -> Result<Rev, Failure> {
     let raised = rooms::Entity::update_many()
         .col_expr(
@@ -195,21 +194,13 @@ pub(crate) async fn raise_rev(txn: &DatabaseTransaction, room: RoomId) -> Result
     if raised.rows_affected == 0 {
         return Err(Failure::Store(StoreError::NotFound));
     }
-    let counters: Option<(i64, i64)> = rooms::Entity::find_by_id(room.to_string())
+    let last_rev: Option<i64> = rooms::Entity::find_by_id(room.to_string())
         .select_only()
         .column(rooms::Column::LastRev)
-        .column(rooms::Column::LastSeq)
         .into_tuple()
         .one(txn)
         .await?;
-    let (last_rev, last_seq) = counters.ok_or(Failure::Store(StoreError::NotFound))?;
-    rev_marks::Entity::insert(rev_marks::ActiveModel {
-        room_id: Set(room.to_string()),
-        rev: Set(last_rev),
-        last_seq: Set(last_seq),
-    })
-    .exec_without_returning(txn)
-    .await?;
+    let last_rev = last_rev.ok_or(Failure::Store(StoreError::NotFound))?;
     Ok(decode::rev(last_rev, "room last_rev")?)
 }
 

@@ -1,7 +1,7 @@
 //! The rev-marks migration on a database whose rooms already had edits, deletions and a
-//! missing seq: the backfill marks exactly the revs no stored message was created at, and
-//! catch-up (`changes_since`) after every rev is what the messages show, before and after the
-//! store goes on changing them.
+//! missing seq: the backfill marks exactly the revs no stored message was created at; the
+//! trigger marks later changes, also those of a node of the previous version; and catch-up
+//! (`changes_since`) after every rev is what the messages show.
 
 use chat_migrations::{Migrator, MigratorTrait};
 use chat_ports::{HistoryCursor, MessageStore};
@@ -112,23 +112,43 @@ async fn run(backend: Backend) {
     Migrator::up(&raw, None).await.expect("upgrade again");
     assert_eq!(marks(&raw).await, expected);
 
+    // A node of the previous version, still running during a rolling upgrade, edits seq 4 the
+    // way it always did (rev 8): the trigger marks it all the same.
+    let old_node_edit = [
+        format!("UPDATE rooms SET last_rev = last_rev + 1 WHERE id = '{ROOM}'"),
+        format!(
+            "UPDATE messages SET body = 'old node', rev = 8 WHERE id = '{}'",
+            id(4)
+        ),
+    ];
+    for sql in old_node_edit {
+        raw.execute_unprepared(&sql)
+            .await
+            .expect("an old node's edit");
+    }
+    let mut expected = expected;
+    expected.push((ROOM.to_owned(), 8, 4));
+    assert_eq!(marks(&raw).await, expected);
+
     if backend != Backend::SqliteMemory {
         let db = chat_sql::SqlDatabase::connect(&url).await.expect("connect");
         let messages = db.messages();
-        catch_up_matches_history(messages.as_ref(), 8).await;
+        catch_up_matches_history(messages.as_ref(), 9).await;
         // The store goes on: an edit and a creation, then catch-up again.
         let room = ROOM.parse().expect("a room id");
         let text = chat_domain::MessageBody::parse("later", 100).expect("a body");
-        let first = id(4).parse().expect("a message id");
+        let first = id(1).parse().expect("a message id");
         let at = chat_contract::fixtures::at(5);
         let edited = messages.edit(room, first, &text, at).await.expect("edit");
-        assert_eq!(edited.rev.get(), 8);
+        assert_eq!(edited.rev.get(), 9);
         let sender = ALICE.parse().expect("a user id");
         let next = chat_contract::fixtures::message(room, sender, "new", None);
         let appended = messages.append_batch(&[next]).await.expect("append");
         let stored = appended[0].message();
-        assert_eq!((stored.seq.get(), stored.rev.get()), (5, 9));
-        catch_up_matches_history(messages.as_ref(), 10).await;
+        assert_eq!((stored.seq.get(), stored.rev.get()), (5, 10));
+        catch_up_matches_history(messages.as_ref(), 11).await;
+        expected.push((ROOM.to_owned(), 9, 4));
+        assert_eq!(marks(&raw).await, expected, "creations are not marked");
         db.close().await.expect("close");
     }
     raw.close().await.expect("close");
