@@ -2,10 +2,13 @@
 //!
 //! 1. Fill recorded gaps with tombstones, when some may wait (see `crate::gaps`).
 //! 2. Claim the batch's ids and keys on this node (see `crate::in_flight`).
-//! 3. ONE `find` for what is already stored: an `$or` of the batch's idempotency keys
-//!    `(room, sender, client_msg_id)`, plus `_id $in` for a persistence job that runs again
-//!    after its commit. Those messages, and repeats of an earlier message of the same batch,
-//!    are duplicates and take no seq.
+//! 3. ONE `find` for what is already stored: `send_key $in` the batch's send keys
+//!    (`crate::document::send_key`: the idempotency key `(room, sender, client_msg_id)`, or the
+//!    message id of a send without one, which is what a persistence job run again after its
+//!    commit repeats). Those messages, and repeats of an earlier message of the same batch,
+//!    are duplicates and take no seq. One `$in` on one unique index is point lookups on every
+//!    server; the `$or` of compound clauses it replaces was planned clause by clause by
+//!    MongoDB and scanned the whole collection on the SecantusDB stand-in.
 //! 4. ONE `SeqAllocator::allocate` for the rest, all rooms at once: it hands out each room's
 //!    seqs and revs together, so a new message's `rev` (and `created_rev`) comes from the same
 //!    SQL round trip as its seq.
@@ -13,8 +16,10 @@
 //!
 //! When the insert fails, what happens to the seqs taken in step 4 decides everything:
 //! - some documents hit a unique index because another node stored the same send between our
-//!   steps 3 and 5: one more `find` fetches those originals, the messages become duplicates of
-//!   them, and their seqs get tombstones so the room stays gapless;
+//!   steps 3 and 5 (or an older node stored it without a send key, or the id was used for
+//!   another send): one more `find`, by id or by `(room, sender, client_msg_id)`, fetches
+//!   those originals, the messages become duplicates of them, and their seqs get tombstones so
+//!   the room stays gapless;
 //! - anything else (MongoDB down, a write concern error, a timeout): nothing is known about
 //!   what was stored, so every seq of the batch is recorded as a gap and the batch reports
 //!   `Unavailable`. The worker retries it: what did get stored is found by `_id` in step 3,
@@ -28,7 +33,7 @@ use chat_ports::messages::batch::{ensure_same_message, plan_batch as plan, Batch
 use chat_ports::{Appended, StoreError};
 use mongodb::bson::{doc, Document};
 
-use crate::document::{by_key, without_edits, MessageDoc};
+use crate::document::{by_key, send_key, without_edits, MessageDoc};
 use crate::error::{bounded, bounded_raw, duplicate_key_positions, unavailable};
 use crate::gaps;
 use crate::reads::collect;
@@ -41,7 +46,7 @@ pub(crate) async fn append_batch(
 ) -> Result<Vec<Appended>, StoreError> {
     gaps::fill(&inner).await;
     let _claims = inner.in_flight.claim(&batch).await;
-    let stored = find_stored(&inner, batch.iter()).await?;
+    let stored = find_by_send_key(&inner, &batch).await?;
     let mut plans = plan(&batch, &stored)?;
     allocate(&inner, &batch, &mut plans).await?;
     let new: Vec<(usize, Seq, Rev)> = plans
@@ -86,8 +91,21 @@ pub(crate) async fn append_batch(
     Err(failure)
 }
 
+/// Stored messages with the send key of one of `batch`, in one command.
+async fn find_by_send_key(inner: &Inner, batch: &[NewMessage]) -> Result<Vec<Message>, StoreError> {
+    let keys: Vec<String> = batch.iter().map(send_key).collect();
+    // At most one original per key: all of them fit the first reply.
+    let most = u32::try_from(keys.len()).unwrap_or(u32::MAX);
+    let find = inner
+        .messages
+        .find(doc! { "send_key": { "$in": keys } })
+        .projection(without_edits())
+        .batch_size(most.saturating_add(1));
+    collect(bounded(find).await?).await
+}
+
 /// Stored messages that share an id or an idempotency key with one of `messages`, in one
-/// command.
+/// command: the lookup after a refused insert, which also finds documents without a send key.
 async fn find_stored<'a>(
     inner: &Inner,
     messages: impl Iterator<Item = &'a NewMessage>,

@@ -7,6 +7,10 @@
 //! `Timestamp` holds). Optional fields are left out rather than stored as null, so the partial
 //! unique index on `client_msg_id` sees only messages that have one.
 //!
+//! Every document also carries its [`send_key`]: one string that names the send, so that the
+//! group commit finds every stored original of a batch with a single `$in` on one unique index
+//! instead of an `$or` of compound clauses (see `crate::append`).
+//!
 //! Two fields live in the document and not in a [`Message`]: `edits`, the earlier bodies of an
 //! edited message (written and read by `crate::edits`, left out of every other read by
 //! [`without_edits`]), and `deleted_at`, when a message was deleted (kept for operators; the
@@ -57,6 +61,30 @@ pub(crate) struct MessageDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     edited_at: Option<DateTime>,
     deleted: bool,
+    /// [`send_key`]; absent from documents written before it existed (or by an older node).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    send_key: Option<String>,
+}
+
+/// What identifies a send across retries, as one string: `k/<room>/<sender>/<client_msg_id>`
+/// for a send with an idempotency key, `i/<message id>` for one without (a job run again
+/// writes the same id). Ids are hyphenated UUIDs, so the parts cannot run into each other,
+/// and the two prefixes keep the forms apart.
+///
+/// A single field lets the batch lookup be one `$in` on one unique index, which every server
+/// answers with index lookups; an `$or` of compound clauses is planned branch by branch by
+/// MongoDB and scanned in full by the SecantusDB stand-in (docs/benchmarks.md, tenth
+/// measurement).
+pub(crate) fn send_key(new: &NewMessage) -> String {
+    match &new.client_msg_id {
+        Some(key) => format!("k/{}/{}/{}", new.room_id, new.sender_id, key.as_str()),
+        None => id_send_key(new.id),
+    }
+}
+
+/// The [`send_key`] of a message without an idempotency key.
+fn id_send_key(id: MessageId) -> String {
+    format!("i/{id}")
 }
 
 impl MessageDoc {
@@ -75,14 +103,16 @@ impl MessageDoc {
             created_at: DateTime::from_millis(new.created_at.unix_millis()),
             edited_at: None,
             deleted: false,
+            send_key: Some(send_key(new)),
         }
     }
 
     /// A tombstone for `seq` of `room`, created at `rev` and written at `at`: deleted, no body,
     /// no key, no author.
     pub(crate) fn tombstone(room: RoomId, seq: Seq, rev: Rev, at: Timestamp) -> Self {
+        let id = MessageId::new_v7();
         Self {
-            id: MessageId::new_v7().to_string(),
+            id: id.to_string(),
             room_id: room.to_string(),
             seq: seq_to_db(seq),
             rev: rev_to_db(rev),
@@ -94,6 +124,7 @@ impl MessageDoc {
             created_at: DateTime::from_millis(at.unix_millis()),
             edited_at: None,
             deleted: true,
+            send_key: Some(id_send_key(id)),
         }
     }
 }
@@ -207,6 +238,8 @@ mod tests {
         assert_eq!(stored.get_i64("seq").unwrap(), 9);
         assert_eq!(stored.get_i64("rev").unwrap(), 12);
         assert_eq!(stored.get_i64("created_rev").unwrap(), 12);
+        let key = format!("k/{}/{}/c-1", new.room_id, new.sender_id);
+        assert_eq!(stored.get_str("send_key").unwrap(), key);
         assert!(stored.get_datetime("created_at").is_ok());
         assert_eq!(decode(stored).unwrap(), new.into_message(Seq(9), Rev(12)));
     }
@@ -219,6 +252,8 @@ mod tests {
         for absent in ["client_msg_id", "reply_to", "edited_at", "edits"] {
             assert!(!stored.contains_key(absent), "{absent} is left out");
         }
+        let key = format!("i/{}", new.id);
+        assert_eq!(stored.get_str("send_key").unwrap(), key);
         assert_eq!(decode(stored).unwrap(), new.into_message(Seq(1), Rev(1)));
     }
 
@@ -227,7 +262,10 @@ mod tests {
         let room = RoomId::new_v7();
         let at = Timestamp::from_unix_millis(5);
         let tombstone = MessageDoc::tombstone(room, Seq(4), Rev(6), at);
-        let message = decode(bson::serialize_to_document(&tombstone).unwrap()).unwrap();
+        let stored = bson::serialize_to_document(&tombstone).unwrap();
+        let key = format!("i/{}", stored.get_str("_id").unwrap());
+        assert_eq!(stored.get_str("send_key").unwrap(), key);
+        let message = decode(stored).unwrap();
         assert!(message.deleted);
         assert_eq!((message.room_id, message.seq), (room, Seq(4)));
         assert_eq!((message.rev, message.created_rev), (Rev(6), Rev(6)));
@@ -256,6 +294,38 @@ mod tests {
             assert!(matches!(err, StoreError::Unavailable(_)), "{document}");
             assert!(err.to_string().contains("invalid"), "{err}");
         }
+    }
+
+    #[test]
+    fn a_document_written_before_send_keys_still_decodes() {
+        let new = new_message(Some("c-1"));
+        let mut stored =
+            bson::serialize_to_document(&MessageDoc::new(&new, Seq(2), Rev(2))).unwrap();
+        stored.remove("send_key");
+        assert_eq!(decode(stored).unwrap(), new.into_message(Seq(2), Rev(2)));
+    }
+
+    #[test]
+    fn send_keys_tell_keyed_and_unkeyed_sends_apart() {
+        let keyed = new_message(Some("x"));
+        let mut other_sender = keyed.clone();
+        other_sender.sender_id = UserId::new_v7();
+        let mut unkeyed = keyed.clone();
+        unkeyed.client_msg_id = None;
+        let keys = [
+            send_key(&keyed),
+            send_key(&other_sender),
+            send_key(&unkeyed),
+        ];
+        assert_ne!(keys[0], keys[1]);
+        assert_ne!(keys[0], keys[2]);
+        let mut retried = keyed.clone();
+        retried.id = MessageId::new_v7();
+        assert_eq!(
+            send_key(&retried),
+            keys[0],
+            "a retry with a new id is the same send"
+        );
     }
 
     #[test]

@@ -7,6 +7,13 @@
 //! backfill has to run before the unique `(room_id, rev)` index exists (documents without a
 //! rev would all index as `null` and collide), so it runs when that index is missing, which is
 //! once per database: an upgrade from a version without revs stops every old node first.
+//!
+//! Send keys (`crate::document::send_key`) arrived later still. Their unique index is
+//! *sparse*, so documents without one (written before, or by an older node during a rolling
+//! upgrade) are simply not in it, and old nodes keep working; the compound
+//! `ux_messages_client_msg_id` stays the rule that holds across old and new nodes. The first
+//! node that finds the send-key index missing gives every stored document its key first, in
+//! one pipeline update, so the batch lookup finds what was stored before the upgrade.
 
 use chat_ports::StoreError;
 use mongodb::bson::{doc, Document};
@@ -18,6 +25,8 @@ use crate::store::Inner;
 
 /// The index that orders a room's changes.
 const BY_REV: &str = "ux_messages_room_rev";
+/// The index of send keys, which the group commit's lookup reads.
+const BY_SEND_KEY: &str = "ux_messages_send_key";
 
 /// Creates the indexes the store relies on, if missing, after the backfill of revs when the
 /// rev index is missing; idempotent.
@@ -35,6 +44,9 @@ pub(crate) async fn ensure(inner: &Inner) -> Result<(), StoreError> {
             );
         }
     }
+    if !has_index(inner, BY_SEND_KEY).await? {
+        backfill_send_keys(inner).await?;
+    }
     let by_seq = unique(
         "ux_messages_room_seq",
         doc! { "room_id": 1, "seq": 1 },
@@ -46,7 +58,38 @@ pub(crate) async fn ensure(inner: &Inner) -> Result<(), StoreError> {
         doc! { "room_id": 1, "sender_id": 1, "client_msg_id": 1 },
         Some(doc! { "client_msg_id": { "$type": "string" } }),
     );
-    bounded(inner.messages.create_indexes([by_seq, by_rev, by_key])).await?;
+    let by_send_key = IndexModel::builder()
+        .keys(doc! { "send_key": 1 })
+        .options(
+            IndexOptions::builder()
+                .name(BY_SEND_KEY.to_owned())
+                .unique(true)
+                .sparse(true)
+                .build(),
+        )
+        .build();
+    let indexes = [by_seq, by_rev, by_key, by_send_key];
+    bounded(inner.messages.create_indexes(indexes)).await?;
+    Ok(())
+}
+
+/// Gives every document without a send key the one `crate::document::send_key` would have
+/// given it, computed by the server from the document itself.
+async fn backfill_send_keys(inner: &Inner) -> Result<(), StoreError> {
+    let keyed = doc! { "$eq": [{ "$type": "$client_msg_id" }, "string"] };
+    let key = doc! { "$concat": ["k/", "$room_id", "/", "$sender_id", "/", "$client_msg_id"] };
+    let by_id = doc! { "$concat": ["i/", "$_id"] };
+    let backfill = inner.messages.update_many(
+        doc! { "send_key": { "$exists": false } },
+        vec![doc! { "$set": { "send_key": { "$cond": [keyed, key, by_id] } } }],
+    );
+    let backfilled = bounded(backfill).await?;
+    if backfilled.modified_count > 0 {
+        tracing::info!(
+            count = backfilled.modified_count,
+            "gave messages stored before send keys existed their key"
+        );
+    }
     Ok(())
 }
 

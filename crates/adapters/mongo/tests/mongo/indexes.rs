@@ -81,6 +81,10 @@ async fn the_unique_indexes_exist_and_ensuring_them_again_changes_nothing() {
         options.partial_filter_expression,
         Some(doc! { "client_msg_id": { "$type": "string" } })
     );
+    let by_send_key = by_name("ux_messages_send_key");
+    assert_eq!(by_send_key.keys, doc! { "send_key": 1 });
+    let options = by_send_key.options.as_ref().expect("options");
+    assert_eq!((options.unique, options.sparse), (Some(true), Some(true)));
     mongo.cleanup().await;
 }
 
@@ -113,7 +117,7 @@ async fn history_reads_and_key_lookups_are_answered_from_the_indexes() {
     let room_id = room.id.to_string();
 
     // The shapes `reads` sends: a page before seq 15, a key lookup, the newest per room, the
-    // changes since rev 10.
+    // changes since rev 10; and the lookup of a group commit.
     let page = explain(doc! {
         "find": "messages", "filter": { "room_id": &room_id, "seq": { "$lt": 15_i64 } },
         "sort": { "seq": -1 }, "limit": 5_i64,
@@ -133,6 +137,15 @@ async fn history_reads_and_key_lookups_are_answered_from_the_indexes() {
             { "$sort": { "room_id": -1, "seq": -1 } },
             { "$group": { "_id": "$room_id", "newest": { "$first": "$$ROOT" } } },
         ],
+    })
+    .await;
+    // The group commit's lookup of stored originals.
+    let keys: Vec<String> = ["k-3", "k-7", "not-stored"]
+        .iter()
+        .map(|key| format!("k/{room_id}/{}/{key}", a.id))
+        .collect();
+    let originals = explain(doc! {
+        "find": "messages", "filter": { "send_key": { "$in": keys } },
     })
     .await;
     let changes = explain(doc! {
@@ -163,6 +176,17 @@ async fn history_reads_and_key_lookups_are_answered_from_the_indexes() {
         !changes_stages.iter().any(|s| s == "COLLSCAN"),
         "{changes_stages:?}"
     );
+    let (originals_stages, originals_indexes) = stages(&originals);
+    assert!(
+        originals_indexes
+            .iter()
+            .any(|i| i == "ux_messages_send_key"),
+        "the batch lookup uses the send-key index: {originals_stages:?} on {originals_indexes:?}"
+    );
+    assert!(
+        !originals_stages.iter().any(|s| s == "COLLSCAN"),
+        "{originals_stages:?}"
+    );
     let (_, lookup_indexes) = stages(&lookup);
     let (latest_stages, latest_indexes) = stages(&latest);
     assert!(
@@ -178,7 +202,8 @@ async fn history_reads_and_key_lookups_are_answered_from_the_indexes() {
              room_id whatever the sort), and that key lookups \
              use the partial index (indexes used: {lookup_indexes:?}); SecantusDB does not use \
              indexes for sorting. Checked: pages use ux_messages_room_seq, changes_since \
-             uses ux_messages_room_rev, no COLLSCAN"
+             uses ux_messages_room_rev, the batch lookup uses ux_messages_send_key, no \
+             COLLSCAN"
         ));
     } else {
         assert!(

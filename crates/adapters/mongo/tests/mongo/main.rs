@@ -12,6 +12,7 @@
 //! - `round_trips`: what a batch costs in MongoDB commands;
 //! - `races`: two nodes storing the same send; re-run jobs; unreadable documents;
 //! - `outage`: MongoDB unreachable, and MongoDB lost between taking seqs and writing them;
+//! - `send_keys`: documents stored before send keys existed, and by older nodes;
 //! - `indexes`: the indexes exist and serve the reads (where the server can tell);
 //! - `provision` and `proxy`: the fresh databases, and a TCP proxy a test can cut.
 
@@ -23,3 +24,4 @@ mod provision;
 mod proxy;
 mod races;
 mod round_trips;
+mod send_keys;
