@@ -1,5 +1,6 @@
-//! The hot pure code of delivery: turning a bus event into its WebSocket frame, and handing
-//! one message to every connection of a 500-member room.
+//! The hot pure code of delivery: reading a client's `send` frame, turning a bus event into its
+//! WebSocket frame, the sender's `ack`, and handing one message to every connection of a
+//! 500-member room.
 //!
 //! `cargo bench -p chat-http --bench fanout` prints the figures; nothing here asserts a time
 //! (the machines are shared and noisy). The event is encoded once per event, whatever the
@@ -12,7 +13,9 @@ use chat_app::events::LocalDelivery;
 use chat_domain::{
     ClientMsgId, Message, MessageId, Rev, RoomId, Seq, SessionId, Timestamp, UserId,
 };
+use chat_http::dto::MessageDto;
 use chat_http::ws::events::route;
+use chat_http::ws::protocol::{ack_event, parse_client_frame};
 use chat_http::Gateway;
 use chat_ports::BusEvent;
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -44,6 +47,23 @@ fn encode_message_event(c: &mut Criterion) {
     });
 }
 
+fn encode_ack_event(c: &mut Criterion) {
+    let BusEvent::MessageCreated { message, .. } = message_created(RoomId::new_v7(), 1) else {
+        return;
+    };
+    let dto = MessageDto::from(&message);
+    c.bench_function("encode_ack_event", |b| {
+        b.iter(|| ack_event(black_box(Some("r-123")), black_box(&dto)))
+    });
+}
+
+fn parse_send_frame(c: &mut Criterion) {
+    let frame = r#"{"type":"send","ref":"r-123","room_id":"0193a1b0-7c5e-7d41-9a52-3f8e2b1c4d6a","body":"a message of an ordinary length, about as long as most chat lines","client_msg_id":"s12-345"}"#;
+    c.bench_function("parse_send_frame", |b| {
+        b.iter(|| parse_client_frame(black_box(frame)))
+    });
+}
+
 fn fan_out_to_500(c: &mut Criterion) {
     let room = RoomId::new_v7();
     // A buffer deep enough for every iteration of a sample; drained between samples.
@@ -72,5 +92,11 @@ fn fan_out_to_500(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, encode_message_event, fan_out_to_500);
+criterion_group!(
+    benches,
+    parse_send_frame,
+    encode_message_event,
+    encode_ack_event,
+    fan_out_to_500
+);
 criterion_main!(benches);

@@ -15,12 +15,15 @@
 //! shared contract suite runs both paths (SQLite here, PostgreSQL and MariaDB there).
 //!
 //! JSON text goes through `->>`, which yields SQL TEXT for strings, INTEGER for integers and
-//! NULL for null, so the stored values are what the portable statements store.
+//! NULL for null, so the stored values are what the portable statements store. The arrays are
+//! written straight from the batch's fields (ids as hyphenated strings, as `Display` writes
+//! them), without a `serde_json::Value` per field and a copy of every id and body on the way.
 
 use std::collections::BTreeMap;
 
-use chat_domain::{NewMessage, RoomId, Seq, UserId};
+use chat_domain::{ClientMsgId, NewMessage, RoomId, Seq, UserId};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, Statement, Value};
+use serde::Serialize;
 use serde_json::json;
 
 use crate::append::RoomCounters;
@@ -66,12 +69,16 @@ WHERE memberships.room_id = j.value->>0 AND memberships.user_id = j.value->>1 \
 AND memberships.read_seq < (j.value->>2)";
 
 /// `sql` on SQLite with the JSON arrays `arrays` as its parameters `?1`, `?2`, ...
-fn statement(sql: &str, arrays: Vec<serde_json::Value>) -> Statement {
-    let values: Vec<Value> = arrays
-        .into_iter()
-        .map(|array| Value::from(array.to_string()))
-        .collect();
+fn statement(sql: &str, arrays: Vec<String>) -> Statement {
+    let values: Vec<Value> = arrays.into_iter().map(Value::from).collect();
     Statement::from_sql_and_values(DbBackend::Sqlite, sql, values)
+}
+
+/// `rows` as one JSON array. Its rows are tuples of ids, strings and integers, which always
+/// serialize; an error is still reported, not unwrapped.
+fn json_array<T: Serialize>(rows: &[T]) -> Result<String, DbErr> {
+    serde_json::to_string(rows)
+        .map_err(|err| DbErr::Custom(format!("could not write a batch as JSON: {err}")))
 }
 
 /// The parameters of [`FIND_STORED`]: the batch's ids, and its idempotency keys as
@@ -93,11 +100,8 @@ fn stored_lookup(batch: &[NewMessage]) -> (serde_json::Value, serde_json::Value)
 }
 
 /// The parameter of [`raise_counters_sql!`]: `[room, count]` per room.
-pub(crate) fn room_counts(counts: &BTreeMap<RoomId, i64>) -> serde_json::Value {
-    counts
-        .iter()
-        .map(|(room, count)| json!([room.to_string(), count]))
-        .collect()
+pub(crate) fn room_counts(counts: &BTreeMap<RoomId, i64>) -> Result<String, DbErr> {
+    json_array(&counts.iter().collect::<Vec<_>>())
 }
 
 /// One row returned by [`raise_counters_sql!`] (`id, last_seq, last_rev` as raised), turned back
@@ -117,33 +121,35 @@ pub(crate) fn before_raise(
 /// A new message with the seq and rev it was given.
 pub(crate) type NewRow<'a> = (&'a NewMessage, Seq, chat_domain::Rev);
 
-/// The parameter of [`INSERT_MESSAGES`]: the new messages with the seq and rev each was given.
-pub(crate) fn new_rows(rows: &[NewRow<'_>]) -> serde_json::Value {
-    rows.iter()
+/// The parameter of [`INSERT_MESSAGES`]: the new messages with the seq and rev each was given,
+/// as `[id, room, seq, sender, body, client_msg_id, reply_to, created_at, rev]`.
+pub(crate) fn new_rows(rows: &[NewRow<'_>]) -> Result<String, DbErr> {
+    let rows: Vec<_> = rows
+        .iter()
         .map(|(new, seq, rev)| {
-            json!([
-                new.id.to_string(),
-                new.room_id.to_string(),
+            (
+                new.id,
+                new.room_id,
                 decode::seq_to_db(*seq),
-                new.sender_id.to_string(),
+                new.sender_id,
                 new.body.as_str(),
-                new.client_msg_id.as_ref().map(|key| key.as_str()),
-                new.reply_to.map(|id| id.to_string()),
+                new.client_msg_id.as_ref().map(ClientMsgId::as_str),
+                new.reply_to,
                 new.created_at.unix_millis(),
                 decode::rev_to_db(*rev),
-            ])
+            )
         })
-        .collect()
+        .collect();
+    json_array(&rows)
 }
 
 /// The parameter of [`ADVANCE_READ_MARKERS`]: `[room, user, seq]` per marker.
-pub(crate) fn read_marks(marks: &[(RoomId, UserId, Seq)]) -> serde_json::Value {
-    marks
+pub(crate) fn read_marks(marks: &[(RoomId, UserId, Seq)]) -> Result<String, DbErr> {
+    let marks: Vec<_> = marks
         .iter()
-        .map(|(room, user, seq)| {
-            json!([room.to_string(), user.to_string(), decode::seq_to_db(*seq)])
-        })
-        .collect()
+        .map(|(room, user, seq)| (room, user, decode::seq_to_db(*seq)))
+        .collect();
+    json_array(&marks)
 }
 
 /// See [`FIND_STORED`].
@@ -153,7 +159,10 @@ pub(crate) async fn find_stored(
 ) -> Result<Vec<messages::Model>, DbErr> {
     let (ids, keys) = stored_lookup(batch);
     messages::Entity::find()
-        .from_raw_sql(statement(FIND_STORED, vec![ids, keys]))
+        .from_raw_sql(statement(
+            FIND_STORED,
+            vec![ids.to_string(), keys.to_string()],
+        ))
         .all(db)
         .await
 }
@@ -165,7 +174,7 @@ pub(crate) async fn raise_counters(
     counts: &BTreeMap<RoomId, i64>,
 ) -> Result<Vec<RoomCounters>, DbErr> {
     let rows = db
-        .query_all(statement(RAISE_COUNTERS, vec![room_counts(counts)]))
+        .query_all(statement(RAISE_COUNTERS, vec![room_counts(counts)?]))
         .await?;
     rows.iter()
         .map(|row| {
@@ -187,7 +196,7 @@ pub(crate) async fn insert_messages(
     if rows.is_empty() {
         return Ok(());
     }
-    db.execute(statement(INSERT_MESSAGES, vec![new_rows(rows)]))
+    db.execute(statement(INSERT_MESSAGES, vec![new_rows(rows)?]))
         .await?;
     Ok(())
 }
@@ -200,7 +209,67 @@ pub(crate) async fn advance_read_markers(
     if marks.is_empty() {
         return Ok(());
     }
-    db.execute(statement(ADVANCE_READ_MARKERS, vec![read_marks(marks)]))
+    db.execute(statement(ADVANCE_READ_MARKERS, vec![read_marks(marks)?]))
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use chat_domain::{MessageBody, MessageId, Rev, Timestamp};
+
+    use super::*;
+
+    fn new_message(key: Option<&str>, reply_to: Option<MessageId>) -> NewMessage {
+        NewMessage {
+            id: MessageId::new_v7(),
+            room_id: RoomId::new_v7(),
+            sender_id: UserId::new_v7(),
+            body: MessageBody::parse("a \"quoted\" body \u{1F600}", 100).unwrap(),
+            client_msg_id: key.map(|k| ClientMsgId::parse(k).unwrap()),
+            reply_to,
+            created_at: Timestamp::from_unix_millis(1_700_000_000_123),
+        }
+    }
+
+    #[test]
+    fn the_arrays_hold_what_the_statements_unpack_by_position() {
+        let keyed = new_message(Some("c-1"), Some(MessageId::new_v7()));
+        let bare = new_message(None, None);
+        let rows = [(&keyed, Seq(7), Rev(9)), (&bare, Seq(1), Rev(1))];
+        let written: serde_json::Value = serde_json::from_str(&new_rows(&rows).unwrap()).unwrap();
+        let expected = json!([
+            [
+                keyed.id.to_string(),
+                keyed.room_id.to_string(),
+                7,
+                keyed.sender_id.to_string(),
+                keyed.body.as_str(),
+                "c-1",
+                keyed.reply_to.map(|id| id.to_string()),
+                1_700_000_000_123_i64,
+                9
+            ],
+            [
+                bare.id.to_string(),
+                bare.room_id.to_string(),
+                1,
+                bare.sender_id.to_string(),
+                bare.body.as_str(),
+                null,
+                null,
+                1_700_000_000_123_i64,
+                1
+            ],
+        ]);
+        assert_eq!(written, expected);
+
+        let (room, user) = (RoomId::new_v7(), UserId::new_v7());
+        let marks: serde_json::Value =
+            serde_json::from_str(&read_marks(&[(room, user, Seq(4))]).unwrap()).unwrap();
+        assert_eq!(marks, json!([[room.to_string(), user.to_string(), 4]]));
+        let counts: serde_json::Value =
+            serde_json::from_str(&room_counts(&BTreeMap::from([(room, 3)])).unwrap()).unwrap();
+        assert_eq!(counts, json!([[room.to_string(), 3]]));
+    }
 }

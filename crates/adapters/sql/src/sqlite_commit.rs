@@ -77,6 +77,9 @@ pub(crate) async fn append_batch(
     let Some(plan) = Planned::new(batch) else {
         return Ok(None);
     };
+    let counts = json_batch::room_counts(&plan.counts)?;
+    let new_rows = json_batch::new_rows(&plan.new_rows)?;
+    let marks = json_batch::read_marks(&plan.marks)?;
     let connection = db
         .get_sqlite_connection_pool()
         .acquire()
@@ -85,9 +88,9 @@ pub(crate) async fn append_batch(
     let mut transaction = OpenTransaction(Some(connection));
     let started = Instant::now();
     let committed = sqlx::query(GROUP_COMMIT)
-        .bind(json_batch::room_counts(&plan.counts).to_string())
-        .bind(json_batch::new_rows(&plan.new_rows).to_string())
-        .bind(json_batch::read_marks(&plan.marks).to_string())
+        .bind(counts)
+        .bind(new_rows)
+        .bind(marks)
         .fetch_all(transaction.connection()?)
         .await;
     crate::figures::record(GROUP_COMMIT, started.elapsed());

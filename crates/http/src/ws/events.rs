@@ -8,7 +8,7 @@ use chat_ports::BusEvent;
 use serde_json::json;
 
 use super::outbound::{ChangeEvent, Encoded, Outbound};
-use super::protocol::{message_event, room_joined_event};
+use super::protocol::{change_event, message_event, room_joined_event};
 use crate::dto::message::ReplyPreviewDto;
 use crate::dto::{MessageDto, RoomDto};
 
@@ -220,5 +220,5 @@ fn change_with(
 }
 
 fn typed(kind: &str, message: &MessageDto) -> Encoded {
-    Encoded::from(json!({ "type": kind, "message": message }).to_string())
+    change_event(kind, message)
 }

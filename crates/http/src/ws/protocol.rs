@@ -1,10 +1,16 @@
 //! The WebSocket wire protocol: client frames in, server frames out, one JSON object per text
 //! frame, each with a `type`.
 //!
-//! Parsing is two-step (any JSON object first, then the frame its `type` names) so that every
-//! bad frame gets a precise `error` event instead of a dropped connection.
+//! Parsing is two-step (the object's `type` and `ref` first, then the frame its `type` names)
+//! so that every bad frame gets a precise `error` event instead of a dropped connection. Both
+//! steps read the text itself, and events are written straight from their DTOs: a
+//! `serde_json::Value` tree in between cost about a dozen allocations per frame and per event
+//! on the path of every message (docs/benchmarks.md, tenth measurement).
 
-use serde::Deserialize;
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use super::outbound::Encoded;
@@ -100,24 +106,26 @@ impl FrameError {
 
 /// Parses one text frame.
 pub fn parse_client_frame(text: &str) -> Result<ClientFrame, FrameError> {
-    let value: Value = serde_json::from_str(text)
-        .map_err(|e| FrameError::new(None, "invalid_request", format!("malformed JSON: {e}")))?;
-    let reference = value.get("ref").and_then(Value::as_str).map(str::to_owned);
-    let Some(kind) = value.get("type").and_then(Value::as_str).map(str::to_owned) else {
-        return Err(FrameError::new(
-            reference,
-            "invalid_request",
-            "a frame needs a string `type`",
-        ));
+    // Only an object has a `type`; anything else is refused with the same words as one
+    // without (serde would read an array's items as a struct's fields, in order).
+    if !text.trim_start().starts_with('{') {
+        return match serde_json::from_str::<Value>(text) {
+            Ok(_) => Err(needs_type(None)),
+            Err(e) => Err(malformed(&e)),
+        };
+    }
+    let head: FrameHead<'_> = serde_json::from_str(text).map_err(|e| malformed(&e))?;
+    let reference = head.reference.and_then(string).map(Cow::into_owned);
+    let Some(kind) = head.kind.and_then(string) else {
+        return Err(needs_type(reference));
     };
-    let kind = kind.as_str();
-    match kind {
+    match kind.as_ref() {
         "ping" => Ok(ClientFrame::Ping),
-        "send" => decode(value, reference, kind, ClientFrame::Send),
-        "read" => decode(value, reference, kind, ClientFrame::Read),
-        "received" => decode(value, reference, kind, ClientFrame::Received),
-        "typing" => decode(value, reference, kind, ClientFrame::Typing),
-        "resume" => decode(value, reference, kind, ClientFrame::Resume),
+        "send" => decode(text, reference, "send", ClientFrame::Send),
+        "read" => decode(text, reference, "read", ClientFrame::Read),
+        "received" => decode(text, reference, "received", ClientFrame::Received),
+        "typing" => decode(text, reference, "typing", ClientFrame::Typing),
+        "resume" => decode(text, reference, "resume", ClientFrame::Resume),
         other => Err(FrameError::new(
             reference,
             "unknown_type",
@@ -129,13 +137,44 @@ pub fn parse_client_frame(text: &str) -> Result<ClientFrame, FrameError> {
     }
 }
 
-fn decode<T: serde::de::DeserializeOwned>(
-    value: Value,
+/// The two members every frame is first read for, as raw JSON, borrowed from the text; any
+/// other member is skipped without being built.
+#[derive(Deserialize)]
+struct FrameHead<'a> {
+    #[serde(rename = "type", default, borrow)]
+    kind: Option<&'a RawValue>,
+    #[serde(rename = "ref", default, borrow)]
+    reference: Option<&'a RawValue>,
+}
+
+/// `raw` as a string if it is one (borrowed unless it holds escapes), else `None`.
+fn string(raw: &RawValue) -> Option<Cow<'_, str>> {
+    let text = raw.get();
+    match serde_json::from_str::<&str>(text) {
+        Ok(borrowed) => Some(Cow::Borrowed(borrowed)),
+        Err(_) => serde_json::from_str::<String>(text).ok().map(Cow::Owned),
+    }
+}
+
+fn malformed(error: &serde_json::Error) -> FrameError {
+    FrameError::new(None, "invalid_request", format!("malformed JSON: {error}"))
+}
+
+fn needs_type(reference: Option<String>) -> FrameError {
+    FrameError::new(
+        reference,
+        "invalid_request",
+        "a frame needs a string `type`",
+    )
+}
+
+fn decode<'a, T: Deserialize<'a>>(
+    text: &'a str,
     reference: Option<String>,
     kind: &str,
     wrap: impl FnOnce(T) -> ClientFrame,
 ) -> Result<ClientFrame, FrameError> {
-    serde_json::from_value::<T>(value).map(wrap).map_err(|e| {
+    serde_json::from_str::<T>(text).map(wrap).map_err(|e| {
         FrameError::new(
             reference,
             "invalid_request",
@@ -144,19 +183,68 @@ fn decode<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// `{"type": kind, "message": message}`: `message`, `message_edited` and `message_deleted`.
+#[derive(Serialize)]
+struct MessageEvent<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    message: &'a MessageDto,
+}
+
+/// `{"type": "ack", "ref", "message"}`.
+#[derive(Serialize)]
+struct AckEvent<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(rename = "ref")]
+    reference: Option<&'a str>,
+    message: &'a MessageDto,
+}
+
+/// `{"type": "room_joined", "room"}`.
+#[derive(Serialize)]
+struct RoomJoinedEvent<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    room: &'a RoomDto,
+}
+
+/// `event` as JSON text. The events here hold only strings, numbers, booleans and nulls, which
+/// always serialize; should one ever fail, the client gets an `error` event, not a panic.
+fn encode(event: &impl Serialize) -> String {
+    serde_json::to_string(event).unwrap_or_else(|error| {
+        tracing::error!(%error, "an event could not be serialized");
+        json!({ "type": "error", "ref": null, "code": "internal", "message": "an event could not be encoded" })
+            .to_string()
+    })
+}
+
+/// `{"type": kind, "message"}` for a message change (`message_edited`, `message_deleted`, or a
+/// replayed `message`).
+pub fn change_event(kind: &str, message: &MessageDto) -> Encoded {
+    Encoded::from(encode(&MessageEvent { kind, message }))
+}
+
 /// `{"type": "message", "message"}`, serialized once and shared by every recipient.
 pub fn message_event(message: &MessageDto) -> Encoded {
-    Encoded::from(json!({ "type": "message", "message": message }).to_string())
+    change_event("message", message)
 }
 
 /// `{"type": "room_joined", "room"}`.
 pub fn room_joined_event(room: &RoomDto) -> Encoded {
-    Encoded::from(json!({ "type": "room_joined", "room": room }).to_string())
+    Encoded::from(encode(&RoomJoinedEvent {
+        kind: "room_joined",
+        room,
+    }))
 }
 
 /// `{"type": "ack", "ref", "message"}`.
 pub fn ack_event(reference: Option<&str>, message: &MessageDto) -> String {
-    json!({ "type": "ack", "ref": reference, "message": message }).to_string()
+    encode(&AckEvent {
+        kind: "ack",
+        reference,
+        message,
+    })
 }
 
 /// `{"type": "error", "ref", "code", "message"}`.
@@ -230,6 +318,69 @@ mod tests {
                 .unwrap_err()
                 .code,
             "invalid_request"
+        );
+    }
+
+    #[test]
+    fn the_type_and_ref_are_read_as_json_strings_and_only_as_strings() {
+        let escaped = parse_client_frame(r#" {"ref":"r\u0031","type":"se\u006ed","body":"b"}"#);
+        let Ok(ClientFrame::Send(send)) = escaped else {
+            panic!("an escaped type is still `send`: {escaped:?}")
+        };
+        assert_eq!(send.reference.as_deref(), Some("r1"));
+        let error = parse_client_frame(r#"{"type":"dance","ref":5}"#).unwrap_err();
+        assert_eq!((error.code, error.reference), ("unknown_type", None));
+        for text in [
+            r#"{"type":5,"ref":"r"}"#,
+            r#"{"type":null,"ref":"r"}"#,
+            r#"{"ref":"r"}"#,
+        ] {
+            let error = parse_client_frame(text).unwrap_err();
+            assert_eq!(error.code, "invalid_request", "{text}");
+            assert_eq!(error.reference.as_deref(), Some("r"), "{text}");
+            assert!(error.message.contains("string `type`"), "{text}: {error:?}");
+        }
+        // An array is not a frame, even one whose items would fill a frame's fields in order.
+        let error = parse_client_frame(r#"["send", "r"]"#).unwrap_err();
+        assert!(error.message.contains("string `type`"), "{error:?}");
+    }
+
+    fn dto() -> MessageDto {
+        MessageDto {
+            id: "m".into(),
+            room_id: "r".into(),
+            seq: 3,
+            rev: 4,
+            sender_id: "s".into(),
+            body: Some("a \"quoted\" body".into()),
+            client_msg_id: None,
+            reply_to: Some("p".into()),
+            reply_preview: None,
+            created_at: chat_domain::Timestamp::from_unix_millis(1_700_000_000_000),
+            edited_at: None,
+            deleted: false,
+        }
+    }
+
+    #[test]
+    fn events_are_the_json_objects_the_protocol_names() {
+        let message = dto();
+        let parsed = |text: &str| serde_json::from_str::<Value>(text).unwrap();
+        assert_eq!(
+            parsed(&message_event(&message)),
+            json!({ "type": "message", "message": message })
+        );
+        assert_eq!(
+            parsed(&change_event("message_edited", &message)),
+            json!({ "type": "message_edited", "message": message })
+        );
+        assert_eq!(
+            parsed(&ack_event(Some("r-1"), &message)),
+            json!({ "type": "ack", "ref": "r-1", "message": message })
+        );
+        assert_eq!(
+            parsed(&ack_event(None, &message)),
+            json!({ "type": "ack", "ref": null, "message": message })
         );
     }
 

@@ -173,11 +173,16 @@ proptest! {
 }
 
 #[test]
-fn a_number_beyond_f64_makes_the_whole_frame_malformed_json() {
-    // serde_json refuses `1e400` while parsing, so not even the `ref` can be read.
+fn a_number_beyond_f64_is_refused_and_the_ref_kept() {
+    // serde_json refuses `1e400` only when it reads it as a number: the first step skips it,
+    // so the error names the frame's `ref`.
     let error = parse_client_frame(r#"{"type":"read","ref":"m","room_id":"r","seq":1e400}"#)
         .expect_err("out of range");
-    assert_eq!((error.code, error.reference), ("invalid_request", None));
+    assert_eq!(
+        (error.code, error.reference.as_deref()),
+        ("invalid_request", Some("m"))
+    );
+    assert!(error.message.starts_with("bad read frame"), "{error:?}");
 }
 
 #[test]

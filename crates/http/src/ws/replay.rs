@@ -18,7 +18,7 @@ use chat_domain::{Message, Rev, RoomId, UserId};
 use serde_json::json;
 
 use super::outbound::{Encoded, Outbound, ReplayEvent};
-use super::protocol::{error_event, FrameError, ResumeFrame};
+use super::protocol::{change_event, error_event, FrameError, ResumeFrame};
 use super::queue::QueueSender;
 use crate::dto::MessageDto;
 
@@ -128,7 +128,7 @@ fn replay_event(message: &Message, from: Rev) -> Encoded {
     } else {
         "message_edited"
     };
-    Encoded::from(json!({ "type": kind, "message": MessageDto::from(message) }).to_string())
+    change_event(kind, &MessageDto::from(message))
 }
 
 /// Waits until at least half of the connection's buffer is free, leaving room for live events.
