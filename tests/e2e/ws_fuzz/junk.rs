@@ -187,16 +187,18 @@ impl Junk {
             Self::Binary(bytes) => (vec![Message::binary(bytes.clone())], Answer::Anonymous),
             Self::Nested { depth, in_send } => {
                 let nested = format!("{}{}", "[".repeat(*depth), "]".repeat(*depth));
-                let frame = if *in_send {
-                    format!(
+                if *in_send {
+                    // The first step skips the body without building it, so the ref is read;
+                    // the second refuses the body at its first bracket (not a string).
+                    let frame = format!(
                         r#"{{"type":"send","ref":"{reference}","to":"{}","body":{nested}}}"#,
                         ids.me
-                    )
+                    );
+                    (text(frame), Answer::Error(reference.to_owned()))
                 } else {
-                    nested
-                };
-                // Past serde_json's depth limit the frame is malformed, ref and all.
-                (text(frame), Answer::Anonymous)
+                    // Not an object, and past serde_json's depth limit: malformed, no ref.
+                    (text(nested), Answer::Anonymous)
+                }
             }
             Self::Wrong(wrong) => (
                 text(wrong.render(reference, ids).to_string()),
