@@ -349,3 +349,55 @@ async fn a_malformed_resume_is_an_error_and_the_connection_stays_open() {
     }
     ws.ping_pong().await;
 }
+
+#[tokio::test]
+async fn a_replayed_reply_carries_the_preview_a_live_one_does() {
+    let app = spawn_app().await;
+    let alice = app.register_and_login("alice").await;
+    let bob = app.register_and_login("bob").await;
+    let room = app.group_with(&alice, "Replies while away", &[&bob]).await;
+    let question = app.send_to_room(&alice, &room, "lunch at noon?").await;
+    let seen = question["rev"].as_u64().expect("a rev");
+
+    // While Bob is away: a reply, a plain message, and the question edited.
+    let reply = json!({"body": "yes, at noon", "reply_to": question["id"]});
+    let answer = app.try_send_to_room(&alice, &room, &reply).await;
+    answer.assert_status(201);
+    let answer = answer.field("message").clone();
+    app.send_to_room(&alice, &room, "see you").await;
+    let question_id = id_of(&question);
+    app.edit(&alice, &room, &question_id, "lunch at one?").await;
+
+    let mut ws = app.ws_connect(&bob.access_token).await;
+    ws.send_resume(&json!({ room.clone(): seen })).await;
+    let mut replayed = Vec::new();
+    loop {
+        let event = match ws.next_frame(EVENT_TIMEOUT).await {
+            Frame::Event(event) => event,
+            other => panic!("the replay ended early: {other:?} after {replayed:?}"),
+        };
+        match event["type"].as_str() {
+            Some("message" | "message_edited" | "message_deleted") => replayed.push(event),
+            Some("resumed") => break,
+            _ => {}
+        }
+    }
+
+    let kinds: Vec<&str> = replayed.iter().filter_map(|e| e["type"].as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["message", "message", "message_edited"],
+        "{replayed:?}"
+    );
+    let replayed_answer = &replayed[0]["message"];
+    assert_eq!(replayed_answer["id"], answer["id"]);
+    let preview = crate::support::reply_preview(replayed_answer);
+    assert_eq!(preview["id"], question["id"], "{preview}");
+    // The preview shows the answered message as it is now, as a history page would.
+    assert_eq!(preview["body"], "lunch at one?", "{preview}");
+    let stored = app.find_message(&bob, &room, &id_of(&answer)).await;
+    assert_eq!(crate::support::reply_preview(&stored), preview);
+    for plain in &replayed[1..] {
+        assert!(plain["message"].get("reply_preview").is_none(), "{plain}");
+    }
+}

@@ -8,13 +8,18 @@
 //! already wrote) and ends with `resumed`. The store is the source of truth, so a client may
 //! have been away for any length of time. Pages are sent only while the connection's buffer
 //! has room to spare, so a long replay never crowds out live events into a 1013.
+//!
+//! A replayed `message` that is a reply carries `reply_preview` like a live one: the previews
+//! of a page come from one `reply_previews` call (one read per room, only for a page holding
+//! replies); a page whose previews cannot be read still goes out, without them, as live events
+//! do. Edits and deletions carry none, live or replayed.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chat_app::messaging::{MessagingService, ResumeError};
-use chat_domain::{Message, Rev, RoomId, UserId};
+use chat_app::messaging::{MessagingService, ReplyPreview, ResumeError};
+use chat_domain::{Message, MessageId, Rev, RoomId, UserId};
 use serde_json::json;
 
 use super::outbound::{Encoded, Outbound, ReplayEvent};
@@ -100,13 +105,14 @@ async fn replay_room(
     loop {
         wait_for_headroom(outbound).await;
         let page = messaging.changes_page(user, room, after, PAGE).await?;
+        let previews = previews(messaging, &page.messages, from).await;
         for message in &page.messages {
             // Item by item, not page by page: a page may be larger than the whole buffer.
             wait_for_headroom(outbound).await;
             let item = Outbound::Replay(Arc::new(ReplayEvent {
                 room_id: room,
                 rev: message.rev,
-                json: replay_event(message, from),
+                json: replay_event(message, from, &previews),
             }));
             if outbound.send(item).await.is_err() {
                 return Ok(());
@@ -119,16 +125,49 @@ async fn replay_room(
     }
 }
 
-/// The event a change becomes for a client that last saw rev `from`.
-fn replay_event(message: &Message, from: Rev) -> Encoded {
-    let kind = if message.deleted {
-        "message_deleted"
-    } else if message.created_rev > from {
-        "message"
+/// The reply previews of the messages of `page` that replay as `message` (created after
+/// `from`, not deleted); empty when there are none or they cannot be read.
+async fn previews(
+    messaging: &MessagingService,
+    page: &[Message],
+    from: Rev,
+) -> HashMap<MessageId, ReplyPreview> {
+    let replies: Vec<Message> = page
+        .iter()
+        .filter(|m| m.reply_to.is_some() && is_creation(m, from))
+        .cloned()
+        .collect();
+    if replies.is_empty() {
+        return HashMap::new();
+    }
+    match messaging.reply_previews(&replies).await {
+        Ok(previews) => previews,
+        Err(error) => {
+            tracing::warn!(%error, "replaying without reply previews: they could not be read");
+            HashMap::new()
+        }
+    }
+}
+
+/// Whether `message` replays as a `message` event for a client that last saw rev `from`.
+fn is_creation(message: &Message, from: Rev) -> bool {
+    !message.deleted && message.created_rev > from
+}
+
+/// The event a change becomes for a client that last saw rev `from`; a `message` carries the
+/// preview of the message it answers when `previews` has it.
+fn replay_event(
+    message: &Message,
+    from: Rev,
+    previews: &HashMap<MessageId, ReplyPreview>,
+) -> Encoded {
+    if is_creation(message, from) {
+        change_event("message", &MessageDto::with_previews(message, previews))
+    } else if message.deleted {
+        change_event("message_deleted", &MessageDto::from(message))
     } else {
-        "message_edited"
-    };
-    change_event(kind, &MessageDto::from(message))
+        change_event("message_edited", &MessageDto::from(message))
+    }
 }
 
 /// Waits until at least half of the connection's buffer is free, leaving room for live events.
