@@ -30,6 +30,8 @@ pub struct Account {
 pub struct PageMessage {
     /// Its position in the room.
     pub seq: u64,
+    /// The room's change counter at its last change.
+    pub rev: u64,
     /// The sender's key.
     #[serde(default)]
     pub client_msg_id: Option<String>,

@@ -1,13 +1,14 @@
 //! Noticing a `rev` that jumps, as the protocol asks a client to, so it can `resume`.
 //!
-//! A connection gets each change of its room at most once and in `rev` order: a node writes a
-//! change only if its rev is above the last one it wrote for that room, and drops it
-//! otherwise. On one node changes are published in rev order, so nothing is dropped; across
-//! nodes two changes of a room can cross on the bus (partners on different nodes both send
-//! into their room), the later one is written first and the earlier one is then dropped for
-//! good. The protocol's answer is the client's: "a client that missed changes (reconnect,
-//! 1013, a `rev` that jumps) sends `resume`" (docs/protocol.md), and the replay fills the hole
-//! without repeating what the connection already had.
+//! A connection gets each change of its room once, in `rev` order except a late one. On one
+//! node changes are published in rev order; across nodes two changes of a room can cross on
+//! the bus (partners on different nodes both send into their room). The writer holds the
+//! later one for a short window; past it, the later one goes out and the client sees a jump.
+//! The protocol's answer is the client's: "a client that missed changes (reconnect, 1013, a
+//! `rev` that jumps) sends `resume`" (docs/protocol.md), and the replay fills the hole
+//! without repeating what the connection already had. A change still being stored when the
+//! replay ran comes later, live, with a rev the `resumed` already counted: it is new, not a
+//! repeat, and [`RevTracker::see`] takes it as such.
 //!
 //! [`RevTracker`] keeps, per connection, the highest rev up to which nothing is missing and
 //! the revs seen above it; a hole means a `resume` from that point. It survives a reconnect:
@@ -70,6 +71,18 @@ impl RevTracker {
     pub fn forget_holes(&mut self) {
         if let Some(highest) = self.above.last().copied() {
             self.resumed(highest);
+        }
+    }
+
+    /// What it knows, in words: to explain a lost message.
+    pub fn summary(&self) -> String {
+        match (self.above.first(), self.above.last()) {
+            (Some(low), Some(high)) => format!(
+                "complete up to rev {}, {} revs seen above it ({low}..={high})",
+                self.complete,
+                self.above.len()
+            ),
+            _ => format!("complete up to rev {}", self.complete),
         }
     }
 

@@ -290,6 +290,7 @@ mod tests {
             messages: seqs
                 .map(|seq| PageMessage {
                     seq,
+                    rev: seq,
                     client_msg_id: None,
                 })
                 .collect(),

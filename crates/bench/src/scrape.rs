@@ -5,11 +5,18 @@
 //! difference over the step's acknowledged messages is the round trips one message costs,
 //! with nothing of the set-up or the final history check in it. A node without MongoDB has no
 //! such series and the figure is left empty.
+//!
+//! The same way, the changes the nodes' writers wrote late into a hole
+//! (`chat_ws_late_changes_total`: another node's change stored after the reorder window, or
+//! after a replay passed it) show how often the per-room order had to give way to delivery.
 
 use crate::nodes::Nodes;
 
 /// The MongoDB round-trip counter of every node.
 pub const MONGO_ROUND_TRIPS: &str = "chat_mongodb_round_trips_total";
+
+/// Changes written late into a hole, by every node's connections.
+pub const LATE_CHANGES: &str = "chat_ws_late_changes_total";
 
 /// The sum of every sample of `metric` (all label sets) in a Prometheus text exposition;
 /// `None` when it has none.

@@ -12,7 +12,7 @@ use tokio::sync::watch;
 use crate::context::Context;
 use crate::fleet::Fleet;
 use crate::report::Record;
-use crate::scrape::{cluster_sum, MONGO_ROUND_TRIPS};
+use crate::scrape::{cluster_sum, LATE_CHANGES, MONGO_ROUND_TRIPS};
 use crate::stats::Histogram;
 use crate::traffic::{Counters, Phase, Shared};
 
@@ -141,12 +141,20 @@ fn pct(value: Option<f64>) -> serde_json::Value {
 
 /// A step as a record: `fan_out` connections per message; `round_trips` is how many
 /// commands the nodes sent MongoDB during the step, if they use it.
+/// What the nodes' counters say about one step.
+struct ServerCounts {
+    /// MongoDB commands sent (none without MongoDB).
+    mongo_round_trips: Option<f64>,
+    /// Changes the writers wrote late into a hole.
+    late_changes: f64,
+}
+
 fn record(
     workload: &'static str,
     o: &StepOutcome,
     fan_out: u64,
     p99_ms: f64,
-    round_trips: Option<f64>,
+    server: &ServerCounts,
 ) -> Record {
     let secs = o.elapsed.as_secs_f64().max(1e-6);
     let c = &o.counters;
@@ -169,13 +177,16 @@ fn record(
         .with("errors", c.errors)
         .with("reconnects", c.reconnects)
         .with("gap_resumes", c.gap_resumes)
+        .with("late", server.late_changes.max(0.0) as u64)
         .with("tool_cpu_pct", pct(o.cpu.0))
         .with("server_cpu_pct", pct(o.cpu.1))
         .with(
             "mongo_rt_per_msg",
-            round_trips.map_or(serde_json::Value::Null, |rt| {
-                ((rt / c.acked.max(1) as f64 * 1000.0).round() / 1000.0).into()
-            }),
+            server
+                .mongo_round_trips
+                .map_or(serde_json::Value::Null, |rt| {
+                    ((rt / c.acked.max(1) as f64 * 1000.0).round() / 1000.0).into()
+                }),
         )
         .with("ok", if passed(o, p99_ms) { "yes" } else { "NO" })
 }
@@ -216,11 +227,23 @@ pub async fn run(
     };
     for _ in 0..steps {
         let trips_before = cluster_sum(&ctx.nodes, MONGO_ROUND_TRIPS).await;
+        let late_before = cluster_sum(&ctx.nodes, LATE_CHANGES).await;
         let outcome = step(&fleet.shared, &fleet.phase, &spec(rate, stepping.duration)).await;
         let trips_after = cluster_sum(&ctx.nodes, MONGO_ROUND_TRIPS).await;
-        let trips = trips_before.zip(trips_after).map(|(b, a)| a - b);
+        let late_after = cluster_sum(&ctx.nodes, LATE_CHANGES).await;
+        let server = ServerCounts {
+            mongo_round_trips: trips_before.zip(trips_after).map(|(b, a)| a - b),
+            // The counter appears with its first late change: none yet means none.
+            late_changes: late_after.unwrap_or(0.0) - late_before.unwrap_or(0.0),
+        };
         let ok = passed(&outcome, stepping.p99_ms);
-        records.push(record(workload, &outcome, fan_out, stepping.p99_ms, trips));
+        records.push(record(
+            workload,
+            &outcome,
+            fan_out,
+            stepping.p99_ms,
+            &server,
+        ));
         eprintln!(
             "chat-bench: {workload} at {rate:.0} msg/s: {}",
             if ok { "ok" } else { "over the bound" }

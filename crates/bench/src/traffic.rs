@@ -183,6 +183,8 @@ pub struct ConnReport {
     pub acked: Vec<bool>,
     /// What reached it.
     pub receipts: Receipts,
+    /// Which revs of its room reached it (to explain a loss).
+    pub revs: RevTracker,
 }
 
 /// The per-connection state of [`run_connection`].
@@ -428,5 +430,6 @@ pub async fn run_connection(
         token: conn.plan.token,
         acked: conn.acked,
         receipts: conn.receipts,
+        revs: conn.revs,
     }
 }

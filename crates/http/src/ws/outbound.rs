@@ -85,8 +85,9 @@ pub enum Outbound {
     Pong(Bytes),
     /// A resume starts: hold these rooms' live changes until the replay is written.
     BeginReplay {
-        /// The rooms replayed.
-        rooms: Vec<RoomId>,
+        /// The rooms replayed, each with the rev the client named: it has every change up to
+        /// it, and the replay brings what follows.
+        rooms: Vec<(RoomId, Rev)>,
     },
     /// One replayed change (written unless this connection already has that rev).
     Replay(Arc<ReplayEvent>),

@@ -61,7 +61,7 @@ pub async fn replay(
             return;
         }
     };
-    let rooms: Vec<RoomId> = plan.replay.iter().map(|(room, _)| *room).collect();
+    let rooms = plan.replay.clone();
     if outbound
         .send(Outbound::BeginReplay { rooms })
         .await

@@ -3,18 +3,30 @@
 //! It keeps two promises of the protocol. The `ack` of a send goes out before that message's
 //! `message` echo on the sending connection: the reader announces each send (`Expect`) before
 //! the send can possibly be published, and whichever of echo or outcome arrives first writes
-//! the `ack`. And each connection gets each change at most once and, per room, in rev order:
-//! anything at or below the last rev written for its room is a duplicate (or too late to be
-//! written in order) and is dropped.
+//! the `ack`. And each connection gets each change exactly once while it is open and, per
+//! room, in rev order, with one exception below: a rev already written is a duplicate and is
+//! dropped.
 //!
 //! On one node changes arrive in rev order (each change of a room takes the room's next rev,
 //! and a node publishes a room's changes in that order). Across nodes they may not: node B's
 //! rev 11 can be heard before node A's rev 10. So a change that skips ahead of the last rev
 //! written for its room is held, per room and by rev, for at most [`REORDER_WINDOW`]: the
 //! missing rev arriving in time releases it and everything contiguous, in order; otherwise it
-//! goes out when its window ends, the client sees the gap and resumes, as it would without the
-//! window. A room whose revs come in order never holds anything, and the window's state (and
-//! its timer) exists only while a change is held.
+//! goes out when its window ends and the client sees the gap. A room whose revs come in order
+//! never holds anything, and the window's state (and its timer) exists only while a change is
+//! held.
+//!
+//! The exception: a change that arrives after a later rev of its room was written, into a
+//! hole this connection never wrote, is written late rather than dropped. That happens when
+//! its storing took longer than the window, which on SQL stores cannot outlast the window by
+//! much (a room's counter and its messages commit together, in rev order) but with the
+//! MongoDB message store can (revs come from SQL, and another node's insert may land later);
+//! and when a `resume` replay passed a rev still being stored, which the replay cannot see
+//! and `resumed` already counts. Dropping it would lose it for good: the client has no hole
+//! left to resume for. A client keeps, per message, the change with the highest rev, so a
+//! late creation never undoes a later edit (docs/protocol.md). The holes are those of
+//! [`WrittenRevs`], which also starts a replayed room at the client's `resume` point, so a
+//! late change between that point and the first rev written counts too.
 
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
@@ -242,24 +254,24 @@ impl Sent {
                     return;
                 }
                 let room = change.room_id;
-                match self.last_rev.entry(room) {
-                    Entry::Occupied(last) => {
-                        let last = last.into_mut();
-                        if change.rev <= *last {
-                            // Written already, or older than something written: never again,
-                            // never out of order.
-                            return;
+                match self.last_rev.get(&room).copied() {
+                    Some(last) if change.rev <= last => {
+                        if self.is_hole(room, change.rev) {
+                            // Late, into a hole: written now rather than lost (module docs).
+                            metrics::counter!("chat_ws_late_changes_total").increment(1);
+                            self.emit(&change, out);
                         }
-                        if change.rev.get() > last.get() + 1 {
-                            // It skips ahead of what this connection has: wait for the rest.
-                            self.hold(change, now());
-                            return;
-                        }
-                        *last = change.rev;
+                        // Otherwise written already: never again.
+                        return;
                     }
-                    // The first change of the room on this connection.
-                    Entry::Vacant(last) => {
-                        last.insert(change.rev);
+                    Some(last) if change.rev.get() > last.get() + 1 => {
+                        // It skips ahead of what this connection has: wait for the rest.
+                        self.hold(change, now());
+                        return;
+                    }
+                    // The next rev, or the first change of the room on this connection.
+                    _ => {
+                        self.last_rev.insert(room, change.rev);
                     }
                 }
                 self.emit(&change, out);
@@ -285,7 +297,16 @@ impl Sent {
             // A control frame, not text: `Writer::run` writes it before it gets here.
             Outbound::Pong(_) => {}
             Outbound::BeginReplay { rooms } => {
-                for room in rooms {
+                for (room, from) in rooms {
+                    // The client has everything up to `from`: what comes after it and is not
+                    // written here is a hole the replay or a late change may fill.
+                    self.last_rev.entry(room).or_insert(from);
+                    match self.written.entry(room) {
+                        Entry::Occupied(revs) => revs.into_mut().note_had(from),
+                        Entry::Vacant(revs) => {
+                            revs.insert(WrittenRevs::starting_at(from));
+                        }
+                    }
                     let held = self.held.entry(room).or_default();
                     // Changes waiting for a missing rev wait for the replay instead, which
                     // brings the missing ones from the store; they go first, being older
@@ -339,6 +360,12 @@ impl Sent {
             out.push(ack_event(reference.as_deref(), &change.dto));
         }
         out.push(change.json.clone());
+    }
+
+    fn is_hole(&self, room: RoomId, rev: Rev) -> bool {
+        self.written
+            .get(&room)
+            .is_some_and(|revs| revs.is_hole(rev))
     }
 
     fn was_written(&self, room: RoomId, rev: Rev) -> bool {

@@ -10,6 +10,12 @@
 //! A rev below the first one written, or in a hole, was not written. Holes are bounded by
 //! [`MAX_HOLES`]: past it the oldest hole and everything below it count as unwritten, so a
 //! replay may then repeat a rev but never skips one the connection did not get.
+//!
+//! A hole is also where a late change may still land: one whose storing was still in flight
+//! (with the MongoDB message store, another node's) when the window gave up on it or a replay
+//! passed it. The writer writes such a change when it comes ([`WrittenRevs::is_hole`]), and
+//! a `resume` marks where the client's knowledge starts ([`WrittenRevs::note_had`]), so a
+//! late change between that point and the first rev written here is a hole too.
 
 use std::collections::BTreeMap;
 
@@ -49,6 +55,26 @@ impl WrittenRevs {
             .range(..=rev)
             .next_back()
             .is_none_or(|(_, end)| rev > *end)
+    }
+
+    /// Whether `rev` lies in a hole: between revs written here, and not written itself.
+    pub(super) fn is_hole(&self, rev: Rev) -> bool {
+        let rev = rev.get();
+        rev > self.first && rev < self.last && !self.contains(Rev(rev))
+    }
+
+    /// The client says it has every change up to `rev` (its `resume` point): revs between it
+    /// and the first written here become a hole instead of "before this connection".
+    pub(super) fn note_had(&mut self, rev: Rev) {
+        let rev = rev.get();
+        if rev >= self.first {
+            return;
+        }
+        if rev + 1 < self.first {
+            self.holes.insert(rev + 1, self.first - 1);
+        }
+        self.first = rev;
+        self.bound();
     }
 
     /// Notes that `rev` was written.
@@ -137,6 +163,37 @@ mod tests {
         assert_eq!(written(&revs, 80..=100), [90, 100]);
         revs.insert(Rev(95));
         assert_eq!(written(&revs, 80..=100), [90, 95, 100]);
+    }
+
+    #[test]
+    fn only_revs_between_written_ones_and_not_written_are_holes() {
+        let mut revs = WrittenRevs::starting_at(Rev(10));
+        revs.insert(Rev(11));
+        revs.insert(Rev(14));
+        let holes: Vec<u64> = (0..=20).filter(|rev| revs.is_hole(Rev(*rev))).collect();
+        assert_eq!(holes, [12, 13]);
+        revs.insert(Rev(12));
+        let holes: Vec<u64> = (0..=20).filter(|rev| revs.is_hole(Rev(*rev))).collect();
+        assert_eq!(holes, [13]);
+    }
+
+    #[test]
+    fn a_resume_point_below_the_first_rev_written_opens_a_hole_down_to_it() {
+        let mut revs = WrittenRevs::starting_at(Rev(10));
+        revs.insert(Rev(11));
+        revs.note_had(Rev(6));
+        let holes: Vec<u64> = (0..=20).filter(|rev| revs.is_hole(Rev(*rev))).collect();
+        assert_eq!(holes, [7, 8, 9]);
+        assert_eq!(written(&revs, 0..=20), [6, 10, 11]);
+        // A point at or above the first written changes nothing.
+        revs.note_had(Rev(10));
+        revs.note_had(Rev(30));
+        assert_eq!(written(&revs, 0..=40), [6, 10, 11]);
+        // Adjacent: no empty hole.
+        let mut revs = WrittenRevs::starting_at(Rev(10));
+        revs.note_had(Rev(9));
+        assert!(revs.holes.is_empty());
+        assert_eq!(written(&revs, 0..=20), [9, 10]);
     }
 
     #[test]
