@@ -17,6 +17,7 @@ mod m20250201_000002_seq_gaps;
 mod m20250301_000003_groups_and_revs;
 mod m20250401_000004_session_devices_and_locks;
 mod m20261128_000005_rev_marks;
+mod m20261128_000006_sessions_revoked_at;
 mod tables;
 
 /// Every migration of the schema, oldest first.
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20250301_000003_groups_and_revs::Migration),
             Box::new(m20250401_000004_session_devices_and_locks::Migration),
             Box::new(m20261128_000005_rev_marks::Migration),
+            Box::new(m20261128_000006_sessions_revoked_at::Migration),
         ]
     }
 }

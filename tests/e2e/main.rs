@@ -33,6 +33,8 @@
 //! - `authorization_matrix`: every group route and event by every position in a group;
 //! - `room_limit`: the rooms-per-user limit on every way into a room, over HTTP and WebSocket.
 //! - `sessions`: a user's own logins: listing, revoking one, logging out everywhere;
+//! - `revoked_tokens`: a revoked login's access tokens are refused on HTTP at once (logout,
+//!   ended sessions, lock, after a restart, and on the other node of a cluster);
 //! - `admin`: the admin routes' access rules, connection figures, disconnect, lock and
 //!   unlock, dead letters over HTTP;
 //! - `tokens`: forged access tokens (`alg: none`, other algorithms, other keys) are 401.
@@ -61,6 +63,7 @@ mod private_chat;
 mod races;
 mod receipts;
 mod resume;
+mod revoked_tokens;
 mod room_limit;
 mod rooms;
 mod sessions;

@@ -2,7 +2,8 @@
 //!
 //! It settles sends waiting on this node whose message another node's worker committed, lets
 //! the node's [`SendAccessCache`] forget what a removal, deletion or block revoked (and all of
-//! it after a resubscription, which may have missed events), then hands every event to the
+//! it after a resubscription, which may have missed events), makes the node refuse the access
+//! tokens of a login another node revoked ([`RevokedSessions`]), then hands every event to the
 //! node's [`LocalDelivery`] (the WebSocket gateway), in bus order.
 
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use futures_util::StreamExt;
 use tokio::sync::watch;
 
 use crate::access_cache::SendAccessCache;
+use crate::auth::RevokedSessions;
 use crate::messaging::PendingSends;
 
 /// Whatever delivers events to this node's clients.
@@ -28,6 +30,7 @@ pub async fn run_event_pump(
     mut stream: EventStream,
     pending: Arc<PendingSends>,
     access: Arc<SendAccessCache>,
+    revoked: Arc<RevokedSessions>,
     delivery: Arc<dyn LocalDelivery>,
     mut shutdown: watch::Receiver<bool>,
 ) {
@@ -39,6 +42,9 @@ pub async fn run_event_pump(
                 Some(event) => {
                     settle(&pending, &event);
                     access.observe(&event);
+                    if let BusEvent::SessionRevoked { session_id } = &event {
+                        revoked.insert_now(*session_id);
+                    }
                     delivery.deliver(&event);
                 }
                 None => {

@@ -3,7 +3,11 @@
 
 mod support;
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use chat_app::admin::{AdminError, AdminPolicy, AdminService};
+use chat_app::auth::RevokedSessions;
 use chat_domain::Username;
 use chat_ports::{BusEvent, DeadLetter, JobPayload, NewJob, Priority};
 use mockall::predicate::eq;
@@ -25,9 +29,20 @@ fn dead_letter() -> DeadLetter {
     }
 }
 
-fn service(mocks: MockPorts) -> AdminService {
+fn service_with(mocks: MockPorts, revoked: Option<Arc<RevokedSessions>>) -> AdminService {
     let admins = [Username::parse("root").expect("a username")];
-    AdminService::new(mocks.build(), AdminPolicy::new(admins, Some(TOKEN)))
+    let ports = mocks.build();
+    let revoked = revoked.unwrap_or_else(|| {
+        Arc::new(RevokedSessions::new(
+            Duration::from_secs(900),
+            Arc::clone(&ports.clock),
+        ))
+    });
+    AdminService::new(ports, AdminPolicy::new(admins, Some(TOKEN)), revoked)
+}
+
+fn service(mocks: MockPorts) -> AdminService {
+    service_with(mocks, None)
 }
 
 #[tokio::test]
@@ -59,6 +74,10 @@ async fn listed_users_are_admins_and_others_or_unknown_ones_are_not() {
 
 #[tokio::test]
 async fn locking_marks_the_account_then_revokes_every_session_then_disconnects() {
+    let revoked_here = Arc::new(RevokedSessions::new(
+        Duration::from_secs(900),
+        Arc::new(chat_ports::MockClock::new()),
+    ));
     let mut mocks = MockPorts::new();
     let mut order = Sequence::new();
     mocks
@@ -78,6 +97,15 @@ async fn locking_marks_the_account_then_revokes_every_session_then_disconnects()
     mocks
         .bus
         .expect_publish()
+        .with(eq(BusEvent::SessionRevoked {
+            session_id: session_id(1),
+        }))
+        .times(1)
+        .in_sequence(&mut order)
+        .returning(|_| Ok(()));
+    mocks
+        .bus
+        .expect_publish()
         .with(eq(BusEvent::UserDisconnected {
             user_id: user_id(2),
         }))
@@ -85,9 +113,16 @@ async fn locking_marks_the_account_then_revokes_every_session_then_disconnects()
         .in_sequence(&mut order)
         .returning(|_| Ok(()));
 
-    let revoked = service(mocks).lock_user(user_id(2)).await.expect("locked");
+    let revoked = service_with(mocks, Some(Arc::clone(&revoked_here)))
+        .lock_user(user_id(2))
+        .await
+        .expect("locked");
 
     assert_eq!(revoked, 1);
+    assert!(
+        revoked_here.contains(session_id(1)),
+        "its access tokens are refused on this node at once"
+    );
 }
 
 #[tokio::test]

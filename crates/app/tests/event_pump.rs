@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chat_app::access_cache::SendAccessCache;
+use chat_app::auth::RevokedSessions;
 use chat_app::events::{run_event_pump, LocalDelivery};
 use chat_app::messaging::PendingSends;
 use chat_domain::Message;
@@ -74,12 +75,25 @@ impl Pump {
         access: &Arc<SendAccessCache>,
         delivery: MockDelivery,
     ) -> Self {
+        Self::start_full(bus, stream, pending, access, &revoked_sessions(), delivery)
+    }
+
+    /// Starts a pump that keeps `access` and `revoked` up to date.
+    fn start_full(
+        bus: MockEventBus,
+        stream: EventStream,
+        pending: &Arc<PendingSends>,
+        access: &Arc<SendAccessCache>,
+        revoked: &Arc<RevokedSessions>,
+        delivery: MockDelivery,
+    ) -> Self {
         let (stop, shutdown) = watch::channel(false);
         let task = tokio::spawn(run_event_pump(
             Arc::new(bus),
             stream,
             Arc::clone(pending),
             Arc::clone(access),
+            Arc::clone(revoked),
             Arc::new(delivery),
             shutdown,
         ));
@@ -94,6 +108,15 @@ impl Pump {
             .expect("the pump stops at shutdown")
             .expect("the pump used its ports as expected");
     }
+}
+
+fn revoked_sessions() -> Arc<RevokedSessions> {
+    let mut clock = chat_ports::MockClock::new();
+    clock.expect_now().return_const(NOW);
+    Arc::new(RevokedSessions::new(
+        Duration::from_secs(900),
+        Arc::new(clock),
+    ))
 }
 
 fn message(n: u64) -> Message {
@@ -317,4 +340,28 @@ async fn after_a_resubscription_the_node_forgets_every_access_it_may_have_missed
     pump.stop().await;
 
     assert!(access.is_empty(), "{} answers survived", access.len());
+}
+
+#[tokio::test]
+async fn a_login_revoked_on_another_node_is_refused_here_before_its_sockets_close() {
+    let revoked = revoked_sessions();
+    let mut delivery = MockDelivery::new();
+    let mut received = deliveries(&mut delivery);
+    let pump = Pump::start_full(
+        MockEventBus::new(),
+        open_stream(vec![BusEvent::SessionRevoked {
+            session_id: session_id(1),
+        }]),
+        &PendingSends::new(),
+        &SendAccessCache::new(),
+        &revoked,
+        delivery,
+    );
+
+    let event = next(&mut received).await;
+
+    assert!(matches!(event, BusEvent::SessionRevoked { .. }));
+    assert!(revoked.contains(session_id(1)));
+    assert!(!revoked.contains(session_id(2)));
+    pump.stop().await;
 }

@@ -105,6 +105,16 @@ async fn logout_all_revokes_every_session_and_disconnects_the_user_everywhere() 
                 revoked(session(2, user_id(1))),
             ])
         });
+    for n in [1, 2] {
+        mocks
+            .bus
+            .expect_publish()
+            .with(eq(BusEvent::SessionRevoked {
+                session_id: session_id(n),
+            }))
+            .times(1)
+            .returning(|_| Ok(()));
+    }
     mocks
         .bus
         .expect_publish()
@@ -114,10 +124,9 @@ async fn logout_all_revokes_every_session_and_disconnects_the_user_everywhere() 
         .times(1)
         .returning(|_| Ok(()));
 
-    let ended = AuthService::new(mocks.build())
-        .logout_all(user_id(1))
-        .await
-        .expect("logged out");
+    let auth = AuthService::new(mocks.build());
+    let ended = auth.logout_all(user_id(1)).await.expect("logged out");
 
     assert_eq!(ended, 2);
+    assert!(auth.revoked().contains(session_id(1)) && auth.revoked().contains(session_id(2)));
 }

@@ -198,6 +198,57 @@ async fn logout_revokes_the_session_of_the_token_and_announces_it() {
 }
 
 #[tokio::test]
+async fn after_logout_the_session_s_access_tokens_are_refused_at_once_without_a_lookup() {
+    let mut mocks = MockPorts::new();
+    refresh_tokens(&mut mocks);
+    access_tokens(&mut mocks);
+    mocks
+        .sessions
+        .expect_revoke_by_token()
+        .returning(|_, _| Ok(Some(revoked(session(1, user_id(1))))));
+    mocks.bus.expect_publish().returning(|_| Ok(()));
+    mocks.sessions.expect_find().never();
+    let service = AuthService::new(mocks.build());
+    assert!(service.authenticate("good-jwt").is_ok());
+
+    service.logout("current").await.expect("logged out");
+
+    assert!(matches!(
+        service.authenticate("good-jwt"),
+        Err(AuthError::Unauthenticated)
+    ));
+}
+
+#[tokio::test]
+async fn a_revocation_heard_from_another_node_or_read_from_the_store_is_refused() {
+    let mut mocks = MockPorts::new();
+    access_tokens(&mut mocks);
+    mocks
+        .sessions
+        .expect_revoked_since()
+        .returning(|_, _| Ok(vec![(session_id(1), NOW)]));
+    let (heard, read) = (AuthService::new(mocks.build()), {
+        let mut mocks = MockPorts::new();
+        access_tokens(&mut mocks);
+        mocks
+            .sessions
+            .expect_revoked_since()
+            .returning(|_, _| Ok(vec![(session_id(1), NOW)]));
+        AuthService::new(mocks.build())
+    });
+
+    heard.note_revoked(session_id(1));
+    assert_eq!(read.refresh_revoked().await.expect("read"), 1);
+
+    for service in [heard, read] {
+        assert!(matches!(
+            service.authenticate("good-jwt"),
+            Err(AuthError::Unauthenticated)
+        ));
+    }
+}
+
+#[tokio::test]
 async fn logout_with_a_token_no_session_issued_is_invalid_and_announces_nothing() {
     let mut mocks = MockPorts::new();
     refresh_tokens(&mut mocks);
@@ -235,7 +286,7 @@ async fn logout_succeeds_once_the_revocation_is_stored_even_if_the_bus_is_down()
 }
 
 #[tokio::test]
-async fn authenticate_checks_the_signature_only() {
+async fn authenticate_checks_the_signature_and_no_store() {
     let mut mocks = MockPorts::new();
     access_tokens(&mut mocks);
     mocks.sessions.expect_find().never();

@@ -1,8 +1,9 @@
 //! [`AuthenticatedUser`]: the caller of a protected route, from its bearer access token.
 //!
-//! Only the token's signature, kind and expiry are checked (no store round trip): access
-//! tokens are short-lived by design, so a revoked login stops working over HTTP within one
-//! token lifetime. The WebSocket upgrade does the extra session lookup itself.
+//! The token's signature, kind and expiry are checked, and its login against the ones this
+//! node knows to be revoked (`chat_app::auth::RevokedSessions`, kept in memory from the bus
+//! and the store): no store round trip per request. The WebSocket upgrade also looks the
+//! session and the account's lock up in the store itself.
 
 use std::future::{ready, Ready};
 

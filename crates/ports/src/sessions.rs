@@ -5,7 +5,9 @@
 //! descended from the login) is revoked. Stores keep only hashes of refresh tokens.
 //!
 //! A user sees their own active sessions (`list_active`) and can end one (`revoke`) or all of
-//! them at once (`revoke_all`, also what locking an account does).
+//! them at once (`revoke_all`, also what locking an account does). Every node keeps the
+//! logins revoked within one access-token lifetime in memory (`revoked_since`), so that a
+//! revoked login's access tokens stop working on plain HTTP too.
 
 use async_trait::async_trait;
 use chat_domain::{DeviceName, SessionId, Timestamp, UserId};
@@ -80,6 +82,13 @@ pub trait SessionStore: Send + Sync {
     async fn revoke(&self, id: SessionId, now: Timestamp) -> Result<Option<Session>, StoreError>;
     /// Revokes every active session of `user`; returns the sessions it revoked.
     async fn revoke_all(&self, user: UserId, now: Timestamp) -> Result<Vec<Session>, StoreError>;
+    /// Up to `limit` sessions revoked at or after `since`, with their revocation times, oldest
+    /// revocation first.
+    async fn revoked_since(
+        &self,
+        since: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<(SessionId, Timestamp)>, StoreError>;
     /// Deletes sessions revoked before `before` and spent tokens issued before it; returns how many rows went.
     async fn prune(&self, before: Timestamp) -> Result<u64, StoreError>;
 }

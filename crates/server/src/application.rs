@@ -15,7 +15,7 @@ use actix_web::{App, HttpServer};
 use anyhow::Context;
 use chat_app::access_cache::SendAccessCache;
 use chat_app::admin::AdminService;
-use chat_app::auth::AuthService;
+use chat_app::auth::{AuthService, RevokedSessions};
 use chat_app::blocks::BlockService;
 use chat_app::events::run_event_pump;
 use chat_app::groups::GroupService;
@@ -34,6 +34,7 @@ use tokio::sync::watch;
 use crate::exporter::{self, NodeMetrics};
 use crate::protection::Profile;
 use crate::readiness::redact;
+use crate::revocations;
 use crate::settings::Settings;
 use crate::wiring;
 
@@ -81,11 +82,17 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         .await
         .context("subscribing to the event bus")?;
     let gateway = Gateway::new(limits.ws_outbound_buffer);
+    // The logins revoked within an access token's lifetime: refused on plain HTTP too.
+    let revoked = Arc::new(RevokedSessions::new(
+        settings.access_token_ttl,
+        Arc::clone(&ports.clock),
+    ));
     let pump = tokio::spawn(run_event_pump(
         Arc::clone(&ports.bus),
         events,
         Arc::clone(&pending),
         Arc::clone(&access),
+        Arc::clone(&revoked),
         gateway.clone(),
         shutdown.clone(),
     ));
@@ -104,8 +111,17 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         shutdown.clone(),
     ));
 
-    let auth = Arc::new(AuthService::new(ports.clone()));
+    let auth = Arc::new(AuthService::with_revoked(
+        ports.clone(),
+        Arc::clone(&revoked),
+    ));
     auth.warm_up().await;
+    // Before serving, so a restarted node refuses what was revoked while it was down.
+    revocations::refresh_once(&auth).await;
+    let revocation_reader = tokio::spawn(revocations::refresh_periodically(
+        Arc::clone(&auth),
+        shutdown.clone(),
+    ));
     let state = AppState {
         auth,
         users: Arc::new(UserService::new(ports.clone())),
@@ -118,7 +134,11 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         groups: Arc::new(GroupService::new(ports.clone(), config.clone())),
         blocks: Arc::new(BlockService::new(ports.clone())),
         presence: Arc::new(PresenceService::new(ports.clone(), config)),
-        admin: Arc::new(AdminService::new(ports.clone(), settings.admin_policy())),
+        admin: Arc::new(AdminService::new(
+            ports.clone(),
+            settings.admin_policy(),
+            revoked,
+        )),
         gateway: Arc::clone(&gateway),
         readiness: wiring.readiness.clone(),
         metrics: Arc::new(NodeMetrics::new(metrics_handle, Arc::clone(&ports.queue))),
@@ -166,6 +186,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         tracing::warn!(pending = ?ports.queue.pending().await.ok(), "shutdown grace ran out before the queue drained");
     }
     pruner.abort();
+    revocation_reader.abort();
     upkeep.abort();
     pump.abort();
     tracing::info!("chat-server stopped");

@@ -11,6 +11,7 @@ mod commands;
 mod exporter;
 mod protection;
 mod readiness;
+mod revocations;
 mod secret;
 mod settings;
 mod telemetry;

@@ -243,6 +243,36 @@ impl SessionStore for SqlSessionStore {
             .collect()
     }
 
+    /// Up to `limit` sessions revoked at or after `since`, oldest revocation first (served by
+    /// `ix_sessions_revoked_at`).
+    async fn revoked_since(
+        &self,
+        since: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<(SessionId, Timestamp)>, StoreError> {
+        let rows: Vec<(String, Option<i64>)> = sessions::Entity::find()
+            .select_only()
+            .column(sessions::Column::Id)
+            .column(sessions::Column::RevokedAt)
+            .filter(sessions::Column::RevokedAt.gte(since.unix_millis()))
+            .order_by_asc(sessions::Column::RevokedAt)
+            .order_by_asc(sessions::Column::Id)
+            .limit(u64::from(limit))
+            .into_tuple()
+            .all(&self.db.read)
+            .await
+            .map_err(unavailable)?;
+        rows.into_iter()
+            .filter_map(|(id, at)| at.map(|at| (id, at)))
+            .map(|(id, at)| {
+                let id = id
+                    .parse::<SessionId>()
+                    .map_err(|_| StoreError::corrupt(format!("session id {id:?}")))?;
+                Ok((id, Timestamp::from_unix_millis(at)))
+            })
+            .collect()
+    }
+
     /// Deletes sessions revoked before `before` and spent tokens issued before it; returns how many rows went.
     async fn prune(&self, before: Timestamp) -> Result<u64, StoreError> {
         let before = before.unix_millis();

@@ -3,8 +3,8 @@
 //! uses).
 //!
 //! Locking is durable first: the account is marked locked (login, refresh and WebSocket
-//! connects refuse it from then on), then every session is revoked, then every node is told
-//! to close the user's connections. A login racing the lock can still create a session, but
+//! connects refuse it from then on), then every session is revoked (and its access tokens
+//! refused on every node), then every node is told to close the user's connections. A login racing the lock can still create a session, but
 //! that session cannot refresh nor open a WebSocket, and its access token expires.
 
 mod policy;
@@ -12,7 +12,9 @@ mod policy;
 use chat_domain::UserId;
 use thiserror::Error;
 
-use crate::auth::announce_disconnect;
+use std::sync::Arc;
+
+use crate::auth::{announce_disconnect, announce_revoked, RevokedSessions};
 use crate::worker::DeadLetterService;
 use crate::Ports;
 
@@ -39,15 +41,20 @@ pub struct AdminService {
     ports: Ports,
     policy: AdminPolicy,
     dead_letters: DeadLetterService,
+    /// The logins this node refuses, shared with [`AuthService`](crate::auth::AuthService):
+    /// a lock's revocations take effect here at once.
+    revoked: Arc<RevokedSessions>,
 }
 
 impl AdminService {
-    /// A service over `ports` whose administrators `policy` names.
-    pub fn new(ports: Ports, policy: AdminPolicy) -> Self {
+    /// A service over `ports` whose administrators `policy` names; the logins its locks
+    /// revoke are refused through `revoked` (the [`AuthService`](crate::auth::AuthService)'s).
+    pub fn new(ports: Ports, policy: AdminPolicy, revoked: Arc<RevokedSessions>) -> Self {
         Self {
             dead_letters: DeadLetterService::new(ports.clone()),
             ports,
             policy,
+            revoked,
         }
     }
 
@@ -99,6 +106,7 @@ impl AdminService {
             .await
             .map_err(unavailable)?;
         tracing::info!(user_id = %user, sessions = revoked.len(), "user locked");
+        announce_revoked(&self.ports, &self.revoked, &revoked).await;
         announce_disconnect(&self.ports, user).await;
         Ok(revoked.len())
     }

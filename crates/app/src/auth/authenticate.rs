@@ -1,5 +1,6 @@
 //! Checking access tokens.
 
+use chat_domain::SessionId;
 use chat_ports::AccessClaims;
 use thiserror::Error;
 
@@ -17,12 +18,31 @@ pub enum AuthError {
 }
 
 impl AuthService {
-    /// The claims of a valid access token: a signature check only, no store round trip.
+    /// The claims of a valid access token: its signature and expiry, and its login not among
+    /// those this node knows to be revoked ([`RevokedSessions`](super::RevokedSessions)); no
+    /// store round trip.
     pub fn authenticate(&self, access_token: &str) -> Result<AccessClaims, AuthError> {
-        self.ports
+        let claims = self
+            .ports
             .tokens
             .verify_access(access_token)
-            .map_err(|_| AuthError::Unauthenticated)
+            .map_err(|_| AuthError::Unauthenticated)?;
+        if self.revoked.contains(claims.session_id) {
+            return Err(AuthError::Unauthenticated);
+        }
+        Ok(claims)
+    }
+
+    /// Another node revoked `session` (its `SessionRevoked` event): refuse its tokens here too.
+    pub fn note_revoked(&self, session: SessionId) {
+        self.revoked.insert_now(session);
+    }
+
+    /// Reads the logins revoked since the last read from the store (see
+    /// [`RevokedSessions::refresh`](super::RevokedSessions::refresh)); run at start and every
+    /// [`REFRESH_INTERVAL`](super::REFRESH_INTERVAL).
+    pub async fn refresh_revoked(&self) -> Result<usize, chat_ports::StoreError> {
+        self.revoked.refresh(self.ports.sessions.as_ref()).await
     }
 
     /// Like [`authenticate`](Self::authenticate), and also refuses tokens of a revoked login

@@ -1,9 +1,9 @@
 //! Refresh-token rotation and logout.
 
-use chat_ports::{BusEvent, RotateOutcome, Session};
+use chat_ports::{RotateOutcome, Session};
 use thiserror::Error;
 
-use super::{AuthService, TokenPair};
+use super::{announce_revoked, AuthService, TokenPair};
 
 /// Why a refresh was refused.
 #[derive(Debug, Error)]
@@ -118,14 +118,9 @@ impl AuthService {
         }
     }
 
-    /// Tells every node to close the session's connections. The revocation itself is already
-    /// durable, so a bus failure is logged, not returned: the next connect is refused anyway.
+    /// Refuses the session's access tokens on this node at once and tells every node to do
+    /// the same and close its connections (see [`announce_revoked`]).
     pub(super) async fn announce_revocation(&self, session: &Session) {
-        let event = BusEvent::SessionRevoked {
-            session_id: session.id,
-        };
-        if let Err(error) = self.ports.bus.publish(&event).await {
-            tracing::error!(%error, session_id = %session.id, "could not announce session revocation");
-        }
+        announce_revoked(&self.ports, &self.revoked, std::slice::from_ref(session)).await;
     }
 }

@@ -1,14 +1,16 @@
 //! A user's own logins: listing them, ending one, and ending all of them at once.
 //!
-//! Ending a login is durable first (the store revokes it) and announced second (the bus tells
-//! every node to close its connections), like logout: a lost announcement still leaves the
-//! login unusable, since WebSocket connects check the session.
+//! Ending a login is durable first (the store revokes it) and announced second (this node
+//! refuses its access tokens at once, and the bus tells every node to do the same and close
+//! its connections), like logout: a lost announcement still leaves the login unusable, since
+//! WebSocket connects check the session and every node reads recent revocations from the
+//! store.
 
 use chat_domain::{SessionId, UserId};
 use chat_ports::{BusEvent, Session};
 use thiserror::Error;
 
-use super::AuthService;
+use super::{AuthService, RevokedSessions};
 use crate::Ports;
 
 /// Why a session operation failed.
@@ -64,8 +66,33 @@ impl AuthService {
             .revoke_all(user, now)
             .await
             .map_err(unavailable)?;
+        announce_revoked(&self.ports, &self.revoked, &revoked).await;
         announce_disconnect(&self.ports, user).await;
         Ok(revoked.len())
+    }
+}
+
+/// Refuses the access tokens of `sessions` (just revoked, durably) on this node at once, and
+/// tells every node to refuse them too and to close their connections (`SessionRevoked`, one
+/// per session). The revocations are already durable, so a bus failure is logged, not
+/// returned: the other nodes read them from the store within
+/// [`REFRESH_INTERVAL`](super::REFRESH_INTERVAL), and the next connect is refused anyway.
+pub(crate) async fn announce_revoked(
+    ports: &Ports,
+    revoked: &RevokedSessions,
+    sessions: &[Session],
+) {
+    let now = ports.clock.now();
+    for session in sessions {
+        revoked.insert(session.id, session.revoked_at.unwrap_or(now));
+    }
+    for session in sessions {
+        let event = BusEvent::SessionRevoked {
+            session_id: session.id,
+        };
+        if let Err(error) = ports.bus.publish(&event).await {
+            tracing::error!(%error, session_id = %session.id, "could not announce session revocation");
+        }
     }
 }
 

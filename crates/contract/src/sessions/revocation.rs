@@ -1,5 +1,5 @@
 //! The revocation half of the [`SessionStore`](chat_ports::SessionStore) contract: revoking a
-//! login by one of its tokens, and pruning what is old.
+//! login by one of its tokens, listing recent revocations, and pruning what is old.
 
 use std::future::Future;
 
@@ -15,6 +15,7 @@ where
     Fut: Future<Output = SessionStores>,
 {
     revoke_by_token_revokes_the_issuing_session(make().await).await;
+    revoked_since_lists_recent_revocations_oldest_first(make().await).await;
     prune_forgets_old_revoked_sessions_and_old_spent_tokens(make().await).await;
 }
 
@@ -55,6 +56,63 @@ pub async fn revoke_by_token_revokes_the_issuing_session(stores: SessionStores) 
         .await
         .expect("rotate");
     assert!(matches!(outcome, RotateOutcome::Rotated(_)), "{outcome:?}");
+}
+
+/// `revoked_since` lists the sessions revoked at or after a time however they were revoked,
+/// oldest revocation first and up to a limit; never an active one.
+pub async fn revoked_since_lists_recent_revocations_oldest_first(stores: SessionStores) {
+    let (first, first_token) = log_in(&stores, 0).await;
+    stores
+        .sessions
+        .revoke_by_token(&first_token, at(100))
+        .await
+        .expect("revoke");
+    let (second, _) = log_in(&stores, 0).await;
+    stores
+        .sessions
+        .revoke(second.id, at(200))
+        .await
+        .expect("revoke");
+    let (third, _) = log_in(&stores, 0).await;
+    stores
+        .sessions
+        .revoke_all(third.user_id, at(300))
+        .await
+        .expect("revoke all");
+    let (active, _) = log_in(&stores, 0).await;
+
+    let all = stores
+        .sessions
+        .revoked_since(at(0), 10)
+        .await
+        .expect("revoked since");
+    assert_eq!(
+        all,
+        [
+            (first.id, at(100)),
+            (second.id, at(200)),
+            (third.id, at(300))
+        ]
+    );
+    assert!(all.iter().all(|(id, _)| *id != active.id));
+    let recent = stores
+        .sessions
+        .revoked_since(at(200), 10)
+        .await
+        .expect("revoked since");
+    assert_eq!(recent, [(second.id, at(200)), (third.id, at(300))]);
+    let oldest = stores
+        .sessions
+        .revoked_since(at(0), 1)
+        .await
+        .expect("revoked since");
+    assert_eq!(oldest, [(first.id, at(100))]);
+    assert!(stores
+        .sessions
+        .revoked_since(at(301), 10)
+        .await
+        .expect("revoked since")
+        .is_empty());
 }
 
 /// Pruning deletes sessions revoked before the cut-off and spent tokens issued before it,

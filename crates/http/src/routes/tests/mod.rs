@@ -118,8 +118,10 @@ fn state(mocks: Mocks) -> AppState {
             .unwrap_or(HttpLimits::default().max_json_bytes),
         ..HttpLimits::default()
     };
+    let auth = Arc::new(AuthService::new(ports.clone()));
+    let revoked = Arc::clone(auth.revoked());
     AppState {
-        auth: Arc::new(AuthService::new(ports.clone())),
+        auth,
         users: Arc::new(UserService::new(ports.clone())),
         messaging: Arc::new(MessagingService::new(
             ports.clone(),
@@ -130,7 +132,7 @@ fn state(mocks: Mocks) -> AppState {
         groups: Arc::new(GroupService::new(ports.clone(), AppConfig::default())),
         blocks: Arc::new(BlockService::new(ports.clone())),
         presence: Arc::new(PresenceService::new(ports.clone(), AppConfig::default())),
-        admin: Arc::new(AdminService::new(ports, AdminPolicy::default())),
+        admin: Arc::new(AdminService::new(ports, AdminPolicy::default(), revoked)),
         gateway: Gateway::new(limits.ws_outbound_buffer),
         readiness: Arc::new(FixedReadiness(mocks.ready)),
         metrics: Arc::new(NoMetrics),
