@@ -254,6 +254,27 @@ async fn resuming_from_the_latest_revs_replays_nothing() {
     assert_eq!(resumed["left"], json!([]));
 }
 
+/// A point beyond the room's latest rev (a client's bug, or a rev kept from another
+/// deployment) replays nothing and does not mute the room's live changes.
+#[tokio::test]
+async fn resuming_from_beyond_the_latest_rev_still_gets_live_changes() {
+    let app = spawn_app().await;
+    let alice = app.register_and_login("alice").await;
+    let bob = app.register_and_login("bob").await;
+    let (room, _) = app.send_private(&bob, &alice, "before").await;
+    let room = id_of(&room);
+    let mut ws = app.ws_connect(&alice.access_token).await;
+
+    ws.send_resume(&json!({ room.clone(): 1_000_000_000_u64 }))
+        .await;
+    let (changes, _) = read_replay(&mut ws).await;
+    assert!(changes.is_empty(), "{changes:?}");
+    app.send_to_room(&bob, &room, "after").await;
+
+    let live = ws.expect_event("message", EVENT_TIMEOUT).await;
+    assert_eq!(live["message"]["body"], "after");
+}
+
 #[tokio::test]
 async fn a_resume_naming_a_room_that_is_not_yours_lists_it_as_left() {
     let app = spawn_app().await;

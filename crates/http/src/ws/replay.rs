@@ -61,7 +61,17 @@ pub async fn replay(
             return;
         }
     };
-    let rooms = plan.replay.clone();
+    // The writer starts each room at the client's point; one beyond the room's latest rev (a
+    // client's bug, or a rev from another deployment) would make it take every live change
+    // as old, so the point is capped at the latest rev.
+    let rooms: Vec<(RoomId, Rev)> = plan
+        .replay
+        .iter()
+        .map(|(room, from)| {
+            let latest = plan.latest.get(room).copied().unwrap_or(*from);
+            (*room, (*from).min(latest))
+        })
+        .collect();
     if outbound
         .send(Outbound::BeginReplay { rooms })
         .await
