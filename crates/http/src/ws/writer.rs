@@ -133,6 +133,18 @@ impl std::fmt::Debug for Writer {
     }
 }
 
+/// Where a live change falls against the last rev written for its room.
+enum Place {
+    /// At or below it: a duplicate, or late.
+    Behind,
+    /// Right after it.
+    Next,
+    /// Beyond the next: revs are missing.
+    Ahead,
+    /// Nothing written for the room yet.
+    First,
+}
+
 /// The frames one item becomes: none (a duplicate, a held change, an `Expect`), one, or two
 /// (an `ack` and its message); the end of a replay, or a rev that fills a hole, may release
 /// many. Two live inline, so the common items cost no allocation.
@@ -254,8 +266,18 @@ impl Sent {
                     return;
                 }
                 let room = change.room_id;
-                match self.last_rev.get(&room).copied() {
-                    Some(last) if change.rev <= last => {
+                // One lookup on the common path (the next rev of a room already written).
+                let place = match self.last_rev.get_mut(&room) {
+                    Some(last) if change.rev <= *last => Place::Behind,
+                    Some(last) if change.rev.get() > last.get() + 1 => Place::Ahead,
+                    Some(last) => {
+                        *last = change.rev;
+                        Place::Next
+                    }
+                    None => Place::First,
+                };
+                match place {
+                    Place::Behind => {
                         if self.is_hole(room, change.rev) {
                             // Late, into a hole: written now rather than lost (module docs).
                             metrics::counter!("chat_ws_late_changes_total").increment(1);
@@ -264,13 +286,13 @@ impl Sent {
                         // Otherwise written already: never again.
                         return;
                     }
-                    Some(last) if change.rev.get() > last.get() + 1 => {
+                    Place::Ahead => {
                         // It skips ahead of what this connection has: wait for the rest.
                         self.hold(change, now());
                         return;
                     }
-                    // The next rev, or the first change of the room on this connection.
-                    _ => {
+                    Place::Next => {}
+                    Place::First => {
                         self.last_rev.insert(room, change.rev);
                     }
                 }
