@@ -70,8 +70,10 @@ impl RevokedSessions {
     /// Whether `session` was revoked (within the last token lifetime).
     pub fn contains(&self, session: SessionId) -> bool {
         // A map changed by single inserts and retains: consistent even after a panic elsewhere.
-        let sessions = self.sessions.read().unwrap_or_else(PoisonError::into_inner);
-        !sessions.is_empty() && sessions.contains_key(&session)
+        self.sessions
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains_key(&session)
     }
 
     /// Remembers that `session` was revoked just now (heard from another node).
