@@ -237,7 +237,7 @@ async fn a_revocation_heard_from_another_node_or_read_from_the_store_is_refused(
         AuthService::new(mocks.build())
     });
 
-    heard.note_revoked(session_id(1));
+    heard.revoked().insert_now(session_id(1));
     assert_eq!(read.refresh_revoked().await.expect("read"), 1);
 
     for service in [heard, read] {

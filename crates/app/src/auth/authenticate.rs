@@ -1,6 +1,5 @@
 //! Checking access tokens.
 
-use chat_domain::SessionId;
 use chat_ports::AccessClaims;
 use thiserror::Error;
 
@@ -31,11 +30,6 @@ impl AuthService {
             return Err(AuthError::Unauthenticated);
         }
         Ok(claims)
-    }
-
-    /// Another node revoked `session` (its `SessionRevoked` event): refuse its tokens here too.
-    pub fn note_revoked(&self, session: SessionId) {
-        self.revoked.insert_now(session);
     }
 
     /// Reads the logins revoked since the last read from the store (see
